@@ -1,0 +1,386 @@
+// Whole-model analysis: per-node costs from the registry, parameters, fusion groups, liveness,
+// slices, training estimate, inference memory and the largest batch that fits.
+#include "ridgeline/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ridgeline {
+
+counts& counts::operator+=(const counts& o) {
+    macs = checked_add(macs, o.macs);
+    flops_matmul = checked_add(flops_matmul, o.flops_matmul);
+    flops_vector = checked_add(flops_vector, o.flops_vector);
+    flops_special = checked_add(flops_special, o.flops_special);
+    bytes_read_activations = checked_add(bytes_read_activations, o.bytes_read_activations);
+    bytes_read_weights = checked_add(bytes_read_weights, o.bytes_read_weights);
+    bytes_written = checked_add(bytes_written, o.bytes_written);
+    return *this;
+}
+
+namespace {
+
+std::int64_t value_elements(const value& v) {
+    if (!v.dims) return 0;
+    std::int64_t n = 1;
+    for (const auto& d : *v.dims) {
+        if (!d.is_value()) return 0;
+        n = checked_mul(n, d.value());
+    }
+    return n;
+}
+
+std::int64_t value_bytes(const value& v, dtype float_override) {
+    const auto size = (float_override != dtype::undefined && is_floating(v.type)) ? element_size_bytes(float_override)
+                                                                                   : element_size_bytes(v.type);
+    return checked_mul(value_elements(v), size);
+}
+
+bool all_outputs_known(const graph& g, const node& n) {
+    bool any = false;
+    for (auto out : n.outputs) {
+        if (out < 0) continue;
+        any = true;
+        if (!g.values[static_cast<std::size_t>(out)].data) return false;
+    }
+    return any;
+}
+
+/** Per-value facts shared by liveness and fusion: the buffer each value lives in. */
+struct buffers {
+    std::vector<std::int32_t> root;  // value → value owning its memory (views alias their input)
+};
+
+buffers alias_roots(const graph& g, const std::vector<layer_cost*>& by_node) {
+    buffers b;
+    b.root.resize(g.values.size());
+    for (std::size_t i = 0; i < g.values.size(); ++i) b.root[i] = static_cast<std::int32_t>(i);
+    for (auto id : g.topological_order()) {
+        const auto* l = by_node[static_cast<std::size_t>(id)];
+        const auto& n = g.nodes[static_cast<std::size_t>(id)];
+        if (!l || !l->is_view || n.inputs.empty() || n.inputs[0] < 0) continue;
+        const auto r = b.root[static_cast<std::size_t>(n.inputs[0])];
+        for (auto out : n.outputs) if (out >= 0) b.root[static_cast<std::size_t>(out)] = r;
+    }
+    return b;
+}
+
+std::vector<char> slice_mask(const graph& g, const graph_slice& s, const std::vector<layer_cost>& all) {
+    const auto& order = g.topological_order();
+    std::vector<char> keep(order.size(), 1);
+    if (s.empty()) return keep;
+    auto position_of = [&](const std::string& name) {
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            if (g.nodes[static_cast<std::size_t>(order[i])].name == name) return i;
+        }
+        throw usage_error("slice: no node named '" + name + "'");
+    };
+    if (!s.from_node.empty()) {
+        const auto p = position_of(s.from_node);
+        for (std::size_t i = 0; i < p; ++i) keep[i] = 0;
+    }
+    if (!s.to_node.empty()) {
+        const auto p = position_of(s.to_node);
+        for (std::size_t i = p + 1; i < order.size(); ++i) keep[i] = 0;
+    }
+    if (!s.after_tensor.empty()) {
+        const auto t = g.find_value(s.after_tensor);
+        if (t < 0) throw usage_error("slice: no tensor named '" + s.after_tensor + "'");
+        std::vector<char> reached(g.values.size(), 0);
+        reached[static_cast<std::size_t>(t)] = 1;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            const auto& n = g.nodes[static_cast<std::size_t>(order[i])];
+            bool hit = std::any_of(n.inputs.begin(), n.inputs.end(),
+                                   [&](std::int32_t in) { return in >= 0 && reached[static_cast<std::size_t>(in)]; });
+            if (hit) for (auto out : n.outputs) if (out >= 0) reached[static_cast<std::size_t>(out)] = 1;
+            if (!hit) keep[i] = 0;
+        }
+    }
+    if (s.last_percent > 0 && s.last_percent < 100) {
+        std::vector<std::size_t> kernels;
+        for (std::size_t i = 0; i < order.size(); ++i) if (keep[i] && all[i].is_kernel()) kernels.push_back(i);
+        const auto want = static_cast<std::size_t>(std::ceil(static_cast<double>(kernels.size()) * s.last_percent / 100.0));
+        if (want < kernels.size()) {
+            const auto first = kernels[kernels.size() - want];
+            for (std::size_t i = 0; i < first; ++i) keep[i] = 0;
+        }
+    }
+    return keep;
+}
+
+counts backward_of(const layer_cost& l, const op_cost& c) {
+    counts b;
+    if (!l.is_kernel()) return b;
+    b.macs = static_cast<std::int64_t>(static_cast<double>(l.forward.macs) * c.backward_matmul_factor);
+    b.flops_matmul = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_matmul) * c.backward_matmul_factor);
+    b.flops_vector = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_vector) * c.backward_vector_factor);
+    b.flops_special = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_special) * c.backward_vector_factor);
+    // Backward reads the output gradient and the saved inputs, writes a gradient per input.
+    b.bytes_read_activations = checked_add(l.forward.bytes_written, l.forward.bytes_read_activations);
+    b.bytes_read_weights = l.forward.bytes_read_weights;
+    b.bytes_written = checked_add(l.forward.bytes_read_activations, l.forward.bytes_read_weights);
+    return b;
+}
+
+}  // namespace
+
+model_cost analyze(const graph& g, const analysis_options& options, const graph_slice& slice) {
+    const auto& registry = op_registry::builtin();
+    const auto& order = g.topological_order();
+    model_cost m;
+    std::vector<layer_cost> all(order.size());
+    std::vector<op_cost> raw(order.size());
+    std::vector<layer_cost*> by_node(g.nodes.size(), nullptr);
+
+    // Pass 1: classify and count every node.
+    for (std::size_t pos = 0; pos < order.size(); ++pos) {
+        const auto id = order[pos];
+        const auto& n = g.nodes[static_cast<std::size_t>(id)];
+        auto& l = all[pos];
+        by_node[static_cast<std::size_t>(id)] = &l;
+        l.node = id;
+        l.name = n.display_name();
+        l.op_type = n.op_type;
+        const auto* rule = registry.find(n.domain, n.op_type, g.opset(n.domain));
+        for (auto out : n.outputs) {
+            const auto& v = g.values[static_cast<std::size_t>(std::max(out, 0))];
+            l.output_shapes.push_back(out >= 0 && v.dims ? shape_to_string(*v.dims) : "?");
+        }
+        if (!rule) {
+            l.unknown = true;
+            continue;
+        }
+        l.kind = rule->kind;
+        l.is_view = rule->kind == op_kind::view;
+        l.folded = !l.is_view && all_outputs_known(g, n);
+        if (l.is_view || l.folded || l.kind == op_kind::control) continue;
+        bool shaped = std::all_of(n.outputs.begin(), n.outputs.end(), [&](std::int32_t o) {
+            return o < 0 || g.values[static_cast<std::size_t>(o)].dims.has_value();
+        });
+        if (!shaped) {
+            l.unknown = true;
+            continue;
+        }
+        cost_context ctx(g, n, options.float_override);
+        op_cost& c = raw[pos];
+        for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+            if (n.inputs[i] < 0) continue;
+            if (std::find(n.inputs.begin(), n.inputs.begin() + static_cast<std::ptrdiff_t>(i), n.inputs[i]) !=
+                n.inputs.begin() + static_cast<std::ptrdiff_t>(i)) {
+                continue;  // the same tensor read twice is read once
+            }
+            (ctx.in_is_weight(i) ? c.bytes_read_weights : c.bytes_read_activations) += ctx.in_bytes(i);
+        }
+        for (std::size_t o = 0; o < n.outputs.size(); ++o) c.bytes_written = checked_add(c.bytes_written, ctx.out_bytes(o));
+        try {
+            rule->cost(ctx, c);
+        } catch (const unbound_symbol_error&) {
+            throw;
+        } catch (const error& e) {
+            m.diagnostics.push_back({severity::error, l.name, n.op_type, e.what()});
+            l.unknown = true;
+            continue;
+        }
+        l.forward = {c.macs, c.flops_matmul, c.flops_vector, c.flops_special, c.bytes_read_activations,
+                     c.bytes_read_weights, c.bytes_written};
+        for (auto out : n.outputs) {
+            if (out >= 0) l.output_bytes = checked_add(l.output_bytes, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
+        }
+    }
+
+    const auto keep = slice_mask(g, slice, all);
+
+    // Fusion groups: an elementwise node joins its producer's group when it is that producer's
+    // only consumer of the tensor (the chain a compiler fuses into the producer's epilogue).
+    const auto buf = alias_roots(g, by_node);
+    std::vector<int> readers(g.values.size(), 0);
+    for (const auto& l : all) {
+        if (!l.is_kernel()) continue;
+        for (auto in : g.nodes[static_cast<std::size_t>(l.node)].inputs) {
+            if (in >= 0) ++readers[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(in)])];
+        }
+    }
+    std::vector<std::int32_t> group_of_value(g.values.size(), -1);
+    for (auto& l : all) {
+        if (!l.is_kernel()) continue;
+        const auto& n = g.nodes[static_cast<std::size_t>(l.node)];
+        l.fusion_group = l.node;
+        if (l.kind == op_kind::elementwise) {
+            for (auto in : n.inputs) {
+                if (in < 0) continue;
+                const auto r = buf.root[static_cast<std::size_t>(in)];
+                const auto& rv = g.values[static_cast<std::size_t>(r)];
+                if (rv.producer < 0 || readers[static_cast<std::size_t>(r)] != 1) continue;
+                const auto* p = by_node[static_cast<std::size_t>(rv.producer)];
+                if (p && p->is_kernel()) {
+                    l.fusion_group = p->fusion_group;
+                    break;
+                }
+            }
+        }
+        for (auto out : n.outputs) if (out >= 0) group_of_value[static_cast<std::size_t>(out)] = l.fusion_group;
+    }
+    if (options.fused) {
+        std::vector<char> crosses(g.values.size(), 0);  // root read outside its producer's group
+        for (auto out : g.outputs) crosses[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = 1;
+        for (const auto& l : all) {
+            if (!l.is_kernel()) continue;
+            for (auto in : g.nodes[static_cast<std::size_t>(l.node)].inputs) {
+                if (in < 0) continue;
+                const auto r = buf.root[static_cast<std::size_t>(in)];
+                if (group_of_value[static_cast<std::size_t>(r)] != l.fusion_group) crosses[static_cast<std::size_t>(r)] = 1;
+            }
+        }
+        for (auto& l : all) {
+            if (!l.is_kernel() || l.unknown) continue;
+            const auto& n = g.nodes[static_cast<std::size_t>(l.node)];
+            std::int64_t internal_reads = 0;
+            for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+                const auto in = n.inputs[i];
+                if (in < 0 || g.values[static_cast<std::size_t>(in)].is_initializer) continue;
+                const auto r = buf.root[static_cast<std::size_t>(in)];
+                if (group_of_value[static_cast<std::size_t>(r)] == l.fusion_group) {
+                    internal_reads = checked_add(internal_reads, value_bytes(g.values[static_cast<std::size_t>(in)], options.float_override));
+                }
+            }
+            l.forward.bytes_read_activations = std::max<std::int64_t>(0, l.forward.bytes_read_activations - internal_reads);
+            std::int64_t written = 0;
+            for (auto out : n.outputs) {
+                if (out >= 0 && crosses[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])]) {
+                    written = checked_add(written, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
+                }
+            }
+            l.forward.bytes_written = written;
+        }
+    }
+
+    // Parameters (each floating initializer once, attributed to its first reader), totals.
+    std::vector<char> seen(g.values.size(), 0);
+    for (std::size_t pos = 0; pos < all.size(); ++pos) {
+        if (!keep[pos]) continue;
+        auto& l = all[pos];
+        const auto& n = g.nodes[static_cast<std::size_t>(l.node)];
+        for (auto in : n.inputs) {
+            if (in < 0 || seen[static_cast<std::size_t>(in)]) continue;
+            const auto& v = g.values[static_cast<std::size_t>(in)];
+            if (!v.is_initializer || !is_floating(v.type)) continue;
+            seen[static_cast<std::size_t>(in)] = 1;
+            l.params = checked_add(l.params, value_elements(v));
+            m.param_bytes = checked_add(m.param_bytes, value_bytes(v, options.float_override));
+        }
+        m.params = checked_add(m.params, l.params);
+        if (options.training) l.backward = backward_of(l, raw[pos]);
+        if (l.unknown) {
+            ++m.unknown_ops[n.op_type];
+            m.diagnostics.push_back({severity::warning, l.name, l.op_type, "not counted: unknown operator or shape"});
+        }
+        if (l.kind == op_kind::control) {
+            m.diagnostics.push_back({severity::warning, l.name, l.op_type, "subgraph body not counted"});
+        }
+        m.totals += l.forward;
+        m.backward_totals += l.backward;
+        if (l.is_kernel() && !l.unknown) {
+            ++m.kernels;
+            auto& t = m.by_op_type[l.op_type];
+            ++t.nodes;
+            t.forward += l.forward;
+        }
+        m.layers.push_back(l);
+    }
+
+    // Liveness over the topological order (kept nodes only): a buffer is allocated when its
+    // producer runs and freed after its last reader; graph inputs live from the start and graph
+    // outputs to the end; views alias their input's buffer; folded values are free.
+    const auto steps = order.size();
+    std::vector<std::int64_t> last_use(g.values.size(), -1);
+    for (std::size_t pos = 0; pos < steps; ++pos) {
+        if (!keep[pos]) continue;
+        for (auto in : g.nodes[static_cast<std::size_t>(order[pos])].inputs) {
+            if (in >= 0) last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(in)])] = static_cast<std::int64_t>(pos);
+        }
+    }
+    for (auto out : g.outputs) last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = static_cast<std::int64_t>(steps);
+    std::vector<std::vector<std::int32_t>> frees(steps + 1);
+    std::int64_t live = 0;
+    for (auto in : g.inputs) {
+        const auto& v = g.values[static_cast<std::size_t>(in)];
+        m.input_bytes = checked_add(m.input_bytes, value_bytes(v, dtype::undefined));
+        if (last_use[static_cast<std::size_t>(in)] >= 0) {
+            live = checked_add(live, value_bytes(v, options.float_override));
+            frees[static_cast<std::size_t>(last_use[static_cast<std::size_t>(in)])].push_back(in);
+        }
+    }
+    std::int64_t peak = live;
+    for (std::size_t pos = 0; pos < steps; ++pos) {
+        const auto& l = all[pos];
+        if (keep[pos] && !l.is_view && !l.folded) {
+            for (auto out : g.nodes[static_cast<std::size_t>(order[pos])].outputs) {
+                if (out < 0 || buf.root[static_cast<std::size_t>(out)] != out) continue;
+                const auto lu = last_use[static_cast<std::size_t>(out)];
+                const auto bytes = value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override);
+                live = checked_add(live, bytes);
+                frees[static_cast<std::size_t>(lu < 0 ? static_cast<std::int64_t>(pos) : lu)].push_back(out);
+            }
+        }
+        peak = std::max(peak, live);
+        for (auto v : frees[pos]) live -= value_bytes(g.values[static_cast<std::size_t>(v)], options.float_override);
+    }
+    m.peak_activation_bytes = peak;
+    return m;
+}
+
+memory_estimate inference_memory(const model_cost& m) {
+    memory_estimate e;
+    e.weight_bytes = m.param_bytes;
+    e.activation_bytes = m.peak_activation_bytes;
+    // Workspace: the largest matmul-class output, the scratch an implicit-GEMM or split-K kernel
+    // may need on top of its operands (an estimate; cuDNN's own choice varies by algorithm).
+    for (const auto& l : m.layers) {
+        if (l.kind == op_kind::matmul && l.is_kernel()) e.workspace_bytes = std::max(e.workspace_bytes, l.output_bytes);
+    }
+    return e;
+}
+
+batch_fit largest_batch(graph& g, const shape_options& base, const analysis_options& options,
+                        std::int64_t capacity_bytes, std::int64_t max_batch) {
+    auto memory_at = [&](std::int64_t b) {
+        shape_options o = base;
+        o.batch = b;
+        o.symbols.erase("batch");
+        auto report = infer_shapes(g, o);
+        if (!report.ok()) throw error("shape inference failed at batch " + std::to_string(b) + ": " +
+                                      report.diagnostics.front().message);
+        return inference_memory(analyze(g, options));
+    };
+    batch_fit fit;
+    auto m1 = memory_at(1);
+    if (m1.total() > capacity_bytes) {
+        fit.at_next = m1;
+        return fit;
+    }
+    std::int64_t lo = 1;  // fits
+    memory_estimate lo_mem = m1;
+    std::int64_t hi = 2;  // first candidate that may not fit
+    memory_estimate hi_mem;
+    while (true) {
+        if (hi > max_batch) { hi = max_batch + 1; break; }
+        hi_mem = memory_at(hi);
+        if (hi_mem.total() > capacity_bytes) break;
+        lo = hi;
+        lo_mem = hi_mem;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        const auto mid = lo + (hi - lo) / 2;
+        auto mem = memory_at(mid);
+        if (mem.total() <= capacity_bytes) { lo = mid; lo_mem = mem; }
+        else { hi = mid; hi_mem = mem; }
+    }
+    fit.batch = lo;
+    fit.at_batch = lo_mem;
+    fit.at_next = hi <= max_batch ? hi_mem : memory_estimate{};
+    memory_at(lo);  // leave the graph bound at the answer
+    return fit;
+}
+
+}  // namespace ridgeline

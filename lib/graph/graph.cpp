@@ -1,0 +1,190 @@
+// Graph IR: dtype facts, attribute access, value interning and topological order.
+#include "ridgeline/graph.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace ridgeline {
+
+std::int64_t element_size_bytes(dtype t) noexcept {
+    switch (t) {
+    case dtype::f64: case dtype::i64: case dtype::u64: case dtype::c64: return 8;
+    case dtype::c128: return 16;
+    case dtype::f32: case dtype::i32: case dtype::u32: return 4;
+    case dtype::f16: case dtype::bf16: case dtype::i16: case dtype::u16: return 2;
+    case dtype::undefined: case dtype::string: return 0;
+    default: return 1;  // 8-bit types, bool, fp8, and 4-bit types rounded up
+    }
+}
+
+std::string_view dtype_name(dtype t) noexcept {
+    switch (t) {
+    case dtype::f32: return "fp32";
+    case dtype::u8: return "uint8";
+    case dtype::i8: return "int8";
+    case dtype::u16: return "uint16";
+    case dtype::i16: return "int16";
+    case dtype::i32: return "int32";
+    case dtype::i64: return "int64";
+    case dtype::string: return "string";
+    case dtype::boolean: return "bool";
+    case dtype::f16: return "fp16";
+    case dtype::f64: return "fp64";
+    case dtype::u32: return "uint32";
+    case dtype::u64: return "uint64";
+    case dtype::c64: return "complex64";
+    case dtype::c128: return "complex128";
+    case dtype::bf16: return "bf16";
+    case dtype::f8e4m3fn: return "fp8e4m3fn";
+    case dtype::f8e4m3fnuz: return "fp8e4m3fnuz";
+    case dtype::f8e5m2: return "fp8e5m2";
+    case dtype::f8e5m2fnuz: return "fp8e5m2fnuz";
+    case dtype::u4: return "uint4";
+    case dtype::i4: return "int4";
+    default: return "undefined";
+    }
+}
+
+bool is_floating(dtype t) noexcept {
+    switch (t) {
+    case dtype::f32: case dtype::f16: case dtype::f64: case dtype::bf16: case dtype::f8e4m3fn:
+    case dtype::f8e4m3fnuz: case dtype::f8e5m2: case dtype::f8e5m2fnuz: return true;
+    default: return false;
+    }
+}
+
+dtype parse_dtype(std::string_view name) {
+    if (name == "fp32" || name == "float32" || name == "tf32") return dtype::f32;
+    if (name == "fp16" || name == "float16" || name == "half") return dtype::f16;
+    if (name == "bf16" || name == "bfloat16") return dtype::bf16;
+    if (name == "fp8" || name == "fp8e4m3") return dtype::f8e4m3fn;
+    if (name == "int8") return dtype::i8;
+    if (name == "fp64") return dtype::f64;
+    throw usage_error("unknown dtype '" + std::string(name) +
+                      "' (expected fp32, tf32, fp16, bf16, fp8 or int8)");
+}
+
+const attribute* node::find(std::string_view attr) const noexcept {
+    for (const auto& a : attributes) {
+        if (a.name == attr) return &a;
+    }
+    return nullptr;
+}
+
+std::int64_t node::attr_i(std::string_view attr, std::int64_t fallback) const {
+    const auto* a = find(attr);
+    return a ? a->i : fallback;
+}
+
+double node::attr_f(std::string_view attr, double fallback) const {
+    const auto* a = find(attr);
+    return a ? a->f : fallback;
+}
+
+std::string node::attr_s(std::string_view attr, std::string_view fallback) const {
+    const auto* a = find(attr);
+    return a ? a->s : std::string(fallback);
+}
+
+std::vector<std::int64_t> node::attr_ints(std::string_view attr) const {
+    const auto* a = find(attr);
+    return a ? a->ints : std::vector<std::int64_t>{};
+}
+
+std::string node::display_name() const {
+    return name.empty() ? op_type + "#" + std::to_string(index) : name;
+}
+
+std::int32_t graph::find_value(std::string_view value_name) const {
+    auto it = index_.find(std::string(value_name));
+    return it == index_.end() ? -1 : it->second;
+}
+
+std::int32_t graph::intern_value(const std::string& value_name) {
+    auto [it, inserted] = index_.try_emplace(value_name, static_cast<std::int32_t>(values.size()));
+    if (inserted) {
+        values.emplace_back();
+        values.back().name = value_name;
+    }
+    return it->second;
+}
+
+std::int64_t graph::opset(std::string_view domain) const {
+    if (domain == "ai.onnx") domain = "";
+    auto it = opsets.find(std::string(domain));
+    return it == opsets.end() ? 0 : it->second;
+}
+
+void graph::relink() {
+    for (auto& v : values) v.producer = -1;
+    for (auto& n : nodes) {
+        for (auto out : n.outputs) {
+            if (out < 0) continue;
+            auto& v = values[static_cast<std::size_t>(out)];
+            if (v.producer >= 0 || v.is_initializer || v.is_graph_input) {
+                throw graph_error(n.display_name(), "value '" + v.name +
+                                                        "' is defined more than once");
+            }
+            v.producer = n.index;
+        }
+    }
+    order_valid_ = false;
+}
+
+const std::vector<std::int32_t>& graph::topological_order() const {
+    if (order_valid_) return order_;
+    // Kahn's algorithm; among ready nodes the one earliest in the file goes first, so a file that
+    // is already sorted keeps its order exactly.
+    const auto n_nodes = nodes.size();
+    std::vector<std::int32_t> pending(n_nodes, 0);
+    std::vector<std::vector<std::int32_t>> consumers(values.size());
+    for (const auto& n : nodes) {
+        for (auto in : n.inputs) {
+            if (in < 0) continue;
+            const auto& v = values[static_cast<std::size_t>(in)];
+            if (v.producer >= 0) {
+                ++pending[static_cast<std::size_t>(n.index)];
+                consumers[static_cast<std::size_t>(in)].push_back(n.index);
+            } else if (!v.is_initializer && !v.is_graph_input) {
+                throw graph_error(n.display_name(),
+                                  "reads value '" + v.name + "', which nothing defines");
+            }
+        }
+    }
+    std::vector<std::int32_t> order;
+    order.reserve(n_nodes);
+    // Min-heap on node index keeps file order among ready nodes.
+    std::vector<std::int32_t> ready;
+    for (std::size_t i = 0; i < n_nodes; ++i) {
+        if (pending[i] == 0) ready.push_back(static_cast<std::int32_t>(i));
+    }
+    std::make_heap(ready.begin(), ready.end(), std::greater<>());
+    while (!ready.empty()) {
+        std::pop_heap(ready.begin(), ready.end(), std::greater<>());
+        auto id = ready.back();
+        ready.pop_back();
+        order.push_back(id);
+        for (auto out : nodes[static_cast<std::size_t>(id)].outputs) {
+            if (out < 0) continue;
+            for (auto c : consumers[static_cast<std::size_t>(out)]) {
+                if (--pending[static_cast<std::size_t>(c)] == 0) {
+                    ready.push_back(c);
+                    std::push_heap(ready.begin(), ready.end(), std::greater<>());
+                }
+            }
+        }
+    }
+    if (order.size() != n_nodes) {
+        for (std::size_t i = 0; i < n_nodes; ++i) {
+            if (pending[i] != 0) {
+                throw graph_error(nodes[i].display_name(),
+                                  "is part of a cycle (the graph is not a DAG)");
+            }
+        }
+    }
+    order_ = std::move(order);
+    order_valid_ = true;
+    return order_;
+}
+
+}  // namespace ridgeline

@@ -1,0 +1,60 @@
+// Private to lib/ops: the family registration list and helpers shared by several families.
+#pragma once
+
+#include "ridgeline/ops.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace ridgeline::ops {
+
+// One registration function per family file; `registry.cpp` calls them in one explicit list.
+void register_elementwise(op_registry& r);
+void register_linear(op_registry& r);
+void register_normalization(op_registry& r);
+void register_pooling(op_registry& r);
+void register_reduction(op_registry& r);
+void register_movement(op_registry& r);
+void register_shape_ops(op_registry& r);
+void register_control(op_registry& r);
+
+/** Largest tensor (elements) whose contents shape inference keeps. */
+constexpr std::size_t max_known_elements = 4096;
+
+/** Multidirectional (numpy) broadcast of two shapes; fails via ctx on a mismatch. */
+shape broadcast(const infer_context& ctx, const shape& a, const shape& b);
+
+/** Dims as numbers when all are numeric. */
+std::optional<std::vector<std::int64_t>> numeric(const shape& s);
+
+/** Product of numbers, checked. */
+std::int64_t product(const std::vector<std::int64_t>& v, std::size_t from = 0, std::size_t to = SIZE_MAX);
+
+/** Row-major strides of a numeric shape. */
+std::vector<std::int64_t> strides_of(const std::vector<std::int64_t>& s);
+
+/** Maps output flat index `i` of shape `out` to the flat index in a broadcast input of shape `in`. */
+std::int64_t broadcast_index(std::int64_t i, const std::vector<std::int64_t>& out,
+                             const std::vector<std::int64_t>& in);
+
+/** Known data of `n` identical integer elements. */
+std::shared_ptr<const known_data> make_ints(std::vector<dim> v);
+/** Known data of real elements. */
+std::shared_ptr<const known_data> make_reals(std::vector<double> v);
+
+/** Shape rule that copies input 0's type and shape to output 0 (no data). */
+void same_as_input(infer_context& ctx);
+
+/** Cost: nothing beyond the default bytes. */
+void no_flops(const cost_context& ctx, op_cost& c);
+
+/** Cost for views: no kernel, no bytes. */
+void view_cost(const cost_context& ctx, op_cost& c);
+
+/** Reads the `axes` of Squeeze/Unsqueeze/Reduce*: attribute before `input_from_opset`, else input 1. */
+std::optional<std::vector<std::int64_t>> axes_of(const infer_context& ctx, std::int64_t input_from_opset,
+                                                 std::size_t input_index = 1);
+
+}  // namespace ridgeline::ops

@@ -1,0 +1,381 @@
+// Matmul-class family: MatMul, Gemm, Conv, ConvTranspose, Einsum and fused Attention.
+// FLOPs follow torch.utils.flop_counter: 2 per multiply-accumulate, bias adds counted apart as
+// vector work (flop_counter ignores them).
+//   MatMul  [..., M, K] x [..., K, N]: MACs = prod(broadcast batch) · M · K · N
+//   Gemm    A' (M×K) · B' (K×N): MACs = M·K·N; + M·N vector for the C add; + M·N each for
+//           alpha ≠ 1 and (beta ≠ 1 with C)
+//   Conv    X [N, C, s...], W [M, C/g, k...] → [N, M, o...]: MACs = N·M·prod(o)·(C/g)·prod(k);
+//           bias: N·M·prod(o) vector. Output size per axis (NOTSET):
+//           o = floor((s + pad_begin + pad_end − dilation·(k−1) − 1) / stride) + 1;
+//           SAME_*: o = ceil(s / stride) (pads split, the extra one at the end for SAME_UPPER);
+//           VALID: o = floor((s − dilation·(k−1) − 1) / stride) + 1
+//   ConvTranspose X [N, C, s...], W [C, M/g, k...]: every input element scatters into
+//           (M/g)·prod(k) outputs: MACs = N·C·prod(s)·(M/g)·prod(k);
+//           o = stride·(s−1) + output_padding + dilation·(k−1) + 1 − pad_begin − pad_end
+//   Einsum  pairwise contraction: MACs = product of the sizes of every index in the pair
+//   Attention (ai.onnx 23) Q [B, H, Sq, D], K [B, Hkv, Skv, D], V [B, Hkv, Skv, Dv]:
+//           MACs = B·H·Sq·Skv·(D + Dv); softmax: B·H·Sq·Skv exps (special) and 4 vector ops
+//           (scale, max, subtract, sum) per score, plus one division per score (special).
+#include "families.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace ridgeline::ops {
+namespace {
+
+// ---- MatMul -------------------------------------------------------------------------------
+
+void infer_matmul(infer_context& ctx) {
+    shape a = ctx.in_shape(0);
+    shape b = ctx.in_shape(1);
+    if (a.empty() || b.empty()) ctx.fail("MatMul operands must have rank >= 1");
+    const bool a_vec = a.size() == 1;
+    const bool b_vec = b.size() == 1;
+    if (a_vec) a.insert(a.begin(), dim(1));
+    if (b_vec) b.push_back(dim(1));
+    const dim& k_a = a.back();
+    const dim& k_b = b[b.size() - 2];
+    if (k_a.is_value() && k_b.is_value() && k_a.value() != k_b.value()) {
+        ctx.fail("inner dimensions differ: " + shape_to_string(ctx.in_shape(0)) + " x " +
+                 shape_to_string(ctx.in_shape(1)) + " (" + k_a.to_string() + " vs " + k_b.to_string() + ")");
+    }
+    shape batch = broadcast(ctx, shape(a.begin(), a.end() - 2), shape(b.begin(), b.end() - 2));
+    if (!a_vec) batch.push_back(a[a.size() - 2]);
+    if (!b_vec) batch.push_back(b.back());
+    const dtype t = ctx.n().op_type == "MatMulInteger" ? dtype::i32 : ctx.in_type(0);
+    ctx.set_output(0, t, std::move(batch));
+}
+
+void cost_matmul(const cost_context& ctx, op_cost& c) {
+    auto a = ctx.in(0);
+    auto b = ctx.in(1);
+    const std::int64_t k = a.back();
+    // output elements already include the broadcast batch, M and N
+    c.macs = checked_mul(ctx.out_elements(0), k);
+    c.flops_matmul = checked_mul(c.macs, 2);
+    (void)b;
+}
+
+// ---- Gemm ---------------------------------------------------------------------------------
+
+void infer_gemm(infer_context& ctx) {
+    const auto& a = ctx.in_shape(0);
+    const auto& b = ctx.in_shape(1);
+    if (a.size() != 2 || b.size() != 2) ctx.fail("Gemm operands must be 2-D");
+    const bool ta = ctx.n().attr_i("transA", 0) != 0;
+    const bool tb = ctx.n().attr_i("transB", 0) != 0;
+    const dim m = ta ? a[1] : a[0];
+    const dim ka = ta ? a[0] : a[1];
+    const dim kb = tb ? b[1] : b[0];
+    const dim n = tb ? b[0] : b[1];
+    if (ka.is_value() && kb.is_value() && ka.value() != kb.value()) {
+        ctx.fail("inner dimensions differ: " + ka.to_string() + " vs " + kb.to_string());
+    }
+    shape out{m, n};
+    if (ctx.has_input(2)) (void)broadcast(ctx, out, ctx.in_shape(2));
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_gemm(const cost_context& ctx, op_cost& c) {
+    const auto a = ctx.in(0);
+    const std::int64_t k = ctx.n().attr_i("transA", 0) ? a[0] : a[1];
+    const std::int64_t mn = ctx.out_elements(0);
+    c.macs = checked_mul(mn, k);
+    c.flops_matmul = checked_mul(c.macs, 2);
+    if (ctx.has_input(2)) {
+        c.flops_vector = mn;
+        if (ctx.n().attr_f("beta", 1.0) != 1.0) c.flops_vector += mn;
+    }
+    if (ctx.n().attr_f("alpha", 1.0) != 1.0) c.flops_vector += mn;
+}
+
+// ---- Conv / ConvTranspose -----------------------------------------------------------------
+
+struct conv_geometry {
+    std::vector<std::int64_t> kernel, strides, dilations, pads;  // pads: begins then ends
+};
+
+conv_geometry geometry(const infer_context& ctx, std::size_t spatial, const shape& w) {
+    conv_geometry g;
+    g.kernel = ctx.n().attr_ints("kernel_shape");
+    if (g.kernel.empty()) {
+        auto wn = numeric(shape(w.begin() + 2, w.end()));
+        if (!wn) ctx.fail("kernel size is symbolic");
+        g.kernel = *wn;
+    }
+    g.strides = ctx.n().attr_ints("strides");
+    g.dilations = ctx.n().attr_ints("dilations");
+    g.pads = ctx.n().attr_ints("pads");
+    if (g.strides.empty()) g.strides.assign(spatial, 1);
+    if (g.dilations.empty()) g.dilations.assign(spatial, 1);
+    if (g.pads.empty()) g.pads.assign(2 * spatial, 0);
+    if (g.kernel.size() != spatial || g.strides.size() != spatial || g.dilations.size() != spatial ||
+        g.pads.size() != 2 * spatial) {
+        ctx.fail("kernel_shape/strides/dilations/pads do not match " + std::to_string(spatial) + " spatial axes");
+    }
+    for (auto s : g.strides) if (s <= 0) ctx.fail("strides must be positive");
+    for (auto d : g.dilations) if (d <= 0) ctx.fail("dilations must be positive");
+    return g;
+}
+
+void infer_conv(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    const auto& w = ctx.in_shape(1);
+    if (x.size() < 3 || w.size() != x.size()) {
+        ctx.fail("expects X [N, C, spatial...] and W of the same rank; got " + shape_to_string(x) + " and " +
+                 shape_to_string(w));
+    }
+    const std::size_t spatial = x.size() - 2;
+    const auto group = ctx.n().attr_i("group", 1);
+    if (group <= 0) ctx.fail("group must be positive");
+    if (x[1].is_value() && w[1].is_value() && x[1].value() != w[1].value() * group) {
+        ctx.fail("input channels " + x[1].to_string() + " != weight channels " + w[1].to_string() + " x group " +
+                 std::to_string(group));
+    }
+    const auto g = geometry(ctx, spatial, w);
+    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    shape out{x[0], w[0]};
+    for (std::size_t i = 0; i < spatial; ++i) {
+        const dim in = x[i + 2];
+        const std::int64_t eff_k = g.dilations[i] * (g.kernel[i] - 1) + 1;
+        if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            out.push_back(ceil_div(in, dim(g.strides[i])));
+        } else if (auto_pad == "VALID") {
+            out.push_back(floor_div(in - dim(eff_k), dim(g.strides[i])) + dim(1));
+        } else {
+            out.push_back(floor_div(in + dim(g.pads[i] + g.pads[i + spatial] - eff_k), dim(g.strides[i])) + dim(1));
+        }
+    }
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_conv(const cost_context& ctx, op_cost& c) {
+    const auto w = ctx.in(1);
+    const std::int64_t per_output = product(w, 1);  // (C/g) · prod(k)
+    c.macs = checked_mul(ctx.out_elements(0), per_output);
+    c.flops_matmul = checked_mul(c.macs, 2);
+    if (ctx.has_input(2)) c.flops_vector = ctx.out_elements(0);
+}
+
+void infer_conv_transpose(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    const auto& w = ctx.in_shape(1);
+    if (x.size() < 3 || w.size() != x.size()) ctx.fail("expects X [N, C, spatial...] and W of the same rank");
+    const std::size_t spatial = x.size() - 2;
+    const auto group = ctx.n().attr_i("group", 1);
+    if (group <= 0) ctx.fail("group must be positive");
+    const auto g = geometry(ctx, spatial, w);
+    auto out_pad = ctx.n().attr_ints("output_padding");
+    if (out_pad.empty()) out_pad.assign(spatial, 0);
+    const auto out_shape = ctx.n().attr_ints("output_shape");
+    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    shape out{x[0], w[1] * dim(group)};
+    for (std::size_t i = 0; i < spatial; ++i) {
+        if (!out_shape.empty()) {
+            out.emplace_back(out_shape[out_shape.size() - spatial + i]);
+            continue;
+        }
+        const dim in = x[i + 2];
+        if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            out.push_back(in * dim(g.strides[i]));
+            continue;
+        }
+        const std::int64_t pads = auto_pad == "VALID" ? 0 : g.pads[i] + g.pads[i + spatial];
+        out.push_back(dim(g.strides[i]) * (in - dim(1)) +
+                      dim(out_pad[i] + g.dilations[i] * (g.kernel[i] - 1) + 1 - pads));
+    }
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_conv_transpose(const cost_context& ctx, op_cost& c) {
+    const auto w = ctx.in(1);
+    c.macs = checked_mul(ctx.in_elements(0), product(w, 1));  // N·C·prod(s) · (M/g)·prod(k)
+    c.flops_matmul = checked_mul(c.macs, 2);
+    if (ctx.has_input(2)) c.flops_vector = ctx.out_elements(0);
+}
+
+// ---- Einsum -------------------------------------------------------------------------------
+
+struct einsum_spec {
+    std::vector<std::string> inputs;  // one letter per axis; '.' stands for the ellipsis dims
+    std::string output;
+    bool explicit_output = false;
+};
+
+einsum_spec parse_einsum(const infer_context* ctx, std::string eq) {
+    std::erase(eq, ' ');
+    einsum_spec s;
+    auto arrow = eq.find("->");
+    std::string lhs = eq.substr(0, arrow);
+    if (arrow != std::string::npos) {
+        s.output = eq.substr(arrow + 2);
+        s.explicit_output = true;
+    }
+    auto replace_ellipsis = [](std::string t) {
+        auto p = t.find("...");
+        if (p != std::string::npos) t.replace(p, 3, ".");
+        return t;
+    };
+    std::size_t start = 0;
+    while (true) {
+        auto comma = lhs.find(',', start);
+        s.inputs.push_back(replace_ellipsis(lhs.substr(start, comma - start)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    s.output = replace_ellipsis(s.output);
+    if (!s.explicit_output) {  // implicit: letters appearing once, alphabetical
+        std::map<char, int> counts;
+        bool ellipsis = false;
+        for (const auto& t : s.inputs) {
+            for (char c : t) {
+                if (c == '.') ellipsis = true;
+                else ++counts[c];
+            }
+        }
+        if (ellipsis) s.output += '.';
+        for (auto [c, k] : counts) if (k == 1) s.output += c;
+    }
+    if (ctx && s.inputs.size() != ctx->input_count()) {
+        ctx->fail("equation has " + std::to_string(s.inputs.size()) + " operands but the node has " +
+                  std::to_string(ctx->input_count()) + " inputs");
+    }
+    return s;
+}
+
+void infer_einsum(infer_context& ctx) {
+    const auto s = parse_einsum(&ctx, ctx.n().attr_s("equation", ""));
+    std::map<char, dim> sizes;
+    shape ellipsis;
+    for (std::size_t i = 0; i < s.inputs.size(); ++i) {
+        const auto& sh = ctx.in_shape(i);
+        const auto& t = s.inputs[i];
+        const bool has_ell = t.find('.') != std::string::npos;
+        const std::size_t letters = t.size() - (has_ell ? 1 : 0);
+        if (sh.size() < letters || (!has_ell && sh.size() != letters)) {
+            ctx.fail("operand " + std::to_string(i) + " '" + t + "' does not match its rank " + std::to_string(sh.size()));
+        }
+        const std::size_t ell_rank = sh.size() - letters;
+        std::size_t axis = 0;
+        for (char c : t) {
+            if (c == '.') {
+                ellipsis = broadcast(ctx, ellipsis, shape(sh.begin() + static_cast<std::ptrdiff_t>(axis),
+                                                          sh.begin() + static_cast<std::ptrdiff_t>(axis + ell_rank)));
+                axis += ell_rank;
+                continue;
+            }
+            auto [it, fresh] = sizes.try_emplace(c, sh[axis]);
+            if (!fresh && !(it->second == sh[axis])) {
+                if (it->second.is_value() && it->second.value() == 1) it->second = sh[axis];
+                else if (!(sh[axis].is_value() && sh[axis].value() == 1) && it->second.is_value() && sh[axis].is_value()) {
+                    ctx.fail(std::string("index '") + c + "' has sizes " + it->second.to_string() + " and " +
+                             sh[axis].to_string());
+                }
+            }
+            ++axis;
+        }
+    }
+    shape out;
+    for (char c : s.output) {
+        if (c == '.') out.insert(out.end(), ellipsis.begin(), ellipsis.end());
+        else if (!sizes.count(c)) ctx.fail(std::string("output index '") + c + "' appears in no operand");
+        else out.push_back(sizes[c]);
+    }
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_einsum(const cost_context& ctx, op_cost& c) {
+    const auto s = parse_einsum(nullptr, ctx.n().attr_s("equation", ""));
+    std::map<char, std::int64_t> sizes;
+    std::int64_t ell = 1;
+    for (std::size_t i = 0; i < s.inputs.size() && i < ctx.input_count(); ++i) {
+        const auto sh = ctx.in(i);
+        const auto& t = s.inputs[i];
+        const bool has_ell = t.find('.') != std::string::npos;
+        const std::size_t ell_rank = sh.size() - (t.size() - (has_ell ? 1 : 0));
+        std::size_t axis = 0;
+        for (char ch : t) {
+            if (ch == '.') {
+                ell = std::max(ell, product(sh, axis, axis + ell_rank));
+                axis += ell_rank;
+                continue;
+            }
+            sizes[ch] = std::max(sizes[ch], sh[axis++]);
+        }
+    }
+    auto letters_size = [&](const std::string& letters) {
+        std::int64_t n = 1;
+        for (char ch : letters) n = checked_mul(n, ch == '.' ? ell : sizes[ch]);
+        return n;
+    };
+    if (s.inputs.size() == 1) {  // a reduction or a permutation: one add per input element summed
+        c.flops_vector = letters_size(s.inputs[0]) == letters_size(s.output) ? 0 : letters_size(s.inputs[0]);
+        return;
+    }
+    // Left-to-right pairwise contraction; an intermediate keeps the indices still needed later.
+    std::string acc = s.inputs[0];
+    for (std::size_t i = 1; i < s.inputs.size(); ++i) {
+        std::string all = acc;
+        for (char ch : s.inputs[i]) if (all.find(ch) == std::string::npos) all += ch;
+        c.macs = checked_add(c.macs, letters_size(all));
+        std::string keep;
+        for (char ch : all) {
+            bool later = s.output.find(ch) != std::string::npos;
+            for (std::size_t j = i + 1; j < s.inputs.size(); ++j) later = later || s.inputs[j].find(ch) != std::string::npos;
+            if (later) keep += ch;
+        }
+        acc = keep;
+    }
+    c.flops_matmul = checked_mul(c.macs, 2);
+}
+
+// ---- Attention (ai.onnx 23) ----------------------------------------------------------------
+
+void infer_attention(infer_context& ctx) {
+    const auto& q = ctx.in_shape(0);
+    const auto& v = ctx.in_shape(2);
+    if (q.size() == 4 && v.size() == 4) {
+        ctx.set_output(0, ctx.in_type(0), shape{q[0], q[1], q[2], v[3]});
+    } else if (q.size() == 3 && v.size() == 3) {
+        const auto qh = ctx.n().attr_i("q_num_heads", 0);
+        const auto kvh = ctx.n().attr_i("kv_num_heads", 0);
+        if (qh <= 0 || kvh <= 0) ctx.fail("3-D inputs need q_num_heads and kv_num_heads");
+        ctx.set_output(0, ctx.in_type(0), shape{q[0], q[1], floor_div(v[2], dim(kvh)) * dim(qh)});
+    } else {
+        ctx.fail("Q, K, V must all be 3-D or all 4-D");
+    }
+}
+
+void cost_attention(const cost_context& ctx, op_cost& c) {
+    const auto q = ctx.in(0);
+    const auto k = ctx.in(1);
+    const auto v = ctx.in(2);
+    std::int64_t b = q[0], h = 0, sq = 0, skv = 0, d = 0, dv = 0;
+    if (q.size() == 4) {
+        h = q[1]; sq = q[2]; d = q[3]; skv = k[2]; dv = v[3];
+    } else {
+        h = ctx.n().attr_i("q_num_heads", 1);
+        const auto kvh = ctx.n().attr_i("kv_num_heads", 1);
+        sq = q[1]; d = q[2] / h; skv = k[1]; dv = v[2] / kvh;
+    }
+    const std::int64_t scores = checked_mul(checked_mul(b, h), checked_mul(sq, skv));
+    c.macs = checked_mul(scores, d + dv);
+    c.flops_matmul = checked_mul(c.macs, 2);
+    c.flops_vector = checked_mul(scores, 4);
+    c.flops_special = checked_mul(scores, 2);
+}
+
+}  // namespace
+
+void register_linear(op_registry& r) {
+    r.add({"", "MatMul", 1, op_kind::matmul, infer_matmul, cost_matmul});
+    r.add({"", "MatMulInteger", 10, op_kind::matmul, infer_matmul, cost_matmul});
+    r.add({"", "Gemm", 1, op_kind::matmul, infer_gemm, cost_gemm});
+    r.add({"", "Conv", 1, op_kind::matmul, infer_conv, cost_conv});
+    r.add({"", "ConvTranspose", 1, op_kind::matmul, infer_conv_transpose, cost_conv_transpose});
+    r.add({"", "Einsum", 12, op_kind::matmul, infer_einsum, cost_einsum});
+    r.add({"", "Attention", 23, op_kind::matmul, infer_attention, cost_attention});
+}
+
+}  // namespace ridgeline::ops

@@ -1,0 +1,125 @@
+// Normalisation family: BatchNormalization, LayerNormalization, GroupNormalization,
+// InstanceNormalization, LpNormalization, Softmax, LogSoftmax, Hardmax.
+// FLOPs, with E = elements, R = rows/groups/channels normalised separately:
+//   BatchNorm (inference)  4E vector: (x − mean) · inv_std · gamma + beta;
+//                          C vector (var + eps) and C special (rsqrt) per channel
+//   Layer/Group/InstanceNorm 7E vector: mean sum, subtract, square, variance sum, · inv_std,
+//                          · gamma, + beta; per row 3 vector (two mean divisions, + eps) and 1 special
+//                          (rsqrt)
+//   Softmax                3E vector (max, subtract, sum) + 2E special (exp, divide)
+//   LogSoftmax             3E vector + E special (exp) + R special (log) + E vector (subtract)
+//   LpNormalization        2E vector (square/abs, sum) + E special (divide) + R special (sqrt)
+// Backward costs about twice the forward vector work (backward_vector_factor = 2).
+#include "families.hpp"
+
+namespace ridgeline::ops {
+namespace {
+
+void infer_batchnorm(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    ctx.set_output(0, ctx.in_type(0), x);
+    if (x.size() >= 2) {
+        for (std::size_t i = 1; i < ctx.output_count(); ++i) ctx.set_output(i, ctx.in_type(0), shape{x[1]});
+    }
+}
+
+void cost_batchnorm(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    const std::int64_t channels = x.size() >= 2 ? x[1] : 1;
+    c.flops_vector = checked_add(checked_mul(ctx.in_elements(0), 4), channels);
+    c.flops_special = channels;
+    c.backward_vector_factor = 2.0;
+}
+
+void infer_layernorm(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    const auto rank = static_cast<std::int64_t>(x.size());
+    const auto axis = ctx.axis(ctx.n().attr_i("axis", -1), rank);
+    ctx.set_output(0, ctx.in_type(0), x);
+    shape stats(x.begin(), x.begin() + axis);
+    stats.resize(x.size(), dim(1));
+    const dtype stat_type = static_cast<dtype>(ctx.n().attr_i("stash_type", 1));
+    for (std::size_t i = 1; i < ctx.output_count(); ++i) ctx.set_output(i, stat_type, stats);
+}
+
+/** Rows normalised separately: product of the dims before the normalised axes. */
+std::int64_t layernorm_rows(const cost_context& ctx) {
+    const auto x = ctx.in(0);
+    auto axis = ctx.n().attr_i("axis", -1);
+    if (axis < 0) axis += static_cast<std::int64_t>(x.size());
+    return product(x, 0, static_cast<std::size_t>(axis));
+}
+
+void cost_norm_rows(const cost_context& ctx, op_cost& c, std::int64_t rows) {
+    c.flops_vector = checked_add(checked_mul(ctx.in_elements(0), 7), checked_mul(rows, 3));
+    c.flops_special = rows;
+    c.backward_vector_factor = 2.0;
+}
+
+void cost_layernorm(const cost_context& ctx, op_cost& c) { cost_norm_rows(ctx, c, layernorm_rows(ctx)); }
+
+void cost_groupnorm(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    cost_norm_rows(ctx, c, checked_mul(x[0], ctx.n().attr_i("num_groups", 1)));
+}
+
+void cost_instancenorm(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    cost_norm_rows(ctx, c, product(x, 0, 2));
+}
+
+std::int64_t softmax_rows(const cost_context& ctx) {
+    const auto x = ctx.in(0);
+    auto axis = ctx.n().attr_i("axis", -1);  // opset >= 13 semantics; older default 1 coerces to 2-D
+    if (axis < 0) axis += static_cast<std::int64_t>(x.size());
+    return product(x, 0, static_cast<std::size_t>(axis));
+}
+
+void cost_softmax(const cost_context& ctx, op_cost& c) {
+    const auto e = ctx.in_elements(0);
+    c.flops_vector = checked_mul(e, 3);
+    c.flops_special = checked_mul(e, 2);
+    c.backward_vector_factor = 2.0;
+}
+
+void cost_logsoftmax(const cost_context& ctx, op_cost& c) {
+    const auto e = ctx.in_elements(0);
+    c.flops_vector = checked_mul(e, 4);
+    c.flops_special = checked_add(e, softmax_rows(ctx));
+    c.backward_vector_factor = 2.0;
+}
+
+void cost_hardmax(const cost_context& ctx, op_cost& c) { c.flops_vector = checked_mul(ctx.in_elements(0), 2); }
+
+void cost_lpnorm(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    auto axis = ctx.n().attr_i("axis", -1);
+    if (axis < 0) axis += static_cast<std::int64_t>(x.size());
+    const auto e = ctx.in_elements(0);
+    c.flops_vector = checked_mul(e, 2);
+    c.flops_special = checked_add(e, e / std::max<std::int64_t>(1, x[static_cast<std::size_t>(axis)]));
+    c.backward_vector_factor = 2.0;
+}
+
+void infer_checked_axis(infer_context& ctx) {
+    const auto rank = ctx.in_rank(0);
+    (void)ctx.axis(ctx.n().attr_i("axis", ctx.opset() >= 13 ? -1 : 1), rank);
+    same_as_input(ctx);
+}
+
+}  // namespace
+
+void register_normalization(op_registry& r) {
+    r.add({"", "BatchNormalization", 1, op_kind::normalization, infer_batchnorm, cost_batchnorm});
+    r.add({"", "LayerNormalization", 17, op_kind::normalization, infer_layernorm, cost_layernorm});
+    r.add({"", "GroupNormalization", 18, op_kind::normalization, same_as_input, cost_groupnorm});
+    r.add({"", "InstanceNormalization", 1, op_kind::normalization, same_as_input, cost_instancenorm});
+    r.add({"", "LpNormalization", 1, op_kind::normalization, same_as_input, cost_lpnorm});
+    r.add({"", "Softmax", 1, op_kind::normalization, infer_checked_axis, cost_softmax});
+    r.add({"", "LogSoftmax", 1, op_kind::normalization, infer_checked_axis, cost_logsoftmax});
+    r.add({"", "Hardmax", 1, op_kind::normalization, infer_checked_axis, cost_hardmax});
+    // ORT's contrib LayerNormalization (pre-opset-17 exports) has the same contract.
+    r.add({"com.microsoft", "LayerNormalization", 1, op_kind::normalization, infer_layernorm, cost_layernorm});
+}
+
+}  // namespace ridgeline::ops

@@ -1,0 +1,91 @@
+// Pooling family: MaxPool, AveragePool, LpPool and their Global forms.
+// Output size per spatial axis, NOTSET padding (every attribute honoured):
+//   o = floor_or_ceil((s + pad_begin + pad_end − dilation·(k−1) − 1) / stride) + 1,
+//   and with ceil_mode a window that would start past the padded input is dropped;
+//   SAME_*: o = ceil(s / stride); VALID: o = ceil((s − dilation·(k−1)) / stride).
+// FLOPs (vector): MaxPool prod(k) comparisons per output; AveragePool prod(k) adds + 1 scale per
+// output; LpPool 2·prod(k) (power, add) vector + 1 special (root) per output; Global pools one
+// add/compare per input element (+1 scale per output for the average).
+#include "families.hpp"
+
+namespace ridgeline::ops {
+namespace {
+
+void infer_pool(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    if (x.size() < 3) ctx.fail("expects [N, C, spatial...], got " + shape_to_string(x));
+    const std::size_t spatial = x.size() - 2;
+    auto kernel = ctx.n().attr_ints("kernel_shape");
+    auto strides = ctx.n().attr_ints("strides");
+    auto dilations = ctx.n().attr_ints("dilations");
+    auto pads = ctx.n().attr_ints("pads");
+    if (kernel.size() != spatial) ctx.fail("kernel_shape must have one entry per spatial axis");
+    if (strides.empty()) strides.assign(spatial, 1);
+    if (dilations.empty()) dilations.assign(spatial, 1);
+    if (pads.empty()) pads.assign(2 * spatial, 0);
+    if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial) {
+        ctx.fail("strides/dilations/pads do not match the spatial rank");
+    }
+    const bool ceil_mode = ctx.n().attr_i("ceil_mode", 0) != 0;
+    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    shape out{x[0], x[1]};
+    for (std::size_t i = 0; i < spatial; ++i) {
+        if (strides[i] <= 0) ctx.fail("strides must be positive");
+        const dim in = x[i + 2];
+        const std::int64_t eff_k = dilations[i] * (kernel[i] - 1) + 1;
+        if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            out.push_back(ceil_div(in, dim(strides[i])));
+        } else if (auto_pad == "VALID") {
+            out.push_back(ceil_div(in - dim(eff_k - 1), dim(strides[i])));
+        } else {
+            const dim span = in + dim(pads[i] + pads[i + spatial] - eff_k);
+            dim o = (ceil_mode ? ceil_div(span, dim(strides[i])) : floor_div(span, dim(strides[i]))) + dim(1);
+            if (ceil_mode && o.is_value() && in.is_value() && (o.value() - 1) * strides[i] >= in.value() + pads[i]) {
+                o = dim(o.value() - 1);  // the last window would start inside the end padding only
+            }
+            out.push_back(o);
+        }
+    }
+    ctx.set_output(0, ctx.in_type(0), out);
+    if (ctx.output_count() > 1) ctx.set_output(1, dtype::i64, out);  // MaxPool indices
+}
+
+std::int64_t window(const cost_context& ctx) { return product(ctx.n().attr_ints("kernel_shape")); }
+
+void cost_maxpool(const cost_context& ctx, op_cost& c) { c.flops_vector = checked_mul(ctx.out_elements(0), window(ctx)); }
+
+void cost_avgpool(const cost_context& ctx, op_cost& c) {
+    c.flops_vector = checked_mul(ctx.out_elements(0), window(ctx) + 1);
+}
+
+void cost_lppool(const cost_context& ctx, op_cost& c) {
+    c.flops_vector = checked_mul(ctx.out_elements(0), 2 * window(ctx));
+    c.flops_special = ctx.out_elements(0);
+}
+
+void infer_global_pool(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    if (x.size() < 3) ctx.fail("expects [N, C, spatial...], got " + shape_to_string(x));
+    shape out{x[0], x[1]};
+    out.resize(x.size(), dim(1));
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_global_pool(const cost_context& ctx, op_cost& c) {
+    c.flops_vector = ctx.in_elements(0);
+    if (ctx.n().op_type != "GlobalMaxPool") c.flops_vector += ctx.out_elements(0);
+    if (ctx.n().op_type == "GlobalLpPool") c.flops_special = ctx.out_elements(0);
+}
+
+}  // namespace
+
+void register_pooling(op_registry& r) {
+    r.add({"", "MaxPool", 1, op_kind::pooling, infer_pool, cost_maxpool});
+    r.add({"", "AveragePool", 1, op_kind::pooling, infer_pool, cost_avgpool});
+    r.add({"", "LpPool", 1, op_kind::pooling, infer_pool, cost_lppool});
+    r.add({"", "GlobalAveragePool", 1, op_kind::reduction, infer_global_pool, cost_global_pool});
+    r.add({"", "GlobalMaxPool", 1, op_kind::reduction, infer_global_pool, cost_global_pool});
+    r.add({"", "GlobalLpPool", 1, op_kind::reduction, infer_global_pool, cost_global_pool});
+}
+
+}  // namespace ridgeline::ops
