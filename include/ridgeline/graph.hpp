@@ -17,6 +17,7 @@
 #include "ridgeline/error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -139,7 +140,9 @@ public:
     /** Index of the value with that name, or -1. */
     [[nodiscard]] std::int32_t find_value(std::string_view value_name) const;
     /** Index of the value with that name, created (empty) if new. */
-    std::int32_t intern_value(const std::string& value_name);
+    std::int32_t intern_value(std::string_view value_name);
+    /** Reserves room for `value_count` values and `node_count` nodes (an importer's size hint). */
+    void reserve(std::size_t value_count, std::size_t node_count);
     /** Opset of a domain ("" and "ai.onnx" are the same), 0 when not imported. */
     [[nodiscard]] std::int64_t opset(std::string_view domain) const;
     /**
@@ -151,7 +154,12 @@ public:
     void relink();
 
 private:
-    std::unordered_map<std::string, std::int32_t> index_;
+    /** Hashes std::string and std::string_view alike, so lookups by view allocate nothing. */
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::int32_t, name_hash, std::equal_to<>> index_;
     mutable std::vector<std::int32_t> order_;
     mutable bool order_valid_ = false;
 };

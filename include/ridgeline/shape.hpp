@@ -35,6 +35,14 @@ struct shape_options {
     std::int64_t batch = 0;
     /** Whole-shape overrides per graph input name, e.g. {"input", {8, 3, 320, 320}}. */
     std::map<std::string, std::vector<std::int64_t>> input_shapes;
+    /**
+     * Known contents of small integer graph inputs (row-major), e.g. a shape tensor fed at run
+     * time: {"shape", {2, 3, 4}}. Shape rules then see them as if they were constants (a Reshape
+     * target, Slice starts, an Expand shape …). The element count must match the input's shape.
+     */
+    std::map<std::string, std::vector<std::int64_t>> input_values;
+    /** Known contents of small floating graph inputs, e.g. Resize scales fed at run time. */
+    std::map<std::string, std::vector<double>> input_real_values;
 };
 
 /** What inference found. */
@@ -43,6 +51,9 @@ struct shape_report {
     std::map<std::string, int> unknown_ops;       /**< Operator → node count, for unsupported ops. */
     std::size_t values_without_shape = 0;         /**< Values still of unknown rank afterwards. */
     std::size_t symbolic_values = 0;              /**< Values whose shape still has a symbol. */
+    /** Nodes whose rule needed contents not known at analysis time (e.g. a Reshape target fed
+        as a graph input); their outputs use the shapes the file declares, when it declares any. */
+    std::size_t unknown_data_nodes = 0;
     /** True when no error-level diagnostic was raised. */
     [[nodiscard]] bool ok() const;
 };
@@ -52,6 +63,15 @@ struct shape_report {
  * Throws `usage_error` for an override that names no graph input or has the wrong rank.
  */
 shape_report infer_shapes(graph& g, const shape_options& options = {});
+
+/**
+ * Infers a control-flow body (an If branch, a Loop or Scan body) in place; called by those
+ * operators' shape rules while the enclosing graph is being inferred. `formal[k]` gives the type,
+ * shape and known contents of the body's k-th formal input (nullptr: use what the body declares);
+ * names the body reads from enclosing scopes take the values inferred there, innermost first.
+ * @code auto r = ridgeline::infer_subgraph(body, {&iteration, &condition, &state}); @endcode
+ */
+shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal);
 
 /**
  * Parses "NAME=N" bindings and "NAME=d0,d1,..." input overrides (command-line syntax).

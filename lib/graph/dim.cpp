@@ -142,6 +142,23 @@ dim dim::from_terms(std::vector<term> terms) {
 
 std::int64_t dim::require(const std::string& where) const {
     if (is_value()) return value_;
+    // Name a symbol the user can bind: opaque symbols spell an expression ("(min(sequence, 512))");
+    // the identifiers inside it, other than the function names, are the user's symbols.
+    for (const auto& s : symbols()) {
+        std::size_t i = 0;
+        while (i < s.size()) {
+            if (std::isalpha(static_cast<unsigned char>(s[i])) || s[i] == '_') {
+                std::size_t start = i;
+                while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
+                const auto id = s.substr(start, i - start);
+                if (id != "min" && id != "max" && id != "ceil" && id != "slice" && id != "of") {
+                    throw unbound_symbol_error(id, where + (s == id ? "" : " (in the dimension " + s + ")"));
+                }
+            } else {
+                ++i;
+            }
+        }
+    }
     throw unbound_symbol_error(symbols().front(), where);
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
+#include <functional>
 
 namespace ridgeline {
 
@@ -96,23 +98,35 @@ std::string node::display_name() const {
 }
 
 std::int32_t graph::find_value(std::string_view value_name) const {
-    auto it = index_.find(std::string(value_name));
+    auto it = index_.find(value_name);  // transparent lookup: no temporary string
     return it == index_.end() ? -1 : it->second;
 }
 
-std::int32_t graph::intern_value(const std::string& value_name) {
-    auto [it, inserted] = index_.try_emplace(value_name, static_cast<std::int32_t>(values.size()));
-    if (inserted) {
-        values.emplace_back();
-        values.back().name = value_name;
+std::int32_t graph::intern_value(std::string_view value_name) {
+    if (auto it = index_.find(value_name); it != index_.end()) return it->second;
+    if (values.size() >= static_cast<std::size_t>(INT32_MAX)) {
+        throw graph_error(std::string(value_name), "more than 2^31 - 1 values in one graph");
     }
-    return it->second;
+    const auto id = static_cast<std::int32_t>(values.size());
+    index_.emplace(std::string(value_name), id);
+    values.emplace_back();
+    values.back().name = value_name;
+    return id;
+}
+
+void graph::reserve(std::size_t value_count, std::size_t node_count) {
+    values.reserve(value_count);
+    index_.reserve(value_count);
+    nodes.reserve(node_count);
 }
 
 std::int64_t graph::opset(std::string_view domain) const {
     if (domain == "ai.onnx") domain = "";
-    auto it = opsets.find(std::string(domain));
-    return it == opsets.end() ? 0 : it->second;
+    // A model imports a handful of domains: a linear scan compares without building a string.
+    for (const auto& [name, version] : opsets) {
+        if (name == domain) return version;
+    }
+    return 0;
 }
 
 void graph::relink() {
@@ -134,20 +148,33 @@ void graph::relink() {
 const std::vector<std::int32_t>& graph::topological_order() const {
     if (order_valid_) return order_;
     // Kahn's algorithm; among ready nodes the one earliest in the file goes first, so a file that
-    // is already sorted keeps its order exactly.
+    // is already sorted keeps its order exactly. Consumers are kept as one flat array indexed by
+    // per-value offsets (compressed rows) rather than a vector per value: two allocations in all.
     const auto n_nodes = nodes.size();
+    const auto n_values = values.size();
     std::vector<std::int32_t> pending(n_nodes, 0);
-    std::vector<std::vector<std::int32_t>> consumers(values.size());
+    std::vector<std::uint32_t> first(n_values + 1, 0);  // consumers of value v: [first[v], first[v+1])
     for (const auto& n : nodes) {
         for (auto in : n.inputs) {
             if (in < 0) continue;
             const auto& v = values[static_cast<std::size_t>(in)];
             if (v.producer >= 0) {
                 ++pending[static_cast<std::size_t>(n.index)];
-                consumers[static_cast<std::size_t>(in)].push_back(n.index);
+                ++first[static_cast<std::size_t>(in) + 1];
             } else if (!v.is_initializer && !v.is_graph_input) {
                 throw graph_error(n.display_name(),
                                   "reads value '" + v.name + "', which nothing defines");
+            }
+        }
+    }
+    for (std::size_t v = 0; v < n_values; ++v) first[v + 1] += first[v];
+    std::vector<std::int32_t> consumers(first[n_values]);
+    {
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (const auto& n : nodes) {  // file order, as the per-value lists had
+            for (auto in : n.inputs) {
+                if (in < 0 || values[static_cast<std::size_t>(in)].producer < 0) continue;
+                consumers[fill[static_cast<std::size_t>(in)]++] = n.index;
             }
         }
     }
@@ -166,7 +193,9 @@ const std::vector<std::int32_t>& graph::topological_order() const {
         order.push_back(id);
         for (auto out : nodes[static_cast<std::size_t>(id)].outputs) {
             if (out < 0) continue;
-            for (auto c : consumers[static_cast<std::size_t>(out)]) {
+            const auto v = static_cast<std::size_t>(out);
+            for (auto k = first[v]; k < first[v + 1]; ++k) {
+                const auto c = consumers[k];
                 if (--pending[static_cast<std::size_t>(c)] == 0) {
                     ready.push_back(c);
                     std::push_heap(ready.begin(), ready.end(), std::greater<>());
@@ -175,12 +204,34 @@ const std::vector<std::int32_t>& graph::topological_order() const {
         }
     }
     if (order.size() != n_nodes) {
-        for (std::size_t i = 0; i < n_nodes; ++i) {
-            if (pending[i] != 0) {
-                throw graph_error(nodes[i].display_name(),
-                                  "is part of a cycle (the graph is not a DAG)");
+        // Every node left over waits on a producer that is also left over, so walking upstream
+        // from any of them must come back to a node already seen: that node is on a cycle (the
+        // first left-over node may merely sit downstream of one).
+        std::size_t at = 0;
+        while (pending[at] == 0) ++at;
+        std::vector<std::int32_t> step(n_nodes, -1);  // position on the upstream walk
+        std::vector<std::size_t> walk;
+        while (step[at] < 0) {
+            step[at] = static_cast<std::int32_t>(walk.size());
+            walk.push_back(at);
+            for (auto in : nodes[at].inputs) {
+                if (in < 0) continue;
+                const auto p = values[static_cast<std::size_t>(in)].producer;
+                if (p >= 0 && pending[static_cast<std::size_t>(p)] != 0) {
+                    at = static_cast<std::size_t>(p);
+                    break;
+                }
             }
         }
+        // walk[step[at]] … walk.back() is the cycle, listed upstream; print it downstream.
+        const auto name = nodes[at].display_name();
+        std::string path = name;
+        const auto begin = static_cast<std::size_t>(step[at]);
+        for (std::size_t k = walk.size() - 1; k > begin; --k) {
+            if (walk.size() - k > 8) { path += " -> ..."; break; }
+            path += " -> " + nodes[walk[k]].display_name();
+        }
+        throw graph_error(name, "is part of a cycle (the graph is not a DAG): " + path + " -> " + name);
     }
     order_ = std::move(order);
     order_valid_ = true;

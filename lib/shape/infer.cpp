@@ -17,6 +17,9 @@ bool shape_report::ok() const {
 
 namespace {
 
+/** Largest input whose contents are kept (the same limit the shape rules use for known data). */
+constexpr std::size_t max_seeded_elements = 4096;
+
 std::int64_t parse_int(const std::string& text, const std::string& what) {
     std::int64_t v = 0;
     const auto* end = text.data() + text.size();
@@ -32,75 +35,41 @@ shape bind_shape(const shape& s, const bindings& b) {
     return out;
 }
 
-}  // namespace
+/** A graph whose nodes are being inferred, with the bindings in force there. */
+struct scope {
+    const graph* g;
+    const bindings* symbols;
+};
 
-std::pair<std::string, std::int64_t> parse_binding(const std::string& text) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw usage_error("binding '" + text + "' is not NAME=N");
-    const auto v = parse_int(text.substr(eq + 1), "binding '" + text + "'");
-    if (v <= 0) throw usage_error("binding '" + text + "' must be positive");
-    return {text.substr(0, eq), v};
-}
+/**
+ * The graphs being inferred on this thread, outermost first. A control-flow body (inferred from
+ * inside its node's shape rule) resolves the names it reads from enclosing scopes here.
+ */
+thread_local std::vector<scope> scopes;
 
-std::pair<std::string, std::vector<std::int64_t>> parse_input_shape(const std::string& text) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw usage_error("input shape '" + text + "' is not NAME=d0,d1,...");
-    std::vector<std::int64_t> dims;
-    std::stringstream ss(text.substr(eq + 1));
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        const auto v = parse_int(item, "input shape '" + text + "'");
-        if (v < 0) throw usage_error("input shape '" + text + "' has a negative dimension");
-        dims.push_back(v);
-    }
-    return {text.substr(0, eq), dims};
-}
+/** Pushes a scope for the lifetime of the guard. */
+class scope_guard {
+public:
+    scope_guard(const graph& g, const bindings& symbols) { scopes.push_back({&g, &symbols}); }
+    ~scope_guard() { scopes.pop_back(); }
+    scope_guard(const scope_guard&) = delete;
+    scope_guard& operator=(const scope_guard&) = delete;
+};
 
-shape_report infer_shapes(graph& g, const shape_options& options) {
-    shape_report report;
-    bindings symbols = options.symbols;
-    if (options.batch > 0) symbols["batch"] = options.batch;
-
-    // Reset everything computed, then seed graph inputs.
+/** Forgets every computed type, shape and content (initializers keep theirs). */
+void reset_computed(graph& g) {
     for (auto& v : g.values) {
         if (v.is_initializer) continue;
         v.type = dtype::undefined;
         v.dims.reset();
         v.data.reset();
     }
-    for (const auto& [name, dims] : options.input_shapes) {
-        const auto id = g.find_value(name);
-        if (id < 0 || !g.values[static_cast<std::size_t>(id)].is_graph_input) {
-            throw usage_error("--input " + name + ": the model has no graph input of that name");
-        }
-        const auto& declared = g.values[static_cast<std::size_t>(id)].declared;
-        if (declared && declared->size() != dims.size()) {
-            throw usage_error("--input " + name + ": the model declares rank " + std::to_string(declared->size()) +
-                              ", the override has " + std::to_string(dims.size()) + " dims");
-        }
-    }
-    if (options.batch > 0) {  // --batch also binds each input's leading symbolic dim
-        for (auto id : g.inputs) {
-            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
-            if (d && !d->empty() && !d->front().is_value() && d->front().symbols().size() == 1) {
-                symbols.emplace(d->front().symbols().front(), options.batch);
-            }
-        }
-    }
-    for (auto id : g.inputs) {
-        auto& v = g.values[static_cast<std::size_t>(id)];
-        v.type = v.declared_type;
-        if (auto it = options.input_shapes.find(v.name); it != options.input_shapes.end()) {
-            v.dims = shape(it->second.begin(), it->second.end());
-        } else if (v.declared) {
-            v.dims = bind_shape(*v.declared, symbols);
-        } else {
-            report.diagnostics.push_back({severity::warning, v.name, "", "graph input has no declared shape"});
-        }
-    }
+}
 
+/** Runs every node's shape rule in topological order, then counts what is left unknown. */
+void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
+    const scope_guard guard(g, symbols);
     const auto& registry = op_registry::builtin();
-    std::vector<char> failed(g.nodes.size(), 0);  // 1 = this node's outputs are unknown
     for (auto id : g.topological_order()) {
         const auto& n = g.nodes[static_cast<std::size_t>(id)];
         const auto opset = g.opset(n.domain);
@@ -139,12 +108,11 @@ shape_report infer_shapes(graph& g, const shape_options& options) {
             bool declared = std::all_of(n.outputs.begin(), n.outputs.end(), [&](std::int32_t o) {
                 return o < 0 || g.values[static_cast<std::size_t>(o)].declared.has_value();
             });
-            failed[static_cast<std::size_t>(id)] = declared ? 0 : 1;
+            ++report.unknown_data_nodes;
             report.diagnostics.push_back({declared ? severity::info : severity::error, n.display_name(), n.op_type,
                                           std::string(e.what()) + (declared ? "; used the shape the file declares" : "")});
             fall_back_to_declared();
         } catch (const error& e) {
-            failed[static_cast<std::size_t>(id)] = 1;
             report.diagnostics.push_back({severity::error, n.display_name(), n.op_type, e.what()});
             fall_back_to_declared();
         }
@@ -164,6 +132,144 @@ shape_report infer_shapes(graph& g, const shape_options& options) {
             ++report.symbolic_values;
         }
     }
+}
+
+}  // namespace
+
+std::pair<std::string, std::int64_t> parse_binding(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) throw usage_error("binding '" + text + "' is not NAME=N");
+    const auto v = parse_int(text.substr(eq + 1), "binding '" + text + "'");
+    if (v <= 0) throw usage_error("binding '" + text + "' must be positive");
+    return {text.substr(0, eq), v};
+}
+
+std::pair<std::string, std::vector<std::int64_t>> parse_input_shape(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) throw usage_error("input shape '" + text + "' is not NAME=d0,d1,...");
+    std::vector<std::int64_t> dims;
+    std::stringstream ss(text.substr(eq + 1));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        const auto v = parse_int(item, "input shape '" + text + "'");
+        if (v < 0) throw usage_error("input shape '" + text + "' has a negative dimension");
+        dims.push_back(v);
+    }
+    return {text.substr(0, eq), dims};
+}
+
+shape_report infer_shapes(graph& g, const shape_options& options) {
+    shape_report report;
+    bindings symbols = options.symbols;
+    if (options.batch > 0) symbols["batch"] = options.batch;
+
+    // Reset everything computed, then seed graph inputs.
+    reset_computed(g);
+    for (const auto& [name, dims] : options.input_shapes) {
+        const auto id = g.find_value(name);
+        if (id < 0 || !g.values[static_cast<std::size_t>(id)].is_graph_input) {
+            throw usage_error("--input " + name + ": the model has no graph input of that name");
+        }
+        const auto& declared = g.values[static_cast<std::size_t>(id)].declared;
+        if (declared && declared->size() != dims.size()) {
+            throw usage_error("--input " + name + ": the model declares rank " + std::to_string(declared->size()) +
+                              ", the override has " + std::to_string(dims.size()) + " dims");
+        }
+    }
+    if (options.batch > 0) {  // --batch also binds each input's leading symbolic dim
+        for (auto id : g.inputs) {
+            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
+            if (d && !d->empty() && !d->front().is_value() && d->front().symbols().size() == 1) {
+                symbols.emplace(d->front().symbols().front(), options.batch);
+            }
+        }
+    }
+    for (auto id : g.inputs) {
+        auto& v = g.values[static_cast<std::size_t>(id)];
+        v.type = v.declared_type;
+        if (auto it = options.input_shapes.find(v.name); it != options.input_shapes.end()) {
+            v.dims = shape(it->second.begin(), it->second.end());
+        } else if (v.declared) {
+            v.dims = bind_shape(*v.declared, symbols);
+        } else {
+            report.diagnostics.push_back({severity::warning, v.name, "", "graph input has no declared shape"});
+        }
+    }
+    // Contents the caller knows (a shape tensor or Resize scales fed at run time) seed the
+    // input's known data, as if the input were a constant.
+    auto seed = [&](const std::string& name, std::size_t count, bool real) -> value* {
+        const auto id = g.find_value(name);
+        if (id < 0 || !g.values[static_cast<std::size_t>(id)].is_graph_input) {
+            throw usage_error("input value " + name + ": the model has no graph input of that name");
+        }
+        auto& v = g.values[static_cast<std::size_t>(id)];
+        if (v.type == dtype::string || (v.type != dtype::undefined && is_floating(v.type) != real)) {
+            throw usage_error("input value " + name + ": the input is of type " + std::string(dtype_name(v.type)) +
+                              ", not " + (real ? "a floating" : "an integer") + " type");
+        }
+        if (!v.dims) throw usage_error("input value " + name + ": the input's shape is unknown");
+        const dim elements = shape_elements(*v.dims);
+        if (!elements.is_value() || elements.value() != static_cast<std::int64_t>(count)) {
+            throw usage_error("input value " + name + ": " + std::to_string(count) + " elements given for shape " +
+                              shape_to_string(*v.dims));
+        }
+        return count <= max_seeded_elements ? &v : nullptr;  // too large to be shape data: ignored
+    };
+    for (const auto& [name, contents] : options.input_values) {
+        if (auto* v = seed(name, contents.size(), false)) {
+            auto data = std::make_shared<known_data>();
+            data->ints.assign(contents.begin(), contents.end());
+            v->data = std::move(data);
+        }
+    }
+    for (const auto& [name, contents] : options.input_real_values) {
+        if (auto* v = seed(name, contents.size(), true)) {
+            auto data = std::make_shared<known_data>();
+            data->is_real = true;
+            data->reals = contents;
+            v->data = std::move(data);
+        }
+    }
+
+    run_nodes(g, symbols, report);
+    return report;
+}
+
+shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal) {
+    shape_report report;
+    reset_computed(body);
+    static const bindings no_symbols;
+    const bindings& symbols = scopes.empty() ? no_symbols : *scopes.back().symbols;
+    std::vector<char> is_formal(body.values.size(), 0);
+    for (std::size_t k = 0; k < body.inputs.size(); ++k) {
+        auto& v = body.values[static_cast<std::size_t>(body.inputs[k])];
+        is_formal[static_cast<std::size_t>(body.inputs[k])] = 1;
+        const value* f = k < formal.size() ? formal[k] : nullptr;
+        if (f && f->dims) {  // what the node feeds this iteration or branch
+            v.type = f->type != dtype::undefined ? f->type : v.declared_type;
+            v.dims = f->dims;
+            v.data = f->data;
+        } else {
+            v.type = v.declared_type;
+            if (v.declared) v.dims = bind_shape(*v.declared, symbols);
+        }
+    }
+    // Names the body reads from enclosing scopes: innermost scope first.
+    for (std::size_t i = 0; i < body.values.size(); ++i) {
+        auto& v = body.values[i];
+        if (!v.is_graph_input || is_formal[i]) continue;
+        for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+            const auto id = it->g->find_value(v.name);
+            if (id < 0) continue;
+            const auto& outer = it->g->values[static_cast<std::size_t>(id)];
+            if (!outer.dims) continue;
+            v.type = outer.type;
+            v.dims = outer.dims;
+            v.data = outer.data;
+            break;
+        }
+    }
+    run_nodes(body, symbols, report);
     return report;
 }
 

@@ -1,0 +1,244 @@
+// Text reporters over analysis_report: table, CSV, JSON (DESIGN.md contract), Markdown.
+#include "ridgeline/report.hpp"
+
+#include "ridgeline/error.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <ostream>
+
+namespace ridgeline {
+
+report_format parse_report_format(const std::string& name) {
+    if (name == "table") return report_format::table;
+    if (name == "csv") return report_format::csv;
+    if (name == "json") return report_format::json;
+    if (name == "md" || name == "markdown") return report_format::markdown;
+    throw usage_error("unknown format '" + name + "' (expected table, csv, json or md)");
+}
+
+namespace {
+
+std::string scaled(double v, const char* const* units, int n, double step, int precision = 2) {
+    int i = 0;
+    while (i + 1 < n && std::abs(v) >= step) {
+        v /= step;
+        ++i;
+    }
+    return fmt::format("{:.{}f} {}", v, i == 0 ? 0 : precision, units[i]);
+}
+
+std::string join_shapes(const std::vector<std::string>& s) {
+    std::string out;
+    for (const auto& x : s) out += (out.empty() ? "" : " ") + x;
+    return out;
+}
+
+/** Layers shown: kernels (and unknown ops) only, optionally the N heaviest by time or FLOPs. */
+std::vector<std::size_t> shown_layers(const analysis_report& r) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
+        const auto& l = r.cost.layers[i];
+        if (l.is_kernel() || l.unknown) idx.push_back(i);
+    }
+    if (r.top > 0 && r.top < idx.size()) {
+        auto weight = [&](std::size_t i) {
+            return r.prediction ? r.prediction->layers[i].time_s : static_cast<double>(r.cost.layers[i].forward.flops());
+        };
+        std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return weight(a) > weight(b); });
+        idx.resize(r.top);
+    }
+    return idx;
+}
+
+std::string fit(const std::string& s, std::size_t width) {
+    if (s.size() <= width) return s;
+    return "…" + s.substr(s.size() - (width - 1));
+}
+
+void write_table(std::ostream& out, const analysis_report& r) {
+    const auto& t = r.cost.totals;
+    out << fmt::format("model   {}  ({} nodes, {} kernels)\n", r.model_path, r.model_nodes, r.cost.kernels);
+    std::string binds;
+    for (const auto& [k, v] : r.symbols) binds += fmt::format("{}{}={}", binds.empty() ? "" : ", ", k, v);
+    out << fmt::format("bound   {}   precision {}\n", binds.empty() ? "(none)" : binds, r.dtype_name);
+    if (r.hw) out << fmt::format("device  {} ({})\n", r.hw->name, r.hw->id);
+    out << '\n';
+    const bool pred = r.prediction.has_value();
+    out << fmt::format("{:<34} {:<18} {:>11} {:>10} {:>10} {:>7}", "layer", "op", "FLOPs", "params", "bytes", "FLOP/B");
+    if (pred) out << fmt::format(" {:>10} {:>7}", "time", "bound");
+    out << '\n' << std::string(pred ? 117 : 99, '-') << '\n';
+    for (auto i : shown_layers(r)) {
+        const auto& l = r.cost.layers[i];
+        out << fmt::format("{:<34} {:<18} {:>11} {:>10} {:>10} {:>7.1f}", fit(l.name, 34), fit(l.op_type, 18),
+                           l.unknown ? "unknown" : human_flops(static_cast<double>(l.forward.flops())),
+                           l.params ? fmt::format("{}", l.params) : "", human_bytes(static_cast<double>(l.forward.bytes())),
+                           l.forward.operational_intensity());
+        if (pred) {
+            const auto& p = r.prediction->layers[i];
+            out << fmt::format(" {:>10} {:>7}", human_time(p.time_s), bound_name(p.bound));
+        }
+        out << '\n';
+    }
+    out << std::string(pred ? 117 : 99, '-') << '\n';
+    out << fmt::format("total   {} ({} matmul, {} vector, {} special), {} MACs\n",
+                       human_flops(static_cast<double>(t.flops())), human_flops(static_cast<double>(t.flops_matmul)),
+                       human_flops(static_cast<double>(t.flops_vector)), human_flops(static_cast<double>(t.flops_special)),
+                       human_flops(static_cast<double>(t.macs)).substr(0, human_flops(static_cast<double>(t.macs)).size() - 4));
+    out << fmt::format("params  {} ({})\n", r.cost.params, human_bytes(static_cast<double>(r.cost.param_bytes)));
+    out << fmt::format("bytes   {} read ({} activations, {} weights), {} written; intensity {:.1f} FLOP/B\n",
+                       human_bytes(static_cast<double>(t.bytes_read())), human_bytes(static_cast<double>(t.bytes_read_activations)),
+                       human_bytes(static_cast<double>(t.bytes_read_weights)), human_bytes(static_cast<double>(t.bytes_written)),
+                       t.operational_intensity());
+    out << fmt::format("memory  peak activations {}\n", human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
+    if (pred) {
+        const auto& p = *r.prediction;
+        out << fmt::format("time    {} predicted GPU time ({}-bound; {} compute-bound, {} memory-bound kernels; ceilings {} / {}{})\n",
+                           human_time(p.total_time_s), bound_name(p.bound), p.compute_bound_kernels, p.memory_bound_kernels,
+                           p.roof.matmul_key, p.roof.vector_key, p.roof.measured ? ", measured" : ", datasheet");
+    }
+    if (!r.cost.unknown_ops.empty()) {
+        out << "unknown ";
+        for (const auto& [op, n] : r.cost.unknown_ops) out << op << " x" << n << "  ";
+        out << "(not counted)\n";
+    }
+}
+
+void write_csv(std::ostream& out, const analysis_report& r) {
+    out << "name,op_type,flops,macs,flops_matmul,flops_vector,flops_special,params,bytes_read,bytes_written,"
+           "operational_intensity,bound,predicted_time_s,output_shapes\n";
+    for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
+        const auto& l = r.cost.layers[i];
+        if (!l.is_kernel() && !l.unknown) continue;
+        const auto* p = r.prediction ? &r.prediction->layers[i] : nullptr;
+        std::string name = l.name;
+        if (name.find_first_of(",\"") != std::string::npos) {
+            std::string q;
+            for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+            name = "\"" + q + "\"";
+        }
+        out << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{},{},{}\n", name, l.op_type, l.forward.flops(),
+                           l.forward.macs, l.forward.flops_matmul, l.forward.flops_vector, l.forward.flops_special,
+                           l.params, l.forward.bytes_read(), l.forward.bytes_written, l.forward.operational_intensity(),
+                           p ? bound_name(p->bound) : "", p ? fmt::format("{:.6e}", p->time_s) : "",
+                           join_shapes(l.output_shapes));
+    }
+}
+
+void write_json(std::ostream& out, const analysis_report& r) {
+    using nlohmann::json;
+    const auto& t = r.cost.totals;
+    json j;
+    j["model"] = {{"path", r.model_path}, {"nodes", r.model_nodes}, {"params", r.cost.params}, {"kernels", r.cost.kernels}};
+    j["bindings"] = json::object();
+    for (const auto& [k, v] : r.symbols) j["bindings"][k] = v;
+    j["precision"] = r.dtype_name;
+    if (r.hw) {
+        j["hardware"] = {{"id", r.hw->id}, {"name", r.hw->name}};
+        if (r.prediction) {
+            j["hardware"]["matmul_ceiling_flops_per_s"] = r.prediction->roof.matmul_flops_per_s;
+            j["hardware"]["vector_ceiling_flops_per_s"] = r.prediction->roof.vector_flops_per_s;
+            j["hardware"]["bandwidth_bytes_per_s"] = r.prediction->roof.bandwidth_bytes_per_s;
+            j["hardware"]["ridge_point"] = r.prediction->roof.ridge_point();
+        }
+    } else {
+        j["hardware"] = nullptr;
+    }
+    j["totals"] = {{"flops", t.flops()},
+                   {"macs", t.macs},
+                   {"flops_by_class", {{"matmul", t.flops_matmul}, {"vector", t.flops_vector}, {"special", t.flops_special}}},
+                   {"params", r.cost.params},
+                   {"param_bytes", r.cost.param_bytes},
+                   {"bytes_read", t.bytes_read()},
+                   {"bytes_read_activations", t.bytes_read_activations},
+                   {"bytes_read_weights", t.bytes_read_weights},
+                   {"bytes_written", t.bytes_written},
+                   {"operational_intensity", t.operational_intensity()},
+                   {"peak_activation_bytes", r.cost.peak_activation_bytes}};
+    j["totals"]["predicted_time_s"] = r.prediction ? json(r.prediction->total_time_s) : json(nullptr);
+    j["totals"]["bound"] = r.prediction ? json(std::string(bound_name(r.prediction->bound))) : json(nullptr);
+    json layers = json::array();
+    for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
+        const auto& l = r.cost.layers[i];
+        if (!l.is_kernel() && !l.unknown) continue;
+        const auto* p = r.prediction ? &r.prediction->layers[i] : nullptr;
+        layers.push_back({{"name", l.name},
+                          {"op_type", l.op_type},
+                          {"kind", std::string(op_kind_name(l.kind))},
+                          {"unknown", l.unknown},
+                          {"flops", l.forward.flops()},
+                          {"macs", l.forward.macs},
+                          {"flops_by_class", {{"matmul", l.forward.flops_matmul}, {"vector", l.forward.flops_vector}, {"special", l.forward.flops_special}}},
+                          {"params", l.params},
+                          {"bytes_read", l.forward.bytes_read()},
+                          {"bytes_written", l.forward.bytes_written},
+                          {"operational_intensity", l.forward.operational_intensity()},
+                          {"bound", p ? json(std::string(bound_name(p->bound))) : json(nullptr)},
+                          {"predicted_time_s", p ? json(p->time_s) : json(nullptr)},
+                          {"output_shapes", l.output_shapes}});
+    }
+    j["layers"] = std::move(layers);
+    json unknown = json::object();
+    for (const auto& [op, n] : r.cost.unknown_ops) unknown[op] = n;
+    j["unknown_ops"] = std::move(unknown);
+    out << j.dump(1) << '\n';
+}
+
+void write_markdown(std::ostream& out, const analysis_report& r) {
+    const auto& t = r.cost.totals;
+    out << "# " << r.model_path << "\n\n";
+    out << "| total FLOPs | matmul | vector | special | params | bytes moved | peak activations |";
+    if (r.prediction) out << " predicted time |";
+    out << "\n|---:|---:|---:|---:|---:|---:|---:|" << (r.prediction ? "---:|" : "") << '\n';
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |", human_flops(static_cast<double>(t.flops())),
+                       human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
+                       human_flops(static_cast<double>(t.flops_special)), r.cost.params, human_bytes(static_cast<double>(t.bytes())),
+                       human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
+    if (r.prediction) out << ' ' << human_time(r.prediction->total_time_s) << " |";
+    out << "\n\n| layer | op | FLOPs | params | bytes | FLOP/B |" << (r.prediction ? " time | bound |" : "") << '\n';
+    out << "|---|---|---:|---:|---:|---:|" << (r.prediction ? "---:|---|" : "") << '\n';
+    for (auto i : shown_layers(r)) {
+        const auto& l = r.cost.layers[i];
+        out << fmt::format("| `{}` | {} | {} | {} | {} | {:.1f} |", l.name, l.op_type,
+                           l.unknown ? "unknown" : human_flops(static_cast<double>(l.forward.flops())), l.params,
+                           human_bytes(static_cast<double>(l.forward.bytes())), l.forward.operational_intensity());
+        if (r.prediction) {
+            const auto& p = r.prediction->layers[i];
+            out << fmt::format(" {} | {} |", human_time(p.time_s), bound_name(p.bound));
+        }
+        out << '\n';
+    }
+}
+
+}  // namespace
+
+std::string human_flops(double flops) {
+    static const char* const units[] = {"FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"};
+    return scaled(flops, units, 6, 1000.0);
+}
+
+std::string human_bytes(double bytes) {
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    return scaled(bytes, units, 5, 1024.0);
+}
+
+std::string human_time(double seconds) {
+    if (seconds >= 1) return fmt::format("{:.3f} s", seconds);
+    if (seconds >= 1e-3) return fmt::format("{:.3f} ms", seconds * 1e3);
+    if (seconds >= 1e-6) return fmt::format("{:.2f} us", seconds * 1e6);
+    return fmt::format("{:.0f} ns", seconds * 1e9);
+}
+
+void write_report(std::ostream& out, const analysis_report& r, report_format format) {
+    switch (format) {
+    case report_format::table: write_table(out, r); break;
+    case report_format::csv: write_csv(out, r); break;
+    case report_format::json: write_json(out, r); break;
+    case report_format::markdown: write_markdown(out, r); break;
+    }
+}
+
+}  // namespace ridgeline

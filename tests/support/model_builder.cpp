@@ -1,0 +1,115 @@
+#include "model_builder.hpp"
+
+#include "ridgeline/onnx_import.hpp"
+
+#include <filesystem>
+
+namespace ridgeline::test {
+
+model_builder::model_builder(std::int64_t opset) {
+    model_.set_ir_version(8);
+    model_.set_producer_name("ridgeline-tests");
+    auto* op = model_.add_opset_import();
+    op->set_domain("");
+    op->set_version(opset);
+    model_.mutable_graph()->set_name("test");
+}
+
+model_builder& model_builder::input(const std::string& name, dtype type, const std::vector<dim_spec>& dims) {
+    auto* vi = model_.mutable_graph()->add_input();
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(static_cast<int>(type));
+    auto* sh = tt->mutable_shape();
+    for (const auto& d : dims) {
+        auto* dd = sh->add_dim();
+        if (std::holds_alternative<std::int64_t>(d)) dd->set_dim_value(std::get<std::int64_t>(d));
+        else dd->set_dim_param(std::get<std::string>(d));
+    }
+    return *this;
+}
+
+model_builder& model_builder::output(const std::string& name) {
+    model_.mutable_graph()->add_output()->set_name(name);
+    return *this;
+}
+
+model_builder& model_builder::weight(const std::string& name, dtype type, const std::vector<std::int64_t>& dims) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(static_cast<int>(type));
+    for (auto d : dims) t->add_dims(d);
+    t->set_data_location(onnx::TensorProto::EXTERNAL);
+    auto* e = t->add_external_data();
+    e->set_key("location");
+    e->set_value("absent.weights");
+    return *this;
+}
+
+model_builder& model_builder::ints(const std::string& name, const std::vector<std::int64_t>& values) {
+    auto* t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (auto v : values) t->add_int64_data(v);
+    return *this;
+}
+
+onnx::NodeProto& model_builder::node(const std::string& op_type, const std::vector<std::string>& inputs,
+                                     const std::vector<std::string>& outputs, const std::string& name) {
+    auto* n = model_.mutable_graph()->add_node();
+    n->set_op_type(op_type);
+    n->set_name(name.empty() ? op_type + "_" + std::to_string(model_.graph().node_size()) : name);
+    for (const auto& i : inputs) n->add_input(i);
+    for (const auto& o : outputs) n->add_output(o);
+    return *n;
+}
+
+std::string model_builder::bytes() const { return model_.SerializeAsString(); }
+
+graph model_builder::load(const std::string& name) const {
+    const auto b = bytes();
+    return load_onnx_bytes(b.data(), b.size(), name);
+}
+
+void attr_i(onnx::NodeProto& n, const std::string& name, std::int64_t v) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+}
+
+void attr_f(onnx::NodeProto& n, const std::string& name, float v) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+}
+
+void attr_s(onnx::NodeProto& n, const std::string& name, const std::string& v) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+}
+
+void attr_ints(onnx::NodeProto& n, const std::string& name, const std::vector<std::int64_t>& v) {
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto x : v) a->add_ints(x);
+}
+
+std::string zoo_path(const std::string& file) {
+    const std::filesystem::path p = std::filesystem::path(RIDGELINE_ZOO_DIR) / file;
+    return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+std::string shape_of(const graph& g, const std::string& name) {
+    const auto id = g.find_value(name);
+    if (id < 0) return "missing";
+    const auto& v = g.values[static_cast<std::size_t>(id)];
+    return v.dims ? shape_to_string(*v.dims) : "?";
+}
+
+}  // namespace ridgeline::test

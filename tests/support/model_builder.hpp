@@ -1,0 +1,58 @@
+// Builds small ONNX models in memory for tests (hand-made graphs whose counts are worked out by
+// hand), and finds the shared test data.
+#pragma once
+
+#include "ridgeline/graph.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ridgeline::test {
+
+/** A dimension for a graph input: a number or a symbol name. */
+using dim_spec = std::variant<std::int64_t, std::string>;
+
+/** Fluent builder over onnx::ModelProto. */
+class model_builder {
+public:
+    /** A model importing the default domain at `opset`. */
+    explicit model_builder(std::int64_t opset = 17);
+    /** Adds a graph input. */
+    model_builder& input(const std::string& name, dtype type, const std::vector<dim_spec>& dims);
+    /** Adds a graph output (no declared shape). */
+    model_builder& output(const std::string& name);
+    /** Adds an initializer without data (as if stored externally). */
+    model_builder& weight(const std::string& name, dtype type, const std::vector<std::int64_t>& dims);
+    /** Adds an int64 initializer with its values (a shape constant). */
+    model_builder& ints(const std::string& name, const std::vector<std::int64_t>& values);
+    /** Adds a node; returns it so attributes can be added. */
+    onnx::NodeProto& node(const std::string& op_type, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const std::string& name = "");
+    /** The serialized model. */
+    [[nodiscard]] std::string bytes() const;
+    /** The model loaded through ridgeline's importer. */
+    [[nodiscard]] graph load(const std::string& name = "built.onnx") const;
+    /** Direct access for unusual cases. */
+    onnx::ModelProto& proto() { return model_; }
+
+private:
+    onnx::ModelProto model_;
+};
+
+/** Attribute helpers. */
+void attr_i(onnx::NodeProto& n, const std::string& name, std::int64_t v);
+void attr_f(onnx::NodeProto& n, const std::string& name, float v);
+void attr_s(onnx::NodeProto& n, const std::string& name, const std::string& v);
+void attr_ints(onnx::NodeProto& n, const std::string& name, const std::vector<std::int64_t>& v);
+
+/** Path of a zoo model, or "" when the zoo is absent (tests then skip, saying so). */
+std::string zoo_path(const std::string& file);
+
+/** Shape of value `name` as text, e.g. "[1, 3]"; "?" when unknown, "missing" when absent. */
+std::string shape_of(const graph& g, const std::string& name);
+
+}  // namespace ridgeline::test
