@@ -1,0 +1,108 @@
+// The command-line tool: the JSON contract of DESIGN.md, the other formats' structure (not their
+// digits), and errors with a clear message and a non-zero exit status.
+#include "model_builder.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <regex>
+#include <sys/wait.h>
+
+namespace {
+
+struct result {
+    int status = -1;
+    std::string out;
+};
+
+/** Runs the tool with arguments; stdout (and stderr when asked) captured. */
+result tool(const std::string& args, bool with_stderr = false) {
+    const std::string cmd = std::string(RIDGELINE_TOOL) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+    result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 4096> buf{};
+    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
+    const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+const std::string model = std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx";
+
+}  // namespace
+
+TEST_CASE("analyze --format json follows the contract") {
+    const auto r = tool("analyze " + model + " --hw h100-sxm --batch 2 --format json");
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["model"]["path"] == model);
+    CHECK(j["model"]["nodes"] == 65);
+    CHECK(j["model"]["params"] == 11680872);
+    CHECK(j["bindings"]["batch"] == 2);
+    CHECK(j["hardware"]["id"] == "h100-sxm");
+    const auto& t = j["totals"];
+    CHECK(t["flops_by_class"]["matmul"] == 2 * 3628146688LL);  // flop_counter's figure, doubled batch
+    CHECK(t["macs"] == 3628146688LL);
+    for (const char* k : {"flops", "params", "bytes_read", "bytes_written", "operational_intensity",
+                          "predicted_time_s", "peak_activation_bytes"}) {
+        CAPTURE(k);
+        CHECK(t.contains(k));
+    }
+    CHECK(t["predicted_time_s"].get<double>() > 0);
+    REQUIRE(j["layers"].size() >= 40);
+    for (const auto& l : j["layers"]) {
+        for (const char* k : {"name", "op_type", "flops", "macs", "params", "bytes_read", "bytes_written",
+                              "operational_intensity", "bound", "predicted_time_s", "output_shapes"}) {
+            CAPTURE(k);
+            CHECK(l.contains(k));
+        }
+    }
+    CHECK(j["layers"][0]["output_shapes"][0] == "[2, 64, 112, 112]");
+}
+
+TEST_CASE("table, CSV and Markdown: structure and units") {
+    const auto t = tool("analyze " + model + " --hw t4 --batch 8 --top 5");
+    REQUIRE(t.status == 0);
+    CHECK(std::regex_search(t.out, std::regex(R"(layer\s+op\s+FLOPs\s+params\s+bytes\s+FLOP/B\s+time\s+bound)")));
+    CHECK(std::regex_search(t.out, std::regex(R"(/\S+Conv\s+Conv\s+[0-9.]+ GFLOP\s+\d+\s+[0-9.]+ MiB\s+[0-9.]+\s+[0-9.]+ (us|ms)\s+(compute|memory))")));
+    CHECK(std::regex_search(t.out, std::regex(R"(total\s+[0-9.]+ GFLOP \([0-9.]+ GFLOP matmul)")));
+    CHECK(std::regex_search(t.out, std::regex(R"(peak activations [0-9.]+ MiB)")));
+    for (const auto& line : {t.out}) CHECK(line.find('\t') == std::string::npos);
+    const auto c = tool("analyze " + model + " --batch 1 --format csv");
+    REQUIRE(c.status == 0);
+    CHECK(c.out.rfind("name,op_type,flops,macs,", 0) == 0);
+    CHECK(std::regex_search(c.out, std::regex(R"(\n/conv1/Conv,Conv,\d+,\d+,)")));
+    const auto m = tool("analyze " + model + " --batch 1 --format md");
+    REQUIRE(m.status == 0);
+    CHECK(m.out.find("| layer | op | FLOPs |") != std::string::npos);
+}
+
+TEST_CASE("errors: clear message, non-zero exit") {
+    auto r = tool("analyze /nonexistent/model.onnx", true);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("/nonexistent/model.onnx") != std::string::npos);
+    r = tool("analyze " + std::string(RIDGELINE_TEST_DATA) + "/tiny_mlp.onnx", true);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("unbound symbol 'batch'") != std::string::npos);
+    r = tool("analyze " + model + " --set batch", true);
+    CHECK(r.status == 2);
+    r = tool("analyze " + model + " --batch 1 --hw no-such-gpu", true);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("no-such-gpu") != std::string::npos);
+    r = tool("analyze " + model + " --batch 1 --dtype fp7", true);
+    CHECK(r.status == 2);
+}
+
+TEST_CASE("maxbatch and hw") {
+    auto r = tool("maxbatch " + model + " --hw t4");
+    REQUIRE(r.status == 0);
+    CHECK(std::regex_search(r.out, std::regex(R"(largest batch that fits: \d{2,})")));
+    r = tool("hw list");
+    CHECK(r.out.find("h100-sxm\n") != std::string::npos);
+    r = tool("hw show xeon-w-2295");
+    CHECK(r.status == 0);
+    CHECK(r.out.find("ridge point") != std::string::npos);
+}
