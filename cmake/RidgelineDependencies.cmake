@@ -10,6 +10,7 @@ if(RIDGELINE_BUILD_TOOLS OR RIDGELINE_BUILD_EXAMPLES)
 endif()
 if(RIDGELINE_BUILD_TESTS)
   find_package(doctest REQUIRED CONFIG)         # doctest-dev
+  find_package(pugixml REQUIRED CONFIG)         # libpugixml-dev: tests parse the SVG output
 endif()
 if(RIDGELINE_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED CONFIG)       # libbenchmark-dev

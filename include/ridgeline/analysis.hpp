@@ -119,7 +119,11 @@ struct model_cost {
     std::int64_t kernels = 0;                         /**< Nodes that launch a kernel. */
     std::vector<diagnostic> diagnostics;              /**< Unknown ops, uncounted subgraphs … */
     std::map<std::string, int> unknown_ops;           /**< Operator → nodes counted as unknown. */
+    dtype float_override = dtype::undefined;          /**< The re-typing the counts used. */
 };
+
+/** Bytes of a value at its element size after `float_override` (0 when not fully numeric). */
+std::int64_t value_bytes(const value& v, dtype float_override);
 
 /**
  * Costs every node of a shape-inferred graph. Throws `unbound_symbol_error` naming the symbol

@@ -154,12 +154,17 @@ public:
     void relink();
 
 private:
-    /** Hashes std::string and std::string_view alike, so lookups by view allocate nothing. */
-    struct name_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    /** One slot of the name index (open addressing): a value's index and its name's hash. */
+    struct name_slot {
+        std::uint32_t hash = 0;    /**< Hash of the value's name. */
+        std::int32_t index = -1;   /**< Index in `values`; -1 = empty slot. */
     };
-    std::unordered_map<std::string, std::int32_t, name_hash, std::equal_to<>> index_;
+    /** Slot holding `value_name` (hash `h`), or the empty slot where it would go. */
+    [[nodiscard]] std::size_t find_slot(std::string_view value_name, std::uint32_t h) const;
+    /** Grows the index to at least `slot_count` slots (a power of two). */
+    void grow_index(std::size_t slot_count);
+    std::vector<name_slot> slots_;  // power-of-two size, kept at most half full; names live in `values`
+    std::size_t indexed_ = 0;       // occupied slots
     mutable std::vector<std::int32_t> order_;
     mutable bool order_valid_ = false;
 };

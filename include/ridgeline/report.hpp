@@ -12,6 +12,7 @@
 #pragma once
 
 #include "ridgeline/analysis.hpp"
+#include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/roofline.hpp"
 
@@ -34,7 +35,8 @@ struct analysis_report {
     bindings symbols;                           /**< Bound symbols. */
     std::string dtype_name = "as stored";       /**< Precision the counts use. */
     model_cost cost;                            /**< Counts. */
-    std::optional<model_prediction> prediction; /**< Roofline estimate, when a device was given. */
+    std::optional<model_prediction> prediction; /**< Roofline (bounds, attainable), when a device was given. */
+    std::optional<latency_prediction> latency;  /**< Latency model (predicted times), when a device was given. */
     const hw_spec* hw = nullptr;                /**< The device, when given. */
     std::size_t top = 0;                        /**< Table: only the N heaviest layers (0 = all). */
 };

@@ -52,7 +52,8 @@ struct shape_report {
     std::size_t values_without_shape = 0;         /**< Values still of unknown rank afterwards. */
     std::size_t symbolic_values = 0;              /**< Values whose shape still has a symbol. */
     /** Nodes whose rule needed contents not known at analysis time (e.g. a Reshape target fed
-        as a graph input); their outputs use the shapes the file declares, when it declares any. */
+        as a graph input), control-flow bodies included; their outputs use the shapes the file
+        declares, when it declares any. */
     std::size_t unknown_data_nodes = 0;
     /** True when no error-level diagnostic was raised. */
     [[nodiscard]] bool ok() const;
@@ -69,6 +70,7 @@ shape_report infer_shapes(graph& g, const shape_options& options = {});
  * operators' shape rules while the enclosing graph is being inferred. `formal[k]` gives the type,
  * shape and known contents of the body's k-th formal input (nullptr: use what the body declares);
  * names the body reads from enclosing scopes take the values inferred there, innermost first.
+ * The body's diagnostics also join the enclosing graph's report, the node named "body/node".
  * @code auto r = ridgeline::infer_subgraph(body, {&iteration, &condition, &state}); @endcode
  */
 shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal);

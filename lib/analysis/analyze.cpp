@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_map>
 
 namespace ridgeline {
 
@@ -30,11 +32,15 @@ std::int64_t value_elements(const value& v) {
     return n;
 }
 
+}  // namespace
+
 std::int64_t value_bytes(const value& v, dtype float_override) {
     const auto size = (float_override != dtype::undefined && is_floating(v.type)) ? element_size_bytes(float_override)
                                                                                    : element_size_bytes(v.type);
     return checked_mul(value_elements(v), size);
 }
+
+namespace {
 
 bool all_outputs_known(const graph& g, const node& n) {
     bool any = false;
@@ -108,13 +114,50 @@ std::vector<char> slice_mask(const graph& g, const graph_slice& s, const std::ve
     return keep;
 }
 
-counts backward_of(const layer_cost& l, const op_cost& c) {
+/**
+ * Registry lookups memoised per (domain, op_type) for one graph: the opset is fixed per domain
+ * within a graph, and a 30k-node graph has a few dozen distinct operators.
+ */
+class rule_cache {
+public:
+    rule_cache(const graph& g, const op_registry& registry) : g_(g), registry_(registry) {}
+    const op_rule* find(const node& n) {
+        auto& per_op = by_domain_[n.domain];
+        auto it = per_op.find(n.op_type);
+        if (it != per_op.end()) return it->second;
+        const auto* rule = registry_.find(n.domain, n.op_type, g_.opset(n.domain));
+        per_op.emplace(n.op_type, rule);
+        return rule;
+    }
+
+private:
+    const graph& g_;
+    const op_registry& registry_;
+    // Keys view the nodes' own strings, which outlive the cache (the graph is const here).
+    std::unordered_map<std::string_view, std::unordered_map<std::string_view, const op_rule*>> by_domain_;
+};
+
+/** Bytes of `v` for the pre-filled read/write counts: what cost_context::in_bytes/out_bytes give. */
+std::int64_t counted_bytes(const value& v, const node& n, dtype float_override) {
+    if (!v.dims) throw graph_error(n.display_name(), "shape of '" + v.name + "' is unknown");
+    for (const auto& d : *v.dims) {
+        if (!d.is_value()) (void)d.require("node '" + n.display_name() + "'");  // throws, naming the symbol
+    }
+    std::int64_t elements = 1;
+    for (const auto& d : *v.dims) elements = checked_mul(elements, d.value());
+    const auto size = (float_override != dtype::undefined && is_floating(v.type)) ? element_size_bytes(float_override)
+                                                                                   : element_size_bytes(v.type);
+    return checked_mul(elements, size);
+}
+
+/** Backward-pass counts of a layer, from its forward counts and its rule's backward factors. */
+counts backward_of(const layer_cost& l, double matmul_factor, double vector_factor) {
     counts b;
     if (!l.is_kernel()) return b;
-    b.macs = static_cast<std::int64_t>(static_cast<double>(l.forward.macs) * c.backward_matmul_factor);
-    b.flops_matmul = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_matmul) * c.backward_matmul_factor);
-    b.flops_vector = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_vector) * c.backward_vector_factor);
-    b.flops_special = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_special) * c.backward_vector_factor);
+    b.macs = static_cast<std::int64_t>(static_cast<double>(l.forward.macs) * matmul_factor);
+    b.flops_matmul = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_matmul) * matmul_factor);
+    b.flops_vector = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_vector) * vector_factor);
+    b.flops_special = static_cast<std::int64_t>(static_cast<double>(l.forward.flops_special) * vector_factor);
     // Backward reads the output gradient and the saved inputs, writes a gradient per input.
     b.bytes_read_activations = checked_add(l.forward.bytes_written, l.forward.bytes_read_activations);
     b.bytes_read_weights = l.forward.bytes_read_weights;
@@ -125,11 +168,13 @@ counts backward_of(const layer_cost& l, const op_cost& c) {
 }  // namespace
 
 model_cost analyze(const graph& g, const analysis_options& options, const graph_slice& slice) {
-    const auto& registry = op_registry::builtin();
+    rule_cache rules(g, op_registry::builtin());
     const auto& order = g.topological_order();
     model_cost m;
+    m.float_override = options.float_override;
     std::vector<layer_cost> all(order.size());
-    std::vector<op_cost> raw(order.size());
+    // The rules' backward factors, kept per position for the training estimate only.
+    std::vector<std::pair<double, double>> backward_factors(options.training ? order.size() : 0);
     std::vector<layer_cost*> by_node(g.nodes.size(), nullptr);
 
     // Pass 1: classify and count every node.
@@ -141,7 +186,8 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
         l.node = id;
         l.name = n.display_name();
         l.op_type = n.op_type;
-        const auto* rule = registry.find(n.domain, n.op_type, g.opset(n.domain));
+        const auto* rule = rules.find(n);
+        l.output_shapes.reserve(n.outputs.size());
         for (auto out : n.outputs) {
             const auto& v = g.values[static_cast<std::size_t>(std::max(out, 0))];
             l.output_shapes.push_back(out >= 0 && v.dims ? shape_to_string(*v.dims) : "?");
@@ -162,16 +208,20 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             continue;
         }
         cost_context ctx(g, n, options.float_override);
-        op_cost& c = raw[pos];
+        op_cost c;
         for (std::size_t i = 0; i < n.inputs.size(); ++i) {
             if (n.inputs[i] < 0) continue;
             if (std::find(n.inputs.begin(), n.inputs.begin() + static_cast<std::ptrdiff_t>(i), n.inputs[i]) !=
                 n.inputs.begin() + static_cast<std::ptrdiff_t>(i)) {
                 continue;  // the same tensor read twice is read once
             }
-            (ctx.in_is_weight(i) ? c.bytes_read_weights : c.bytes_read_activations) += ctx.in_bytes(i);
+            const auto& v = g.values[static_cast<std::size_t>(n.inputs[i])];
+            (v.is_initializer ? c.bytes_read_weights : c.bytes_read_activations) += counted_bytes(v, n, options.float_override);
         }
-        for (std::size_t o = 0; o < n.outputs.size(); ++o) c.bytes_written = checked_add(c.bytes_written, ctx.out_bytes(o));
+        for (auto out : n.outputs) {
+            if (out < 0) continue;
+            c.bytes_written = checked_add(c.bytes_written, counted_bytes(g.values[static_cast<std::size_t>(out)], n, options.float_override));
+        }
         try {
             rule->cost(ctx, c);
         } catch (const unbound_symbol_error&) {
@@ -179,8 +229,10 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
         } catch (const error& e) {
             m.diagnostics.push_back({severity::error, l.name, n.op_type, e.what()});
             l.unknown = true;
+            if (options.training) backward_factors[pos] = {c.backward_matmul_factor, c.backward_vector_factor};
             continue;
         }
+        if (options.training) backward_factors[pos] = {c.backward_matmul_factor, c.backward_vector_factor};
         l.forward = {c.macs, c.flops_matmul, c.flops_vector, c.flops_special, c.bytes_read_activations,
                      c.bytes_read_weights, c.bytes_written};
         for (auto out : n.outputs) {
@@ -269,7 +321,7 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             m.param_bytes = checked_add(m.param_bytes, value_bytes(v, options.float_override));
         }
         m.params = checked_add(m.params, l.params);
-        if (options.training) l.backward = backward_of(l, raw[pos]);
+        if (options.training) l.backward = backward_of(l, backward_factors[pos].first, backward_factors[pos].second);
         if (l.unknown) {
             ++m.unknown_ops[n.op_type];
             m.diagnostics.push_back({severity::warning, l.name, l.op_type, "not counted: unknown operator or shape"});
@@ -285,7 +337,6 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             ++t.nodes;
             t.forward += l.forward;
         }
-        m.layers.push_back(l);
     }
 
     // Liveness over the topological order (kept nodes only): a buffer is allocated when its
@@ -300,14 +351,22 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
         }
     }
     for (auto out : g.outputs) last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = static_cast<std::int64_t>(steps);
-    std::vector<std::vector<std::int32_t>> frees(steps + 1);
+    // The buffers freed after each step, as singly linked lists threaded through one pool
+    // (one allocation instead of a vector per step).
+    std::vector<std::int32_t> free_head(steps + 1, -1);
+    std::vector<std::pair<std::int32_t, std::int32_t>> free_pool;  // (value, next entry or -1)
+    auto free_after = [&](std::int64_t step, std::int32_t v) {
+        auto& head = free_head[static_cast<std::size_t>(step)];
+        free_pool.emplace_back(v, head);
+        head = static_cast<std::int32_t>(free_pool.size() - 1);
+    };
     std::int64_t live = 0;
     for (auto in : g.inputs) {
         const auto& v = g.values[static_cast<std::size_t>(in)];
         m.input_bytes = checked_add(m.input_bytes, value_bytes(v, dtype::undefined));
         if (last_use[static_cast<std::size_t>(in)] >= 0) {
             live = checked_add(live, value_bytes(v, options.float_override));
-            frees[static_cast<std::size_t>(last_use[static_cast<std::size_t>(in)])].push_back(in);
+            free_after(last_use[static_cast<std::size_t>(in)], in);
         }
     }
     std::int64_t peak = live;
@@ -319,13 +378,26 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
                 const auto lu = last_use[static_cast<std::size_t>(out)];
                 const auto bytes = value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override);
                 live = checked_add(live, bytes);
-                frees[static_cast<std::size_t>(lu < 0 ? static_cast<std::int64_t>(pos) : lu)].push_back(out);
+                free_after(lu < 0 ? static_cast<std::int64_t>(pos) : lu, out);
             }
         }
         peak = std::max(peak, live);
-        for (auto v : frees[pos]) live -= value_bytes(g.values[static_cast<std::size_t>(v)], options.float_override);
+        for (auto e = free_head[pos]; e >= 0; e = free_pool[static_cast<std::size_t>(e)].second) {
+            live -= value_bytes(g.values[static_cast<std::size_t>(free_pool[static_cast<std::size_t>(e)].first)],
+                                options.float_override);
+        }
     }
     m.peak_activation_bytes = peak;
+
+    // The kept layers become the result (moved: the whole vector when nothing is sliced away).
+    if (std::find(keep.begin(), keep.end(), 0) == keep.end()) {
+        m.layers = std::move(all);
+    } else {
+        m.layers.reserve(static_cast<std::size_t>(std::count(keep.begin(), keep.end(), 1)));
+        for (std::size_t pos = 0; pos < all.size(); ++pos) {
+            if (keep[pos]) m.layers.push_back(std::move(all[pos]));
+        }
+    }
     return m;
 }
 

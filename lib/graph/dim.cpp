@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <sstream>
 
 namespace ridgeline {
@@ -322,12 +323,21 @@ bool operator==(const dim& a, const dim& b) {
 }
 
 std::string shape_to_string(const shape& s) {
-    std::string out = "[";
+    std::string out;
+    out.reserve(2 + 8 * s.size());
+    out += '[';
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (i) out += ", ";
-        out += s[i].to_string();
+        if (s[i].is_value()) {  // the common case, written in place without a temporary string
+            char buf[24];
+            const auto r = std::to_chars(buf, buf + sizeof buf, s[i].value());
+            out.append(buf, r.ptr);
+        } else {
+            out += s[i].to_string();
+        }
     }
-    return out + "]";
+    out += ']';
+    return out;
 }
 
 dim shape_elements(const shape& s) {

@@ -97,18 +97,63 @@ std::string node::display_name() const {
     return name.empty() ? op_type + "#" + std::to_string(index) : name;
 }
 
+namespace {
+
+/** 32-bit hash of a name (the library's string hash, folded). */
+std::uint32_t name_hash(std::string_view s) noexcept {
+    const auto h = static_cast<std::uint64_t>(std::hash<std::string_view>{}(s));
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+}  // namespace
+
+// The name index is an open-addressing table of (hash, value index) pairs over `values`: the names
+// themselves are stored once, in the values, and a lookup by string_view allocates nothing.
+std::size_t graph::find_slot(std::string_view value_name, std::uint32_t h) const {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        const auto& s = slots_[i];
+        if (s.index < 0) return i;
+        if (s.hash == h && static_cast<std::size_t>(s.index) < values.size() &&
+            values[static_cast<std::size_t>(s.index)].name == value_name) {
+            return i;
+        }
+    }
+}
+
+void graph::grow_index(std::size_t slot_count) {
+    std::size_t size = 16;
+    while (size < slot_count) size *= 2;
+    if (size <= slots_.size()) return;
+    std::vector<name_slot> old(size);
+    old.swap(slots_);
+    const std::size_t mask = size - 1;
+    for (const auto& s : old) {
+        if (s.index < 0) continue;
+        std::size_t i = s.hash & mask;
+        while (slots_[i].index >= 0) i = (i + 1) & mask;
+        slots_[i] = s;
+    }
+}
+
 std::int32_t graph::find_value(std::string_view value_name) const {
-    auto it = index_.find(value_name);  // transparent lookup: no temporary string
-    return it == index_.end() ? -1 : it->second;
+    if (slots_.empty()) return -1;
+    return slots_[find_slot(value_name, name_hash(value_name))].index;
 }
 
 std::int32_t graph::intern_value(std::string_view value_name) {
-    if (auto it = index_.find(value_name); it != index_.end()) return it->second;
+    const auto h = name_hash(value_name);
+    if (!slots_.empty()) {
+        const auto i = find_slot(value_name, h);
+        if (slots_[i].index >= 0) return slots_[i].index;
+    }
     if (values.size() >= static_cast<std::size_t>(INT32_MAX)) {
         throw graph_error(std::string(value_name), "more than 2^31 - 1 values in one graph");
     }
+    if (2 * (indexed_ + 1) > slots_.size()) grow_index(2 * (indexed_ + 1));
     const auto id = static_cast<std::int32_t>(values.size());
-    index_.emplace(std::string(value_name), id);
+    slots_[find_slot(value_name, h)] = {h, id};
+    ++indexed_;
     values.emplace_back();
     values.back().name = value_name;
     return id;
@@ -116,15 +161,15 @@ std::int32_t graph::intern_value(std::string_view value_name) {
 
 void graph::reserve(std::size_t value_count, std::size_t node_count) {
     values.reserve(value_count);
-    index_.reserve(value_count);
     nodes.reserve(node_count);
+    grow_index(2 * value_count);
 }
 
 std::int64_t graph::opset(std::string_view domain) const {
     if (domain == "ai.onnx") domain = "";
     // A model imports a handful of domains: a linear scan compares without building a string.
-    for (const auto& [name, version] : opsets) {
-        if (name == domain) return version;
+    for (const auto& [imported, version] : opsets) {
+        if (imported == domain) return version;
     }
     return 0;
 }
@@ -148,22 +193,53 @@ void graph::relink() {
 const std::vector<std::int32_t>& graph::topological_order() const {
     if (order_valid_) return order_;
     // Kahn's algorithm; among ready nodes the one earliest in the file goes first, so a file that
-    // is already sorted keeps its order exactly. Consumers are kept as one flat array indexed by
-    // per-value offsets (compressed rows) rather than a vector per value: two allocations in all.
+    // is already sorted keeps its order exactly. Producers are first copied into one compact
+    // array, so the passes over the nodes' inputs do not touch the (large) value records.
     const auto n_nodes = nodes.size();
     const auto n_values = values.size();
+    std::vector<std::int32_t> producer_of(n_values);
+    for (std::size_t v = 0; v < n_values; ++v) producer_of[v] = values[v].producer;
+    auto undefined = [&](std::int32_t in) {
+        const auto& v = values[static_cast<std::size_t>(in)];
+        return !v.is_initializer && !v.is_graph_input;
+    };
+
+    // Fast path: a file whose every node comes after its producers (what exporters write) is its
+    // own order, the one Kahn's algorithm with a min-heap would produce.
+    bool sorted = true;
+    for (const auto& n : nodes) {
+        for (auto in : n.inputs) {
+            if (in < 0) continue;
+            const auto p = producer_of[static_cast<std::size_t>(in)];
+            if (p >= n.index) {
+                sorted = false;
+                break;
+            }
+            if (p < 0 && undefined(in)) {
+                throw graph_error(n.display_name(), "reads value '" + values[static_cast<std::size_t>(in)].name +
+                                                        "', which nothing defines");
+            }
+        }
+        if (!sorted) break;
+    }
+    if (sorted) {
+        order_.resize(n_nodes);
+        for (std::size_t i = 0; i < n_nodes; ++i) order_[i] = static_cast<std::int32_t>(i);
+        order_valid_ = true;
+        return order_;
+    }
+
     std::vector<std::int32_t> pending(n_nodes, 0);
     std::vector<std::uint32_t> first(n_values + 1, 0);  // consumers of value v: [first[v], first[v+1])
     for (const auto& n : nodes) {
         for (auto in : n.inputs) {
             if (in < 0) continue;
-            const auto& v = values[static_cast<std::size_t>(in)];
-            if (v.producer >= 0) {
+            if (producer_of[static_cast<std::size_t>(in)] >= 0) {
                 ++pending[static_cast<std::size_t>(n.index)];
                 ++first[static_cast<std::size_t>(in) + 1];
-            } else if (!v.is_initializer && !v.is_graph_input) {
-                throw graph_error(n.display_name(),
-                                  "reads value '" + v.name + "', which nothing defines");
+            } else if (undefined(in)) {
+                throw graph_error(n.display_name(), "reads value '" + values[static_cast<std::size_t>(in)].name +
+                                                        "', which nothing defines");
             }
         }
     }
@@ -173,7 +249,7 @@ const std::vector<std::int32_t>& graph::topological_order() const {
         std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
         for (const auto& n : nodes) {  // file order, as the per-value lists had
             for (auto in : n.inputs) {
-                if (in < 0 || values[static_cast<std::size_t>(in)].producer < 0) continue;
+                if (in < 0 || producer_of[static_cast<std::size_t>(in)] < 0) continue;
                 consumers[fill[static_cast<std::size_t>(in)]++] = n.index;
             }
         }
@@ -224,14 +300,14 @@ const std::vector<std::int32_t>& graph::topological_order() const {
             }
         }
         // walk[step[at]] … walk.back() is the cycle, listed upstream; print it downstream.
-        const auto name = nodes[at].display_name();
-        std::string path = name;
+        const auto culprit = nodes[at].display_name();
+        std::string cycle = culprit;
         const auto begin = static_cast<std::size_t>(step[at]);
         for (std::size_t k = walk.size() - 1; k > begin; --k) {
-            if (walk.size() - k > 8) { path += " -> ..."; break; }
-            path += " -> " + nodes[walk[k]].display_name();
+            if (walk.size() - k > 8) { cycle += " -> ..."; break; }
+            cycle += " -> " + nodes[walk[k]].display_name();
         }
-        throw graph_error(name, "is part of a cycle (the graph is not a DAG): " + path + " -> " + name);
+        throw graph_error(culprit, "is part of a cycle (the graph is not a DAG): " + cycle + " -> " + culprit);
     }
     order_ = std::move(order);
     order_valid_ = true;

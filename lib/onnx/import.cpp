@@ -1,86 +1,148 @@
 // ONNX → graph IR. The only translation unit that includes protobuf or ONNX headers.
 //
-// Why the top levels are walked by hand: the generated `ModelProto::ParseFromArray` copies every
-// embedded weight into a std::string, so memory would grow with weight size and a 30k-node graph
-// would pay for a full message tree it then throws away. We walk ModelProto and GraphProto with
-// protobuf's own `CodedInputStream` over the mapped file, parse each NodeProto/ValueInfoProto with
-// the generated parser (one reused message), and read only the header fields (dims, dtype, name,
-// location) of large TensorProtos; their data bytes are skipped in place and never touched.
+// Why the file is walked by hand: the generated `ModelProto::ParseFromArray` copies every embedded
+// weight into a std::string, so memory would grow with weight size, and a 30k-node graph would pay
+// for a full message tree (a std::string per name, a message per attribute) that it then throws
+// away. We walk the protobuf wire format directly over the mapped file with a small bounds-checked
+// reader: ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, FunctionProto and
+// OperatorSetIdProto fields are read in place (names are string_views into the file until they
+// are interned), and tensor data is only decoded for small tensors (shape constants); the bytes of
+// large tensors are skipped and never touched. Only ValueInfoProto (a nested type tree) and
+// SparseTensorProto go through the generated parser, on their own bytes.
+//
+// Every malformed input — a truncated or corrupt file, a field of the wrong wire type, a length
+// running past its message — is a `model_error` naming the file; structural faults of the graph
+// (undefined values, values defined twice, cycles) are `graph_error`s naming the node.
 #include "ridgeline/onnx_import.hpp"
 
 #include <onnx/onnx_pb.h>
-
-#include <google/protobuf/io/coded_stream.h>
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <unordered_map>
 
 namespace ridgeline {
 namespace {
 
-using google::protobuf::io::CodedInputStream;
-
 constexpr std::uint64_t protobuf_limit_bytes = 2147483647ULL;  // 2 GiB - 1: protobuf's hard limit
-constexpr int max_function_depth = 16;
-constexpr std::size_t small_message_bytes = 1 << 16;
+constexpr int max_function_depth = 16;                          // nested model-local function calls
+constexpr int max_subgraph_depth = 64;                          // If/Loop/Scan bodies within bodies
+constexpr std::size_t max_inlined_nodes = 4'000'000;            // stops a "function bomb" from eating memory
 
-/** A length-delimited field's payload, or a varint's value. */
+/** One field of a message: its number and wire type, and the varint/fixed value or the payload. */
 struct field {
     std::uint32_t number = 0;
-    std::uint32_t wire_type = 0;
-    std::uint64_t varint = 0;
-    const std::uint8_t* data = nullptr;
+    std::uint32_t wire_type = 0;     // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32
+    std::uint64_t varint = 0;        // wire types 0, 1 and 5 (fixed values as raw bits)
+    const std::uint8_t* data = nullptr;  // wire type 2: the payload
     std::size_t size = 0;
 };
 
-/** Calls `visit` for each field of the message in [p, p+n); throws model_error when malformed. */
-void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& file,
-                    const char* what, const std::function<void(const field&)>& visit) {
-    CodedInputStream in(p, static_cast<int>(n));
-    in.SetTotalBytesLimit(INT_MAX);
-    while (true) {
-        const auto pos_before = static_cast<std::size_t>(in.CurrentPosition());
-        if (pos_before == n) return;
-        std::uint32_t tag = in.ReadTag();
-        if (tag == 0) throw model_error(file, std::string("corrupt protobuf in ") + what + " (bad field tag)");
+/** Bounds-checked reader of the protobuf wire format over [p, p + n). */
+class wire_reader {
+public:
+    wire_reader(const std::uint8_t* p, std::size_t n) : p_(p), end_(p + n) {}
+    [[nodiscard]] bool done() const noexcept { return p_ == end_; }
+    [[nodiscard]] std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+    [[nodiscard]] const std::uint8_t* at() const noexcept { return p_; }
+
+    /** Reads a base-128 varint of at most 10 bytes; false when it runs past the end or is too long. */
+    bool varint(std::uint64_t& out) noexcept {
+        std::uint64_t v = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            if (p_ == end_) return false;
+            const std::uint8_t b = *p_++;
+            v |= static_cast<std::uint64_t>(b & 0x7FU) << shift;
+            if ((b & 0x80U) == 0) {
+                out = v;
+                return true;
+            }
+        }
+        return false;
+    }
+    /** Reads `bytes` (4 or 8) little-endian bytes into `out`. */
+    bool fixed(std::size_t bytes, std::uint64_t& out) noexcept {
+        if (left() < bytes) return false;
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
+        p_ += bytes;
+        out = v;
+        return true;
+    }
+    /** Skips `n` bytes (the caller checked `left()`). */
+    void skip(std::size_t n) noexcept { p_ += n; }
+
+private:
+    const std::uint8_t* p_;
+    const std::uint8_t* end_;
+};
+
+/**
+ * Calls `visit(field)` for each field of the message in [p, p + n), in file order. Throws
+ * model_error naming `file` and the message kind `what` when the bytes are not a valid message.
+ */
+template <class Visit>
+void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& file, const char* what,
+                    Visit&& visit) {
+    wire_reader in(p, n);
+    while (!in.done()) {
+        std::uint64_t tag = 0;
+        if (!in.varint(tag)) {
+            throw model_error(file, std::string("truncated or corrupt protobuf in ") + what + " (bad field tag)");
+        }
         field f;
-        f.number = tag >> 3;
-        f.wire_type = tag & 7;
+        f.number = static_cast<std::uint32_t>(tag >> 3);
+        f.wire_type = static_cast<std::uint32_t>(tag & 7U);
+        if (f.number == 0 || tag > UINT32_MAX) {
+            throw model_error(file, std::string("corrupt protobuf in ") + what + " (bad field tag)");
+        }
         bool ok = true;
         switch (f.wire_type) {
-        case 0: ok = in.ReadVarint64(&f.varint); break;
-        case 1: { std::uint64_t x = 0; ok = in.ReadLittleEndian64(&x); break; }
-        case 5: { std::uint32_t x = 0; ok = in.ReadLittleEndian32(&x); break; }
+        case 0: ok = in.varint(f.varint); break;
+        case 1: ok = in.fixed(8, f.varint); break;
+        case 5: ok = in.fixed(4, f.varint); break;
         case 2: {
-            std::uint32_t len = 0;
-            ok = in.ReadVarint32(&len);
-            const auto pos = static_cast<std::size_t>(in.CurrentPosition());
-            if (ok && len > n - pos) {
+            std::uint64_t len = 0;
+            ok = in.varint(len);
+            if (ok && len > in.left()) {
                 throw model_error(file, std::string("truncated file: a field of ") + what +
                                             " runs past the end of the data");
             }
-            f.data = p + pos;
-            f.size = len;
-            ok = ok && in.Skip(static_cast<int>(len));
+            f.data = in.at();
+            f.size = static_cast<std::size_t>(len);
+            if (ok) in.skip(f.size);
             break;
         }
         default:
-            throw model_error(file, std::string("corrupt protobuf in ") + what +
-                                        " (unsupported wire type " + std::to_string(f.wire_type) + ")");
+            throw model_error(file, std::string("corrupt protobuf in ") + what + " (unsupported wire type " +
+                                        std::to_string(f.wire_type) + " for field " + std::to_string(f.number) + ")");
         }
         if (!ok) throw model_error(file, std::string("truncated or corrupt protobuf in ") + what);
         visit(f);
     }
 }
 
-std::string as_string(const field& f) { return {reinterpret_cast<const char*>(f.data), f.size}; }
+std::string_view as_view(const field& f) { return {reinterpret_cast<const char*>(f.data), f.size}; }
+std::string as_string(const field& f) { return std::string(as_view(f)); }
+
+/**
+ * TensorProto.DataType number → dtype. Numbers newer than this IR (e.g. 23, FLOAT4E2M1) are kept
+ * as they are (element size 1, name "undefined"); numbers outside the enum's byte become undefined.
+ */
+dtype to_dtype(std::uint64_t v) {
+    return v <= UINT8_MAX ? static_cast<dtype>(v) : dtype::undefined;
+}
 
 float half_to_float(std::uint16_t h) {
     const std::uint32_t sign = (h & 0x8000U) << 16;
@@ -113,53 +175,135 @@ float bf16_to_float(std::uint16_t h) {
     return out;
 }
 
+float bits_to_float(std::uint32_t bits) {
+    float out = 0;
+    std::memcpy(&out, &bits, sizeof out);
+    return out;
+}
+
+double bits_to_double(std::uint64_t bits) {
+    double out = 0;
+    std::memcpy(&out, &bits, sizeof out);
+    return out;
+}
+
 template <class T>
-T read_le(const std::string& raw, std::size_t i) {
+T read_le(const std::uint8_t* raw, std::size_t i) {
     T v{};
-    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
     return v;
 }
 
-/** Contents of a small embedded tensor, or nullptr when it has none we can decode. */
-std::shared_ptr<const known_data> decode_small(const onnx::TensorProto& t, std::int64_t count) {
+/** Element count of static dims, or -1 on overflow/negative dims. */
+std::int64_t element_count(const std::vector<std::int64_t>& dims) {
+    std::int64_t n = 1;
+    for (auto d : dims) {
+        if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
+    }
+    return n;
+}
+
+/**
+ * A TensorProto read in place: its header, and where its data fields are (never copied). The
+ * typed data fields may occur several times (unpacked) or once packed, so each keeps every
+ * occurrence.
+ */
+struct tensor_view {
+    std::string_view name;
+    dtype type = dtype::undefined;
+    std::vector<std::int64_t> dims;
+    bool external = false;
+    bool has_raw = false;
+    const std::uint8_t* raw = nullptr;
+    std::size_t raw_size = 0;
+    std::vector<field> float_data, int32_data, int64_data, double_data, uint64_data;
+};
+
+/** Values of a repeated varint field (packed or not); false when malformed. */
+bool repeated_varints(std::span<const field> fs, std::vector<std::uint64_t>& out) {
+    for (const auto& f : fs) {
+        if (f.wire_type == 0) {
+            out.push_back(f.varint);
+        } else if (f.wire_type == 2) {
+            wire_reader r(f.data, f.size);
+            while (!r.done()) {
+                std::uint64_t v = 0;
+                if (!r.varint(v)) return false;
+                out.push_back(v);
+            }
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/** Values of a repeated fixed-width field of `bytes` (4 or 8) per element; false when malformed. */
+bool repeated_fixed(std::span<const field> fs, std::size_t bytes, std::vector<std::uint64_t>& out) {
+    const std::uint32_t single = bytes == 4 ? 5U : 1U;
+    for (const auto& f : fs) {
+        if (f.wire_type == single) {
+            out.push_back(f.varint);
+        } else if (f.wire_type == 2) {
+            if (f.size % bytes != 0) return false;
+            wire_reader r(f.data, f.size);
+            while (!r.done()) {
+                std::uint64_t v = 0;
+                (void)r.fixed(bytes, v);  // cannot fail: the size is a multiple of `bytes`
+                out.push_back(v);
+            }
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/**
+ * Contents of a small embedded tensor (`count` elements), or nullptr when it has none we can
+ * decode. Sets `malformed` when a data field cannot be parsed.
+ */
+std::shared_ptr<const known_data> decode_small(const tensor_view& t, std::int64_t count, bool& malformed) {
     auto d = std::make_shared<known_data>();
-    const auto type = static_cast<dtype>(t.data_type());
+    const auto type = t.type;
     const auto n = static_cast<std::size_t>(count);
-    const bool raw = t.has_raw_data();
-    if (raw && t.raw_data().size() < n * static_cast<std::size_t>(element_size_bytes(type))) return nullptr;
+    const bool raw = t.has_raw;
+    if (raw && t.raw_size < n * static_cast<std::size_t>(element_size_bytes(type))) return nullptr;
+    std::vector<std::uint64_t> vals;
+    auto typed = [&](const std::vector<field>& fs, std::size_t fixed_bytes) {
+        vals.clear();
+        const bool ok = fixed_bytes ? repeated_fixed(fs, fixed_bytes, vals) : repeated_varints(fs, vals);
+        if (!ok) malformed = true;
+        return ok && vals.size() == n;
+    };
     auto put_int = [&](std::int64_t v) { d->ints.emplace_back(v); };
     switch (type) {
-    case dtype::i64:
-        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::int64_t>(t.raw_data(), i));
-        else if (static_cast<std::size_t>(t.int64_data_size()) == n) for (auto v : t.int64_data()) put_int(v);
-        else return nullptr;
-        break;
-    case dtype::u64:
-        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(static_cast<std::int64_t>(read_le<std::uint64_t>(t.raw_data(), i)));
-        else if (static_cast<std::size_t>(t.uint64_data_size()) == n) for (auto v : t.uint64_data()) put_int(static_cast<std::int64_t>(v));
+    case dtype::i64: case dtype::u64:
+        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::int64_t>(t.raw, i));
+        else if (typed(type == dtype::i64 ? t.int64_data : t.uint64_data, 0)) for (auto v : vals) put_int(static_cast<std::int64_t>(v));
         else return nullptr;
         break;
     case dtype::i32: case dtype::i16: case dtype::i8: case dtype::u8: case dtype::u16: case dtype::boolean: {
         if (raw) {
             for (std::size_t i = 0; i < n; ++i) {
                 switch (type) {
-                case dtype::i32: put_int(read_le<std::int32_t>(t.raw_data(), i)); break;
-                case dtype::i16: put_int(read_le<std::int16_t>(t.raw_data(), i)); break;
-                case dtype::u16: put_int(read_le<std::uint16_t>(t.raw_data(), i)); break;
-                case dtype::i8: put_int(read_le<std::int8_t>(t.raw_data(), i)); break;
-                default: put_int(read_le<std::uint8_t>(t.raw_data(), i)); break;
+                case dtype::i32: put_int(read_le<std::int32_t>(t.raw, i)); break;
+                case dtype::i16: put_int(read_le<std::int16_t>(t.raw, i)); break;
+                case dtype::u16: put_int(read_le<std::uint16_t>(t.raw, i)); break;
+                case dtype::i8: put_int(read_le<std::int8_t>(t.raw, i)); break;
+                default: put_int(read_le<std::uint8_t>(t.raw, i)); break;
                 }
             }
-        } else if (static_cast<std::size_t>(t.int32_data_size()) == n) {
-            for (auto v : t.int32_data()) put_int(v);
+        } else if (typed(t.int32_data, 0)) {
+            for (auto v : vals) put_int(static_cast<std::int32_t>(v));  // int32 varints are sign-extended
         } else {
             return nullptr;
         }
         break;
     }
     case dtype::u32:
-        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::uint32_t>(t.raw_data(), i));
-        else if (static_cast<std::size_t>(t.uint64_data_size()) == n) for (auto v : t.uint64_data()) put_int(static_cast<std::int64_t>(v));
+        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::uint32_t>(t.raw, i));
+        else if (typed(t.uint64_data, 0)) for (auto v : vals) put_int(static_cast<std::int64_t>(v));
         else return nullptr;
         break;
     case dtype::f32: case dtype::f64: case dtype::f16: case dtype::bf16: {
@@ -167,18 +311,18 @@ std::shared_ptr<const known_data> decode_small(const onnx::TensorProto& t, std::
         if (raw) {
             for (std::size_t i = 0; i < n; ++i) {
                 switch (type) {
-                case dtype::f32: d->reals.push_back(read_le<float>(t.raw_data(), i)); break;
-                case dtype::f64: d->reals.push_back(read_le<double>(t.raw_data(), i)); break;
-                case dtype::f16: d->reals.push_back(half_to_float(read_le<std::uint16_t>(t.raw_data(), i))); break;
-                default: d->reals.push_back(bf16_to_float(read_le<std::uint16_t>(t.raw_data(), i))); break;
+                case dtype::f32: d->reals.push_back(read_le<float>(t.raw, i)); break;
+                case dtype::f64: d->reals.push_back(read_le<double>(t.raw, i)); break;
+                case dtype::f16: d->reals.push_back(half_to_float(read_le<std::uint16_t>(t.raw, i))); break;
+                default: d->reals.push_back(bf16_to_float(read_le<std::uint16_t>(t.raw, i))); break;
                 }
             }
-        } else if (type == dtype::f32 && static_cast<std::size_t>(t.float_data_size()) == n) {
-            for (auto v : t.float_data()) d->reals.push_back(v);
-        } else if (type == dtype::f64 && static_cast<std::size_t>(t.double_data_size()) == n) {
-            for (auto v : t.double_data()) d->reals.push_back(v);
-        } else if ((type == dtype::f16 || type == dtype::bf16) && static_cast<std::size_t>(t.int32_data_size()) == n) {
-            for (auto v : t.int32_data()) {
+        } else if (type == dtype::f32 && typed(t.float_data, 4)) {
+            for (auto v : vals) d->reals.push_back(bits_to_float(static_cast<std::uint32_t>(v)));
+        } else if (type == dtype::f64 && typed(t.double_data, 8)) {
+            for (auto v : vals) d->reals.push_back(bits_to_double(v));
+        } else if ((type == dtype::f16 || type == dtype::bf16) && typed(t.int32_data, 0)) {
+            for (auto v : vals) {
                 auto bits = static_cast<std::uint16_t>(v);
                 d->reals.push_back(type == dtype::f16 ? half_to_float(bits) : bf16_to_float(bits));
             }
@@ -192,29 +336,46 @@ std::shared_ptr<const known_data> decode_small(const onnx::TensorProto& t, std::
     return d;
 }
 
-/** Element count of static dims, or -1 on overflow/negative dims. */
-std::int64_t element_count(const std::vector<std::int64_t>& dims) {
-    std::int64_t n = 1;
-    for (auto d : dims) {
-        if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
-    }
-    return n;
-}
-
 struct named_tensor {
     std::string name;
     tensor_info info;
 };
 
-tensor_info tensor_from_proto(const onnx::TensorProto& t, std::int64_t small_limit) {
-    tensor_info info;
-    info.type = static_cast<dtype>(t.data_type());
-    info.dims.assign(t.dims().begin(), t.dims().end());
-    info.external = t.data_location() == onnx::TensorProto::EXTERNAL;
-    const auto count = element_count(info.dims);
-    if (!info.external && count >= 0 && count <= small_limit) info.data = decode_small(t, count);
-    return info;
-}
+/** A NodeProto read in place: views into the file (or into a function body's bytes). */
+struct wire_node {
+    std::string_view name, op_type, domain;
+    std::vector<std::string_view> inputs, outputs;
+    std::vector<field> attributes;  // AttributeProto payloads, converted one by one
+    void clear() {
+        name = op_type = domain = {};
+        inputs.clear();
+        outputs.clear();
+        attributes.clear();
+    }
+};
+
+/** A model-local function (FunctionProto), read in place. */
+struct function_def {
+    std::string name, domain;
+    std::vector<std::string> inputs, outputs;
+    std::vector<field> nodes;  // NodeProto payloads
+    std::vector<std::pair<std::string, std::int64_t>> opsets;
+};
+
+/** Name → name map with lookups by string_view. */
+struct view_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using rename_map = std::unordered_map<std::string, std::string, view_hash, std::equal_to<>>;
+/** Attribute name → AttributeProto payload, for resolving ref_attr_name inside a function body. */
+using attr_map = std::unordered_map<std::string, field, view_hash, std::equal_to<>>;
+
+/** Where an inlined function body's names resolve: value renames and the call's attributes. */
+struct scope {
+    const rename_map* rename = nullptr;
+    const attr_map* attrs = nullptr;
+};
 
 class importer {
 public:
@@ -223,126 +384,195 @@ public:
     graph run(const std::uint8_t* p, std::size_t n) {
         if (n == 0) throw model_error(file_, "empty file (0 bytes): not an ONNX model");
         if (n > protobuf_limit_bytes) {
-            throw model_error(file_, "file is " + std::to_string(n >> 20) +
-                                         " MiB; protobuf cannot parse a message over 2 GiB. Store the "
+            throw model_error(file_, "file is " + std::to_string(n) + " bytes (" + std::to_string(n >> 20) +
+                                         " MiB); protobuf cannot parse a message of 2 GiB or more. Store the "
                                          "weights as external data (onnx.save(..., save_as_external_data=True))");
         }
         const std::uint8_t* graph_data = nullptr;
         std::size_t graph_size = 0;
         bool seen_graph = false;
+        bool seen_opset = false;
         for_each_field(p, n, file_, "ModelProto", [&](const field& f) {
             switch (f.number) {
-            case 1: g_.ir_version = static_cast<std::int64_t>(f.varint); break;
-            case 2: g_.producer = as_string(f) + g_.producer; break;
-            case 3: g_.producer += " " + as_string(f); break;
-            case 7: graph_data = f.data; graph_size = f.size; seen_graph = true; break;
+            case 1: expect(f, 0, "ModelProto.ir_version"); g_.ir_version = static_cast<std::int64_t>(f.varint); break;
+            case 2: expect(f, 2, "ModelProto.producer_name"); g_.producer = as_string(f) + g_.producer; break;
+            case 3: expect(f, 2, "ModelProto.producer_version"); g_.producer += " " + as_string(f); break;
+            case 7:
+                expect(f, 2, "ModelProto.graph");
+                graph_data = f.data;
+                graph_size = f.size;
+                seen_graph = true;
+                break;
             case 8: {
-                onnx::OperatorSetIdProto op;
-                if (!op.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("opset_import");
-                g_.opsets[op.domain() == "ai.onnx" ? "" : op.domain()] = op.version();
+                expect(f, 2, "ModelProto.opset_import");
+                const auto [domain, version] = read_opset(f);
+                g_.opsets[domain == "ai.onnx" ? "" : domain] = version;
+                seen_opset = true;
                 break;
             }
-            case 25: {
-                auto fn = std::make_shared<onnx::FunctionProto>();
-                if (!fn->ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("function");
-                functions_[fn->domain() + "::" + fn->name()] = fn;
-                break;
-            }
-            default:
-                if (f.wire_type != 0 && f.wire_type != 2 && f.wire_type != 1 && f.wire_type != 5) corrupt("model");
+            case 25: expect(f, 2, "ModelProto.functions"); read_function(f); break;
+            default: break;  // doc_string, metadata, training_info …: not needed
             }
         });
-        if (!seen_graph) throw model_error(file_, "no graph in the file (not an ONNX model?)");
+        if (!seen_graph) throw model_error(file_, "no graph in the file (not an ONNX model, or truncated?)");
         if (g_.ir_version <= 0 || g_.ir_version > 64) {
             throw model_error(file_, "ir_version " + std::to_string(g_.ir_version) +
                                          " is not a valid ONNX IR version (not an ONNX model?)");
         }
-        if (g_.opsets.empty()) g_.opsets[""] = 1;
+        if (!seen_opset) {
+            // Required from IR 3 on, and written after the graph by every exporter: a file cut just
+            // after its graph loses only this field, so its absence most often means truncation.
+            if (g_.ir_version >= 3) {
+                throw model_error(file_, "no opset_import (ONNX requires one from IR version 3 on; "
+                                         "is the file truncated?)");
+            }
+            g_.opsets[""] = 1;
+        }
         g_.path = file_;
-        walk_graph(graph_data, graph_size);
+        walk_graph(g_, graph_data, graph_size, 0);
         finish(g_, false);
         return std::move(g_);
     }
 
 private:
-    [[noreturn]] void corrupt(const char* what) const {
-        throw model_error(file_, std::string("corrupt protobuf: cannot parse ") + what);
+    /** `e` again, its message completed with which node of the graph it arose in. */
+    model_error in_node(const model_error& e, std::size_t index, std::string_view name) const {
+        std::string message = e.what();
+        const std::string prefix = file_ + ": ";
+        if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+        if (message.find(" (in node #") != std::string::npos) return e;  // already said (nested graph)
+        message += " (in node #" + std::to_string(index) + (name.empty() ? "" : " '" + std::string(name) + "'") + ")";
+        return model_error(file_, message);
     }
 
-    void walk_graph(const std::uint8_t* p, std::size_t n) {
-        onnx::NodeProto node_msg;
-        onnx::ValueInfoProto vi;
-        std::vector<onnx::ValueInfoProto> inputs, outputs;
-        for_each_field(p, n, file_, "GraphProto", [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                node_msg.Clear();
-                if (!node_msg.ParseFromArray(f.data, static_cast<int>(f.size))) {
-                    throw model_error(file_, "corrupt protobuf: cannot parse node #" +
-                                                 std::to_string(g_.nodes.size()));
-                }
-                add_node(g_, node_msg, {}, nullptr, 0);
-                break;
-            case 2: g_.name = as_string(f); break;
-            case 5: add_initializer(g_, read_tensor(f)); break;
-            case 11: case 12: case 13:
-                vi.Clear();
-                if (!vi.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("value_info");
-                if (f.number == 11) inputs.push_back(vi);
-                else if (f.number == 12) outputs.push_back(vi);
-                else declare(g_, vi);
-                break;
-            case 15: {  // sparse_initializer: dims (3) and values' dtype
-                onnx::SparseTensorProto sp;
-                if (!sp.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("sparse_initializer");
-                named_tensor t;
-                t.name = sp.values().name();
-                t.info.type = static_cast<dtype>(sp.values().data_type());
-                t.info.dims.assign(sp.dims().begin(), sp.dims().end());
-                add_initializer(g_, std::move(t));
+    [[noreturn]] void corrupt(const std::string& what) const {
+        throw model_error(file_, "corrupt protobuf: cannot parse " + what);
+    }
+
+    /** Throws model_error unless field `f` has wire type `wire`. */
+    void expect(const field& f, std::uint32_t wire, const char* what) const {
+        if (f.wire_type != wire) {
+            throw model_error(file_, std::string("corrupt protobuf: ") + what + " has wire type " +
+                                         std::to_string(f.wire_type) + ", expected " + std::to_string(wire));
+        }
+    }
+
+    /** OperatorSetIdProto: domain (1) and version (2). */
+    std::pair<std::string, std::int64_t> read_opset(const field& f) const {
+        std::pair<std::string, std::int64_t> out;
+        for_each_field(f.data, f.size, file_, "OperatorSetIdProto", [&](const field& x) {
+            if (x.number == 1) { expect(x, 2, "OperatorSetIdProto.domain"); out.first = as_string(x); }
+            else if (x.number == 2) { expect(x, 0, "OperatorSetIdProto.version"); out.second = static_cast<std::int64_t>(x.varint); }
+        });
+        return out;
+    }
+
+    /** FunctionProto: name, domain, formal inputs/outputs, body nodes (kept as bytes), opsets. */
+    void read_function(const field& f) {
+        function_def fn;
+        for_each_field(f.data, f.size, file_, "FunctionProto", [&](const field& x) {
+            switch (x.number) {
+            case 1: expect(x, 2, "FunctionProto.name"); fn.name = as_string(x); break;
+            case 4: expect(x, 2, "FunctionProto.input"); fn.inputs.push_back(as_string(x)); break;
+            case 5: expect(x, 2, "FunctionProto.output"); fn.outputs.push_back(as_string(x)); break;
+            case 7: expect(x, 2, "FunctionProto.node"); fn.nodes.push_back(x); break;
+            case 9: {
+                expect(x, 2, "FunctionProto.opset_import");
+                auto op = read_opset(x);
+                fn.opsets.emplace_back(op.first == "ai.onnx" ? "" : op.first, op.second);
                 break;
             }
+            case 10: expect(x, 2, "FunctionProto.domain"); fn.domain = as_string(x); break;
             default: break;
             }
         });
-        for (const auto& v : inputs) add_io(g_, v, true);
-        for (const auto& v : outputs) add_io(g_, v, false);
+        auto key = fn.domain + "::" + fn.name;
+        functions_.insert_or_assign(std::move(key), std::move(fn));
     }
 
-    /** Reads a TensorProto: whole when small, header only (data skipped in place) when large. */
-    named_tensor read_tensor(const field& f) {
-        named_tensor t;
-        if (f.size <= small_message_bytes) {
-            onnx::TensorProto msg;
-            if (!msg.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("initializer");
-            t.name = msg.name();
-            t.info = tensor_from_proto(msg, options_.small_tensor_elements);
-            return t;
-        }
-        for_each_field(f.data, f.size, file_, "TensorProto", [&](const field& x) {
+    /** Reads a NodeProto's fields into `out` (views into the same bytes). */
+    void read_node(const field& f, wire_node& out) const {
+        out.clear();
+        for_each_field(f.data, f.size, file_, "NodeProto", [&](const field& x) {
+            switch (x.number) {
+            case 1: expect(x, 2, "NodeProto.input"); out.inputs.push_back(as_view(x)); break;
+            case 2: expect(x, 2, "NodeProto.output"); out.outputs.push_back(as_view(x)); break;
+            case 3: expect(x, 2, "NodeProto.name"); out.name = as_view(x); break;
+            case 4: expect(x, 2, "NodeProto.op_type"); out.op_type = as_view(x); break;
+            case 5: expect(x, 2, "NodeProto.attribute"); out.attributes.push_back(x); break;
+            case 7: expect(x, 2, "NodeProto.domain"); out.domain = as_view(x); break;
+            default: break;  // doc_string, overload, metadata_props
+            }
+        });
+    }
+
+    /**
+     * Reads a TensorProto: the header (name, dims, dtype, location) always; the contents only
+     * for a small embedded tensor. Large data bytes are skipped in place, never copied.
+     * `owner`/`attr` name the tensor's role in messages: an initializer when `owner` is null, else
+     * attribute `attr` of node `owner`.
+     */
+    named_tensor read_tensor(const std::uint8_t* p, std::size_t n, const node* owner = nullptr,
+                             std::string_view attr = {}) const {
+        auto what = [&] {
+            return owner ? "tensor of attribute '" + std::string(attr) + "' of node '" + owner->display_name() + "'"
+                         : std::string("initializer");
+        };
+        tensor_view t;
+        for_each_field(p, n, file_, "TensorProto", [&](const field& x) {
             switch (x.number) {
             case 1:
                 if (x.wire_type == 0) {
-                    t.info.dims.push_back(static_cast<std::int64_t>(x.varint));
+                    t.dims.push_back(static_cast<std::int64_t>(x.varint));
                 } else {  // packed
-                    CodedInputStream in(x.data, static_cast<int>(x.size));
-                    std::uint64_t v = 0;
-                    while (static_cast<std::size_t>(in.CurrentPosition()) < x.size && in.ReadVarint64(&v)) {
-                        t.info.dims.push_back(static_cast<std::int64_t>(v));
+                    expect(x, 2, "TensorProto.dims");
+                    wire_reader r(x.data, x.size);
+                    while (!r.done()) {
+                        std::uint64_t v = 0;
+                        if (!r.varint(v)) corrupt(what() + " (dims)");
+                        t.dims.push_back(static_cast<std::int64_t>(v));
                     }
                 }
                 break;
-            case 2: t.info.type = static_cast<dtype>(x.varint); break;
-            case 8: t.name = as_string(x); break;
-            case 14: t.info.external = x.varint == 1; break;
-            default: break;  // data fields: skipped, never copied
+            case 2: expect(x, 0, "TensorProto.data_type"); t.type = to_dtype(x.varint); break;
+            case 4: t.float_data.push_back(x); break;
+            case 5: t.int32_data.push_back(x); break;
+            case 7: t.int64_data.push_back(x); break;
+            case 8: expect(x, 2, "TensorProto.name"); t.name = as_view(x); break;
+            case 9:
+                expect(x, 2, "TensorProto.raw_data");
+                t.has_raw = true;
+                t.raw = x.data;
+                t.raw_size = x.size;
+                break;
+            case 10: t.double_data.push_back(x); break;
+            case 11: t.uint64_data.push_back(x); break;
+            case 14: expect(x, 0, "TensorProto.data_location"); t.external = x.varint == 1; break;
+            default: break;  // segment, string_data, doc_string, external_data, metadata_props
             }
         });
-        return t;
+        named_tensor out;
+        out.name = std::string(t.name);
+        for (auto d : t.dims) {
+            if (d < 0) {
+                throw model_error(file_, what() + (t.name.empty() ? "" : " '" + out.name + "'") +
+                                             " has a negative dimension (" + std::to_string(d) + ")");
+            }
+        }
+        out.info.type = t.type;
+        out.info.external = t.external;
+        const auto count = element_count(t.dims);
+        out.info.dims = std::move(t.dims);
+        if (!t.external && count >= 0 && count <= options_.small_tensor_elements) {
+            bool malformed = false;
+            out.info.data = decode_small(t, count, malformed);
+            if (malformed) corrupt(what() + " (data)");
+        }
+        return out;
     }
 
     static dtype type_of(const onnx::TypeProto& tp) {
-        return tp.has_tensor_type() ? static_cast<dtype>(tp.tensor_type().elem_type()) : dtype::undefined;
+        return tp.has_tensor_type() ? to_dtype(static_cast<std::uint64_t>(tp.tensor_type().elem_type())) : dtype::undefined;
     }
 
     static std::optional<shape> shape_of(const onnx::ValueInfoProto& vi) {
@@ -372,6 +602,7 @@ private:
         auto& v = g.values[static_cast<std::size_t>(id)];
         if (is_input) {
             if (v.is_initializer) return;  // IR < 4 lists initializers as inputs too
+            if (v.is_graph_input) throw graph_error(vi.name(), "value '" + vi.name() + "' is listed twice as a graph input");
             v.is_graph_input = true;
             v.type = v.declared_type;
             v.dims = v.declared;
@@ -398,143 +629,297 @@ private:
         g.initializers.push_back(id);
     }
 
-    using attr_map = std::unordered_map<std::string, const onnx::AttributeProto*>;
+    /** Reads a GraphProto's fields into `g` (the main graph, or a subgraph at depth `nesting`). */
+    void walk_graph(graph& g, const std::uint8_t* p, std::size_t n, int nesting) {
+        // A first pass over the top-level fields only (tags and lengths) sizes the tables once.
+        std::size_t node_count = 0;
+        std::size_t tensor_count = 0;
+        for_each_field(p, n, file_, "GraphProto", [&](const field& f) {
+            if (f.number == 1) ++node_count;
+            else if (f.number == 5 || f.number == 11 || f.number == 15) ++tensor_count;
+        });
+        g.reserve(g.values.size() + node_count + tensor_count + 16, g.nodes.size() + node_count);
 
-    attribute convert_attribute(const onnx::AttributeProto& a) {
-        attribute out;
-        out.name = a.name();
-        out.type = static_cast<attribute::kind>(a.type());
-        out.f = a.f();
-        out.i = a.i();
-        out.s = a.s();
-        out.floats.assign(a.floats().begin(), a.floats().end());
-        out.ints.assign(a.ints().begin(), a.ints().end());
-        out.strings.assign(a.strings().begin(), a.strings().end());
-        if (a.has_t()) {
-            out.t = std::make_shared<tensor_info>(tensor_from_proto(a.t(), options_.small_tensor_elements));
+        wire_node node_buf;  // reused for every node of this graph
+        onnx::ValueInfoProto vi;
+        std::vector<field> inputs, outputs;
+        for_each_field(p, n, file_, "GraphProto", [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                expect(f, 2, "GraphProto.node");
+                node_buf.clear();
+                try {
+                    read_node(f, node_buf);
+                    add_node(g, node_buf, std::string(node_buf.name), nullptr, 0, nesting);
+                } catch (const model_error& e) {
+                    throw in_node(e, g.nodes.size(), node_buf.name);
+                }
+                break;
+            case 2: expect(f, 2, "GraphProto.name"); g.name = as_string(f); break;
+            case 5: expect(f, 2, "GraphProto.initializer"); add_initializer(g, read_tensor(f.data, f.size)); break;
+            case 11: expect(f, 2, "GraphProto.input"); inputs.push_back(f); break;
+            case 12: expect(f, 2, "GraphProto.output"); outputs.push_back(f); break;
+            case 13:
+                expect(f, 2, "GraphProto.value_info");
+                parse_value_info(f, vi);
+                declare(g, vi);
+                break;
+            case 15: {  // sparse_initializer: dims (3) and values' dtype
+                expect(f, 2, "GraphProto.sparse_initializer");
+                onnx::SparseTensorProto sp;
+                if (!sp.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("sparse_initializer");
+                named_tensor t;
+                t.name = sp.values().name();
+                t.info.type = to_dtype(static_cast<std::uint64_t>(sp.values().data_type()));
+                t.info.dims.assign(sp.dims().begin(), sp.dims().end());
+                add_initializer(g, std::move(t));
+                break;
+            }
+            default: break;
+            }
+        });
+        for (const auto& f : inputs) {
+            parse_value_info(f, vi);
+            add_io(g, vi, true);
         }
-        if (a.has_g()) out.graphs.push_back(convert_subgraph(a.g()));
-        for (const auto& sg : a.graphs()) out.graphs.push_back(convert_subgraph(sg));
+        for (const auto& f : outputs) {
+            parse_value_info(f, vi);
+            add_io(g, vi, false);
+        }
+    }
+
+    void parse_value_info(const field& f, onnx::ValueInfoProto& vi) const {
+        vi.Clear();
+        if (!vi.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("value_info (graph input, output or value_info)");
+    }
+
+    /**
+     * Converts one AttributeProto. Returns nothing for a reference (ref_attr_name) the caller's
+     * attributes do not resolve: the operator's default then applies.
+     */
+    std::optional<attribute> convert_attribute(const field& a, const attr_map* caller_attrs, int nesting,
+                                               const node& owner) {
+        attribute out;
+        std::string_view ref;
+        bool has_f = false, has_s = false;
+        const std::uint8_t* t_data = nullptr;
+        std::size_t t_size = 0;
+        bool has_t = false;
+        std::vector<field> graphs;  // g first, then graphs, as the generated accessors order them
+        std::optional<field> single_graph;
+        std::uint64_t type = 0;
+        for_each_field(a.data, a.size, file_, "AttributeProto", [&](const field& x) {
+            switch (x.number) {
+            case 1: expect(x, 2, "AttributeProto.name"); out.name = as_string(x); break;
+            case 2: expect(x, 5, "AttributeProto.f"); out.f = bits_to_float(static_cast<std::uint32_t>(x.varint)); has_f = true; break;
+            case 3: expect(x, 0, "AttributeProto.i"); out.i = static_cast<std::int64_t>(x.varint); break;
+            case 4: expect(x, 2, "AttributeProto.s"); out.s = as_string(x); has_s = true; break;
+            case 5: expect(x, 2, "AttributeProto.t"); t_data = x.data; t_size = x.size; has_t = true; break;
+            case 6: expect(x, 2, "AttributeProto.g"); single_graph = x; break;
+            case 7: {
+                std::vector<std::uint64_t> bits;
+                if (!repeated_fixed(std::span(&x, 1), 4, bits)) corrupt("attribute floats");
+                for (auto b : bits) out.floats.push_back(bits_to_float(static_cast<std::uint32_t>(b)));
+                break;
+            }
+            case 8: {
+                std::vector<std::uint64_t> vals;
+                if (!repeated_varints(std::span(&x, 1), vals)) corrupt("attribute ints");
+                for (auto v : vals) out.ints.push_back(static_cast<std::int64_t>(v));
+                break;
+            }
+            case 9: expect(x, 2, "AttributeProto.strings"); out.strings.push_back(as_string(x)); break;
+            case 11: expect(x, 2, "AttributeProto.graphs"); graphs.push_back(x); break;
+            case 20: expect(x, 0, "AttributeProto.type"); type = x.varint; break;
+            case 21: expect(x, 2, "AttributeProto.ref_attr_name"); ref = as_view(x); break;
+            default: break;  // doc_string, tensors, sparse tensors, type protos: not used
+            }
+        });
+        if (!ref.empty()) {
+            if (!caller_attrs) return std::nullopt;
+            auto it = caller_attrs->find(ref);
+            if (it == caller_attrs->end()) return std::nullopt;
+            auto resolved = convert_attribute(it->second, nullptr, nesting, owner);
+            if (resolved) resolved->name = std::move(out.name);
+            return resolved;
+        }
+        // AttributeType is a closed proto2 enum up to TYPE_PROTOS (14): other numbers read as UNDEFINED.
+        out.type = type <= 14 ? static_cast<attribute::kind>(type) : attribute::kind::undefined;
+        if (has_t) {
+            out.t = std::make_shared<tensor_info>(read_tensor(t_data, t_size, &owner, out.name).info);
+        }
+        if (single_graph) out.graphs.push_back(convert_subgraph(*single_graph, nesting + 1));
+        for (const auto& sg : graphs) out.graphs.push_back(convert_subgraph(sg, nesting + 1));
         if (out.type == attribute::kind::undefined) {  // old files omit the type: infer it
-            if (a.has_t()) out.type = attribute::kind::t;
-            else if (a.has_g()) out.type = attribute::kind::g;
-            else if (a.ints_size()) out.type = attribute::kind::ints;
-            else if (a.floats_size()) out.type = attribute::kind::floats;
-            else if (a.has_s()) out.type = attribute::kind::s;
-            else if (a.has_f()) out.type = attribute::kind::f;
+            if (has_t) out.type = attribute::kind::t;
+            else if (single_graph) out.type = attribute::kind::g;
+            else if (!out.ints.empty()) out.type = attribute::kind::ints;
+            else if (!out.floats.empty()) out.type = attribute::kind::floats;
+            else if (has_s) out.type = attribute::kind::s;
+            else if (has_f) out.type = attribute::kind::f;
             else out.type = attribute::kind::i;
         }
         return out;
     }
 
+    /** A name as seen from `sc`: renamed inside an inlined function body, else unchanged. */
+    static std::string_view mapped(const scope* sc, std::string_view s) {
+        if (s.empty() || !sc || !sc->rename) return s;
+        auto it = sc->rename->find(s);
+        return it == sc->rename->end() ? s : std::string_view(it->second);
+    }
+
     /**
-     * Appends node `n` to `g`. `rename` maps names inside an inlined function body to the caller's
-     * names; `caller_attrs` resolves attribute references (ref_attr_name) there.
+     * Appends node `n` (named `name`) to `g`, or inlines it when it calls a model-local function.
+     * `sc` resolves names and attribute references inside an inlined function body; `depth` is
+     * the function nesting, `nesting` the subgraph nesting.
      */
-    void add_node(graph& g, const onnx::NodeProto& n, const std::unordered_map<std::string, std::string>& rename,
-                  const attr_map* caller_attrs, int depth) {
-        auto mapped = [&](const std::string& s) -> std::string {
-            if (s.empty()) return s;
-            auto it = rename.find(s);
-            return it == rename.end() ? s : it->second;
-        };
-        auto fn_it = options_.inline_functions ? functions_.find(n.domain() + "::" + n.op_type()) : functions_.end();
-        if (fn_it != functions_.end()) {
-            inline_call(g, n, *fn_it->second, mapped, caller_attrs, depth);
-            return;
+    void add_node(graph& g, const wire_node& n, std::string name, const scope* sc, int depth, int nesting) {
+        if (n.op_type.empty()) {
+            throw model_error(file_, "node '" + (name.empty() ? "#" + std::to_string(g.nodes.size()) : name) +
+                                         "' has no op_type (corrupt file?)");
+        }
+        if (options_.inline_functions && !functions_.empty()) {
+            std::string key;
+            key.reserve(n.domain.size() + 2 + n.op_type.size());
+            key.append(n.domain).append("::").append(n.op_type);
+            if (auto it = functions_.find(key); it != functions_.end()) {
+                inline_call(g, n, name, it->second, sc, depth, nesting);
+                return;
+            }
         }
         node out;
         out.index = static_cast<std::int32_t>(g.nodes.size());
-        out.name = n.name();
-        out.op_type = n.op_type();
-        out.domain = n.domain() == "ai.onnx" ? "" : n.domain();
-        out.inputs.reserve(static_cast<std::size_t>(n.input_size()));
-        for (const auto& s : n.input()) out.inputs.push_back(s.empty() ? -1 : g.intern_value(mapped(s)));
-        for (const auto& s : n.output()) out.outputs.push_back(s.empty() ? -1 : g.intern_value(mapped(s)));
-        out.attributes.reserve(static_cast<std::size_t>(n.attribute_size()));
-        for (const auto& a : n.attribute()) {
-            if (!a.ref_attr_name().empty()) {
-                if (caller_attrs) {
-                    auto it = caller_attrs->find(a.ref_attr_name());
-                    if (it != caller_attrs->end()) {
-                        auto resolved = convert_attribute(*it->second);
-                        resolved.name = a.name();
-                        out.attributes.push_back(std::move(resolved));
-                    }
-                }
-                continue;  // unresolved reference: the operator's default applies
-            }
-            out.attributes.push_back(convert_attribute(a));
-            if (!out.attributes.back().graphs.empty()) {
+        out.name = std::move(name);
+        out.op_type = n.op_type;
+        out.domain = n.domain == "ai.onnx" ? std::string_view() : n.domain;
+        out.inputs.reserve(n.inputs.size());
+        out.outputs.reserve(n.outputs.size());
+        for (auto s : n.inputs) {
+            const auto m = mapped(sc, s);
+            out.inputs.push_back(m.empty() ? -1 : g.intern_value(m));
+        }
+        for (auto s : n.outputs) {
+            const auto m = mapped(sc, s);
+            out.outputs.push_back(m.empty() ? -1 : g.intern_value(m));
+        }
+        out.attributes.reserve(n.attributes.size());
+        for (const auto& a : n.attributes) {
+            auto converted = convert_attribute(a, sc ? sc->attrs : nullptr, nesting, out);
+            if (!converted) continue;  // unresolved reference: the operator's default applies
+            out.attributes.push_back(std::move(*converted));
+            const auto& added = out.attributes.back();
+            if (!added.graphs.empty()) {
                 std::size_t inner = 0;
-                for (const auto& sg : out.attributes.back().graphs) inner += sg->nodes.size();
+                for (const auto& sg : added.graphs) inner += sg->nodes.size();
                 g.diagnostics.push_back({severity::info, out.display_name(), out.op_type,
-                                         "carries a subgraph ('" + a.name() + "', " + std::to_string(inner) +
+                                         "carries a subgraph ('" + added.name + "', " + std::to_string(inner) +
                                              " nodes): imported and reported; its work is not counted"});
             }
         }
         g.nodes.push_back(std::move(out));
     }
 
-    void inline_call(graph& g, const onnx::NodeProto& call, const onnx::FunctionProto& fn,
-                     const std::function<std::string(const std::string&)>& mapped, const attr_map* outer_attrs,
-                     int depth) {
+    /** Peeks an AttributeProto's name and ref_attr_name. */
+    std::pair<std::string_view, std::string_view> attribute_names(const field& a) const {
+        std::pair<std::string_view, std::string_view> out;
+        for_each_field(a.data, a.size, file_, "AttributeProto", [&](const field& x) {
+            if (x.number == 1) { expect(x, 2, "AttributeProto.name"); out.first = as_view(x); }
+            else if (x.number == 21) { expect(x, 2, "AttributeProto.ref_attr_name"); out.second = as_view(x); }
+        });
+        return out;
+    }
+
+    /** Nodes that inlining `fn` creates (saturating at max_inlined_nodes + 1), memoised. */
+    std::size_t expanded_size(const function_def& fn, int depth) {
+        if (auto it = expanded_.find(&fn); it != expanded_.end()) return it->second;
         if (depth >= max_function_depth) {
-            throw model_error(file_, "function '" + fn.name() + "' nests deeper than " +
+            throw model_error(file_, "function '" + fn.name + "' nests deeper than " +
                                          std::to_string(max_function_depth) + " levels (recursive?)");
         }
-        const std::string prefix = (call.name().empty() ? fn.name() + "#" + std::to_string(g.nodes.size())
-                                                        : mapped(call.name())) + "/";
-        std::unordered_map<std::string, std::string> rename;
-        for (int i = 0; i < fn.input_size(); ++i) {
-            rename[fn.input(i)] = i < call.input_size() ? mapped(call.input(i)) : std::string();
+        std::size_t total = 0;
+        wire_node body;
+        std::string key;
+        for (const auto& f : fn.nodes) {
+            read_node(f, body);
+            key.assign(body.domain).append("::").append(body.op_type);
+            auto callee = functions_.find(key);
+            total += callee == functions_.end() ? 1 : expanded_size(callee->second, depth + 1);
+            total = std::min(total, max_inlined_nodes + 1);
         }
-        for (int i = 0; i < fn.output_size(); ++i) {
-            rename[fn.output(i)] = i < call.output_size() ? mapped(call.output(i)) : prefix + fn.output(i);
+        expanded_.emplace(&fn, total);
+        return total;
+    }
+
+    void inline_call(graph& g, const wire_node& call, const std::string& call_name, const function_def& fn,
+                     const scope* outer, int depth, int nesting) {
+        if (depth >= max_function_depth) {
+            throw model_error(file_, "function '" + fn.name + "' nests deeper than " +
+                                         std::to_string(max_function_depth) + " levels (recursive?)");
         }
-        for (const auto& n : fn.node()) {
-            for (const auto& s : n.output()) {
-                if (!s.empty() && !rename.count(s)) rename[s] = prefix + s;
+        const std::string prefix = (call_name.empty() ? fn.name + "#" + std::to_string(g.nodes.size())
+                                                      : std::string(mapped(outer, call_name))) + "/";
+        rename_map rename;
+        for (std::size_t i = 0; i < fn.inputs.size(); ++i) {
+            rename[fn.inputs[i]] = i < call.inputs.size() ? std::string(mapped(outer, call.inputs[i])) : std::string();
+        }
+        for (std::size_t i = 0; i < fn.outputs.size(); ++i) {
+            rename[fn.outputs[i]] = i < call.outputs.size() ? std::string(mapped(outer, call.outputs[i]))
+                                                            : prefix + fn.outputs[i];
+        }
+        wire_node body;  // one buffer per inlining level: add_node may recurse into another call
+        for (const auto& f : fn.nodes) {
+            read_node(f, body);
+            for (auto s : body.outputs) {
+                if (!s.empty() && rename.find(s) == rename.end()) rename.emplace(std::string(s), prefix + std::string(s));
             }
         }
         attr_map attrs;
-        // (Default attribute values of IR 9 functions are not in libonnx-dev 1.12's schema; an
-        // attribute the call omits takes the operator's own default.)
-        for (const auto& a : call.attribute()) {
-            if (!a.ref_attr_name().empty() && outer_attrs) {
-                auto it = outer_attrs->find(a.ref_attr_name());
-                if (it != outer_attrs->end()) attrs[a.name()] = it->second;
+        // (Default attribute values of IR 9 functions are not read; an attribute the call omits
+        // takes the operator's own default.)
+        for (const auto& a : call.attributes) {
+            const auto [name, ref] = attribute_names(a);
+            if (!ref.empty()) {  // the call itself forwards an attribute of an enclosing call
+                if (outer && outer->attrs) {
+                    auto it = outer->attrs->find(ref);
+                    if (it != outer->attrs->end()) attrs.insert_or_assign(std::string(name), it->second);
+                }
             } else {
-                attrs[a.name()] = &a;
+                attrs.insert_or_assign(std::string(name), a);
             }
         }
-        for (const auto& op : fn.opset_import()) {
-            auto dom = op.domain() == "ai.onnx" ? "" : op.domain();
-            if (!g.opsets.count(dom)) g.opsets[dom] = op.version();
+        for (const auto& [domain, version] : fn.opsets) {
+            if (!g.opsets.count(domain)) g.opsets[domain] = version;
         }
-        for (auto n : fn.node()) {
-            if (n.name().empty()) n.set_name(n.op_type() + "_" + std::to_string(g.nodes.size()));
-            n.set_name(prefix + n.name());
-            add_node(g, n, rename, &attrs, depth + 1);
+        if (depth == 0) {  // size the whole expansion first: refuse a "function bomb" before building it
+            inlined_nodes_ += expanded_size(fn, 0);
+            if (inlined_nodes_ > max_inlined_nodes) {
+                throw model_error(file_, "inlining function '" + fn.name + "' would create more than " +
+                                             std::to_string(max_inlined_nodes) +
+                                             " nodes (functions calling each other without bound?)");
+            }
         }
-        g.diagnostics.push_back({severity::info, prefix.substr(0, prefix.size() - 1), call.op_type(),
-                                 "model-local function '" + fn.domain() + "::" + fn.name() + "' inlined (" +
-                                     std::to_string(fn.node_size()) + " nodes)"});
+        const scope inner{&rename, &attrs};
+        for (const auto& f : fn.nodes) {
+            read_node(f, body);
+            std::string name = body.name.empty() ? std::string(body.op_type) + "_" + std::to_string(g.nodes.size())
+                                                 : std::string(body.name);
+            add_node(g, body, prefix + name, &inner, depth + 1, nesting);
+        }
+        g.diagnostics.push_back({severity::info, prefix.substr(0, prefix.size() - 1), std::string(call.op_type),
+                                 "model-local function '" + fn.domain + "::" + fn.name + "' inlined (" +
+                                     std::to_string(fn.nodes.size()) + " nodes)"});
     }
 
-    std::shared_ptr<const graph> convert_subgraph(const onnx::GraphProto& gp) {
+    std::shared_ptr<const graph> convert_subgraph(const field& f, int nesting) {
+        if (nesting > max_subgraph_depth) {
+            throw model_error(file_, "subgraphs nest deeper than " + std::to_string(max_subgraph_depth) + " levels");
+        }
         auto sg = std::make_shared<graph>();
         sg->path = file_;
-        sg->name = gp.name();
         sg->opsets = g_.opsets;
         sg->ir_version = g_.ir_version;
-        for (const auto& t : gp.initializer()) {
-            add_initializer(*sg, {t.name(), tensor_from_proto(t, options_.small_tensor_elements)});
-        }
-        for (const auto& n : gp.node()) add_node(*sg, n, {}, nullptr, 0);
-        for (const auto& vi : gp.value_info()) declare(*sg, vi);
-        for (const auto& vi : gp.input()) add_io(*sg, vi, true);
-        for (const auto& vi : gp.output()) add_io(*sg, vi, false);
+        walk_graph(*sg, f.data, f.size, nesting);
         finish(*sg, true);
         return sg;
     }
@@ -567,7 +952,9 @@ private:
     std::string file_;
     load_options options_;
     graph g_;
-    std::unordered_map<std::string, std::shared_ptr<onnx::FunctionProto>> functions_;
+    std::unordered_map<std::string, function_def> functions_;  // "domain::name" → body
+    std::size_t inlined_nodes_ = 0;                              // function body nodes expanded so far
+    std::unordered_map<const function_def*, std::size_t> expanded_;  // memo of expanded_size
 };
 
 /** Read-only memory map that unmaps itself. */
@@ -577,12 +964,12 @@ public:
         fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd_ < 0) throw model_error(path, std::string("cannot open: ") + std::strerror(errno));
         struct stat st {};
-        if (::fstat(fd_, &st) != 0) throw model_error(path, std::string("cannot stat: ") + std::strerror(errno));
-        if (!S_ISREG(st.st_mode)) throw model_error(path, "not a regular file");
+        if (::fstat(fd_, &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno));
+        if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
         size_ = static_cast<std::size_t>(st.st_size);
         if (size_ > 0 && size_ <= protobuf_limit_bytes) {
             void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-            if (p == MAP_FAILED) throw model_error(path, std::string("cannot map: ") + std::strerror(errno));
+            if (p == MAP_FAILED) fail(path, std::string("cannot map: ") + std::strerror(errno));
             data_ = static_cast<const std::uint8_t*>(p);
         }
     }
@@ -596,6 +983,13 @@ public:
     [[nodiscard]] std::size_t size() const { return size_; }
 
 private:
+    /** Closes the descriptor (the destructor does not run for a throwing constructor) and throws. */
+    [[noreturn]] void fail(const std::string& path, const std::string& message) {
+        ::close(fd_);
+        fd_ = -1;
+        throw model_error(path, message);
+    }
+
     int fd_ = -1;
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;

@@ -9,7 +9,9 @@
 //           leading axis of length "trip count". A known, small trip count is unrolled (each
 //           iteration inferred with its number known, contents carried over), which is exact;
 //           otherwise one pass with the iteration number unknown, where a condition that stays
-//           true gives M trips and a data-dependent one gives the bound M (as NonZero does).
+//           true gives M trips and a data-dependent one gives the bound M (as NonZero does),
+//           unless M is absent or the "no limit" exporters write for while-loops (INT32_MAX or
+//           more): then the scan outputs' length is not known at analysis time.
 //   Scan  — opset 9+: inputs (N states, M scan inputs), each scan input sliced along
 //           scan_input_axes; outputs: N final states, K scan outputs with the sequence length
 //           inserted at scan_output_axes. Opset 8: an optional sequence_lens input first and a
@@ -20,6 +22,7 @@
 #include "ridgeline/shape.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace ridgeline::ops {
 namespace {
@@ -82,7 +85,13 @@ std::optional<shape> merge(const shape& a, const shape& b) {
     if (a.size() != b.size()) return std::nullopt;
     shape out = a;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!(a[i] == b[i])) out[i] = dim::symbol("(" + a[i].to_string() + " or " + b[i].to_string() + ")");
+        if (a[i] == b[i]) continue;
+        std::string text = "(";  // built by appends: GCC 12 misreads "(" + std::string (-Wrestrict)
+        text += a[i].to_string();
+        text += " or ";
+        text += b[i].to_string();
+        text += ")";
+        out[i] = dim::symbol(text);
     }
     return out;
 }
@@ -159,7 +168,7 @@ void infer_loop(infer_context& ctx) {
 
     // Exact: unroll a known, small trip count, each iteration with its number known.
     const auto body_nodes = std::max<std::int64_t>(1, static_cast<std::int64_t>(proto.nodes.size()));
-    if (cond0 && max_trips && (!*cond0 || *max_trips <= max_unrolled_node_runs / body_nodes)) {
+    if (cond0 && (!*cond0 || (max_trips && *max_trips <= max_unrolled_node_runs / body_nodes))) {
         std::vector<value> first;  // outputs of the first iteration (scan output shapes)
         std::int64_t trips = 0;
         bool exact = true;

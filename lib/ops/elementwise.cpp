@@ -1,16 +1,32 @@
 // Elementwise family: unary and (multidirectionally broadcast) binary/variadic operators, Where,
-// Cast, and the activations. Cost per output element, by class:
+// Cast, the activations, (de)quantization, random generators and the training optimizers.
+// Cost per output element, by class:
 //   vector  — one per add/sub/mul/compare/select/clamp (Relu = 1 compare; Clip = 2; HardSigmoid =
 //             mul + add + clamp = 3; HardSwish = HardSigmoid + mul = 4; PRelu/LeakyRelu = 2;
 //             Sum/Mean of k inputs = k-1 adds (+1 mul for Mean));
 //   special — one per transcendental or division evaluation (Div, Pow, Sqrt, Exp, Log, Erf, Tanh,
 //             Sigmoid, Reciprocal …); composites add their vector work (Gelu = erf + 4 vector:
-//             x/√2, 1+·, ·x, ·0.5; Softplus = exp + log + 1 add; Mish = softplus + tanh + 1 mul).
+//             x/√2, 1+·, ·x, ·0.5; Softplus = exp + log + 1 add; Mish = softplus + tanh + 1 mul;
+//             Swish = sigmoid + α·x + ·x; SwiGLU = Swish(A) + ·B).
+// RotaryEmbedding rotates pairs of the embedding: 3 vector per rotated element (two products and
+// an add); the elements past rotary_embedding_dim are copied. BitCast is a view (no kernel).
+// Quantization, per element: QuantizeLinear 1 special (÷ scale) + 3 vector (round, + zero point,
+// saturate); DequantizeLinear 2 vector ((x − zero point) · scale); DynamicQuantizeLinear finds
+// min and max (2 vector), then quantizes as QuantizeLinear (scale and zero point are scalars).
+// Random generators write without reading: RandomUniform(Like) 2 vector (scale, shift);
+// RandomNormal(Like) Box–Muller, 3 special (log, sqrt, cos) + 4 vector; Bernoulli reads its
+// probabilities: a uniform draw and a compare, 3 vector.
+// Training optimizers (ai.onnx.preview.training), per element of the updated tensors X:
+// Adagrad 7 vector + 2 special (regularised gradient 2, H += g² 2, √H (special) + ε, g ÷ (special),
+// · rate, subtract); Momentum 7 vector (regularise 2, V update 3, X update 2; +2 for Nesterov);
+// Adam 12 vector + 2 special (regularise 2, V 3, H 4, √H + ε, ÷, · rate, subtract).
 // Known integer contents are evaluated (on symbolic dims where needed) so shape arithmetic flows.
 #include "families.hpp"
 
 #include <cmath>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace ridgeline::ops {
 namespace {
@@ -36,6 +52,8 @@ constexpr elementwise_op table[] = {
     {"Asinh", 0, 1}, {"Acosh", 0, 1}, {"Atanh", 0, 1}, {"Elu", 2, 1}, {"Selu", 3, 1},
     {"Celu", 3, 1}, {"Softsign", 2, 1}, {"Softplus", 1, 2}, {"Mish", 1, 3}, {"Gelu", 4, 1},
     {"Cast", 0, 0}, {"CastLike", 0, 0}, {"Sum", 1, 0}, {"Mean", 1, 0},
+    {"Swish", 2, 1}, {"SwiGLU", 3, 1}, {"BitwiseAnd", 1, 0}, {"BitwiseOr", 1, 0}, {"BitwiseXor", 1, 0},
+    {"BitwiseNot", 1, 0},
 };
 
 const elementwise_op& lookup(std::string_view name) {
@@ -308,6 +326,167 @@ void infer_cast(infer_context& ctx) {
     ctx.set_output(0, to, ctx.in_shape(0), std::move(data));
 }
 
+// ---- SwiGLU / RotaryEmbedding / BitCast ----------------------------------------------------
+
+void infer_swiglu(infer_context& ctx) {
+    const auto& a = ctx.in_shape(0);
+    const auto& b = ctx.in_shape(1);
+    bool same = a.size() == b.size();
+    for (std::size_t i = 0; same && i < a.size(); ++i) {
+        same = !(a[i].is_value() && b[i].is_value() && a[i].value() != b[i].value());
+    }
+    if (!same)
+        ctx.fail("A and B must have the same shape (no broadcasting): " + shape_to_string(a) + " vs " +
+                 shape_to_string(b));
+    same_as_input(ctx);
+}
+
+/** RotaryEmbedding's head size: X's last dim (4-D), else hidden / num_heads (3-D). */
+std::optional<dim> rotary_head(const node& n, const shape& x) {
+    if (x.size() == 4) return x[3];
+    const auto heads = n.attr_i("num_heads", 0);
+    if (heads <= 0) return std::nullopt;
+    return floor_div(x[2], dim(heads));
+}
+
+void infer_rotary(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    if (x.size() != 3 && x.size() != 4)
+        ctx.fail("expects X [B, heads, S, head] or [B, S, hidden], got " + shape_to_string(x));
+    if (x.size() == 3 && !rotary_head(ctx.n(), x)) ctx.fail("a 3-D input needs num_heads");
+    const auto& cos = ctx.in_shape(1);
+    if (cos.size() != 2 && cos.size() != 3) ctx.fail("cos_cache must be 2-D or 3-D, got " + shape_to_string(cos));
+    same_as_input(ctx);
+}
+
+void cost_rotary(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    const std::int64_t half = ctx.in(1).back();  // rotated pairs per head
+    const std::int64_t head = x.size() == 4 ? x[3] : x[2] / std::max<std::int64_t>(1, ctx.n().attr_i("num_heads", 1));
+    const std::int64_t heads_rows = head > 0 ? ctx.in_elements(0) / head : 0;  // every (batch, position, head)
+    c.flops_vector = checked_mul(checked_mul(heads_rows, std::min(2 * half, head)), 3);
+}
+
+void infer_bitcast(infer_context& ctx) {
+    const auto to = static_cast<dtype>(ctx.n().attr_i("to", 0));
+    if (element_size_bytes(to) != element_size_bytes(ctx.in_type(0))) {
+        ctx.fail("cannot reinterpret " + std::string(dtype_name(ctx.in_type(0))) + " as " +
+                 std::string(dtype_name(to)) + ": the element sizes differ");
+    }
+    ctx.set_output(0, to, ctx.in_shape(0));
+}
+
+// ---- quantization ---------------------------------------------------------------------------
+
+void infer_quantize(infer_context& ctx) {
+    dtype t = dtype::u8;  // the default when neither a zero point nor output_dtype says otherwise
+    if (ctx.has_input(2)) t = ctx.in_type(2);
+    else if (ctx.opset() >= 21 && ctx.n().attr_i("output_dtype", 0) != 0)
+        t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
+    ctx.set_output(0, t, ctx.in_shape(0));
+}
+
+void infer_dequantize(infer_context& ctx) {
+    dtype t = dtype::f32;  // opset < 19: always float
+    if (ctx.opset() >= 19) t = ctx.in_type(1);  // the scale's type
+    if (ctx.opset() >= 23 && ctx.n().attr_i("output_dtype", 0) != 0)
+        t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
+    ctx.set_output(0, t, ctx.in_shape(0));
+}
+
+void infer_dynamic_quantize(infer_context& ctx) {
+    ctx.set_output(0, dtype::u8, ctx.in_shape(0));
+    ctx.set_output(1, dtype::f32, shape{});
+    ctx.set_output(2, dtype::u8, shape{});
+}
+
+void cost_quantize(const cost_context& ctx, op_cost& c) {
+    c.flops_special = ctx.out_elements(0);
+    c.flops_vector = checked_mul(ctx.out_elements(0), 3);
+}
+
+void cost_dequantize(const cost_context& ctx, op_cost& c) { c.flops_vector = checked_mul(ctx.out_elements(0), 2); }
+
+void cost_dynamic_quantize(const cost_context& ctx, op_cost& c) {
+    c.flops_special = ctx.out_elements(0);
+    c.flops_vector = checked_mul(ctx.out_elements(0), 5);
+}
+
+// ---- random generators --------------------------------------------------------------------
+
+/** The generated type: the dtype attribute when given, else `fallback`. */
+dtype generated_type(const infer_context& ctx, dtype fallback) {
+    const auto t = ctx.n().attr_i("dtype", 0);
+    return t != 0 ? static_cast<dtype>(t) : fallback;
+}
+
+void infer_random_like(infer_context& ctx) { ctx.set_output(0, generated_type(ctx, ctx.in_type(0)), ctx.in_shape(0)); }
+
+void infer_random(infer_context& ctx) {
+    if (!ctx.n().find("shape")) ctx.fail("needs the 'shape' attribute");
+    const auto dims = ctx.n().attr_ints("shape");
+    ctx.set_output(0, generated_type(ctx, dtype::f32), shape(dims.begin(), dims.end()));
+}
+
+void cost_random(const cost_context& ctx, op_cost& c) {
+    c.bytes_read_activations = 0;  // only the shape of a *Like input is read
+    c.bytes_read_weights = 0;
+    const bool normal = ctx.n().op_type.find("Normal") != std::string::npos;
+    c.flops_vector = checked_mul(ctx.out_elements(0), normal ? 4 : 2);
+    if (normal) c.flops_special = checked_mul(ctx.out_elements(0), 3);
+}
+
+void cost_bernoulli(const cost_context& ctx, op_cost& c) { c.flops_vector = checked_mul(ctx.out_elements(0), 3); }
+
+// ---- training optimizers (ai.onnx.preview.training) ----------------------------------------
+
+/** Inputs R, T, then `in_groups` groups of n tensors; outputs the groups listed in `out_groups`. */
+struct optimizer {
+    std::string_view name;
+    std::size_t in_groups;
+    std::vector<std::size_t> out_groups;
+};
+
+const optimizer& optimizer_of(std::string_view name) {
+    static const std::vector<optimizer> all{
+        {"Adagrad", 3, {0, 2}},      // X, G, H → X_new, H_new
+        {"Momentum", 3, {0, 2}},     // X, G, V → X_new, V_new
+        {"Adam", 4, {0, 2, 3}},      // X, G, V, H → X_new, V_new, H_new
+    };
+    for (const auto& o : all) if (o.name == name) return o;
+    return all.front();
+}
+
+void infer_optimizer(infer_context& ctx) {
+    const auto& o = optimizer_of(ctx.n().op_type);
+    if (ctx.input_count() < 2 || (ctx.input_count() - 2) % o.in_groups != 0) {
+        ctx.fail("expects R, T and " + std::to_string(o.in_groups) + " equal groups of tensors");
+    }
+    const std::size_t n = (ctx.input_count() - 2) / o.in_groups;
+    if (ctx.output_count() > n * o.out_groups.size()) ctx.fail("has more outputs than updated tensors");
+    for (std::size_t i = 0; i < ctx.output_count(); ++i) {
+        const std::size_t in = 2 + o.out_groups[i / n] * n + i % n;
+        ctx.set_output(i, ctx.in_type(in), ctx.in_shape(in));
+    }
+}
+
+void cost_optimizer(const cost_context& ctx, op_cost& c) {
+    const auto& o = optimizer_of(ctx.n().op_type);
+    const std::size_t n = (ctx.input_count() - 2) / o.in_groups;
+    std::int64_t elements = 0;  // of the tensors X being updated
+    for (std::size_t i = 0; i < n; ++i) elements = checked_add(elements, ctx.in_elements(2 + i));
+    std::int64_t vector = 7;
+    std::int64_t special = 2;
+    if (o.name == "Momentum") {
+        vector = ctx.n().attr_s("mode", "standard") == "nesterov" ? 9 : 7;
+        special = 0;
+    } else if (o.name == "Adam") {
+        vector = 12;
+    }
+    c.flops_vector = checked_mul(elements, vector);
+    c.flops_special = checked_mul(elements, special);
+}
+
 }  // namespace
 
 void register_elementwise(op_registry& r) {
@@ -327,9 +506,26 @@ void register_elementwise(op_registry& r) {
         add(name, infer_unary);
     }
     add("Gelu", infer_unary, 20);
+    add("Swish", infer_unary, 24);
+    add("SwiGLU", infer_swiglu, 28);
+    for (auto name : {"BitwiseAnd", "BitwiseOr", "BitwiseXor"}) add(name, infer_binary, 18);
+    add("BitwiseNot", infer_unary, 18);
+    r.add({"", "RotaryEmbedding", 23, op_kind::elementwise, infer_rotary, cost_rotary});
+    r.add({"", "BitCast", 26, op_kind::view, infer_bitcast, view_cost});
     add("Clip", infer_clip);
     add("Cast", infer_cast);
     add("CastLike", infer_cast, 15);
+    r.add({"", "QuantizeLinear", 10, op_kind::elementwise, infer_quantize, cost_quantize});
+    r.add({"", "DequantizeLinear", 10, op_kind::elementwise, infer_dequantize, cost_dequantize});
+    r.add({"", "DynamicQuantizeLinear", 11, op_kind::elementwise, infer_dynamic_quantize, cost_dynamic_quantize});
+    r.add({"", "RandomUniformLike", 1, op_kind::elementwise, infer_random_like, cost_random});
+    r.add({"", "RandomNormalLike", 1, op_kind::elementwise, infer_random_like, cost_random});
+    r.add({"", "RandomUniform", 1, op_kind::elementwise, infer_random, cost_random});
+    r.add({"", "RandomNormal", 1, op_kind::elementwise, infer_random, cost_random});
+    r.add({"", "Bernoulli", 15, op_kind::elementwise, infer_random_like, cost_bernoulli});
+    for (auto name : {"Adagrad", "Momentum", "Adam"}) {
+        r.add({"ai.onnx.preview.training", name, 1, op_kind::elementwise, infer_optimizer, cost_optimizer});
+    }
     // com.microsoft's fused activations that ORT's optimiser writes into graphs.
     r.add({"com.microsoft", "Gelu", 1, op_kind::elementwise, infer_unary, cost_elementwise});
     r.add({"com.microsoft", "FastGelu", 1, op_kind::elementwise, infer_unary,

@@ -44,6 +44,13 @@ std::shared_ptr<const known_data> make_ints(std::vector<dim> v);
 /** Known data of real elements. */
 std::shared_ptr<const known_data> make_reals(std::vector<double> v);
 
+/** ceil(log2(n)) for n >= 2, else 1: the depth of a sort or a radix-2 FFT over n elements. */
+inline std::int64_t ceil_log2(std::int64_t n) {
+    std::int64_t depth = 1;
+    while (depth < 62 && (std::int64_t{1} << depth) < n) ++depth;
+    return depth;
+}
+
 /** Shape rule that copies input 0's type and shape to output 0 (no data). */
 void same_as_input(infer_context& ctx);
 

@@ -11,11 +11,29 @@
 //           VALID: o = floor((s − dilation·(k−1) − 1) / stride) + 1
 //   ConvTranspose X [N, C, s...], W [C, M/g, k...]: every input element scatters into
 //           (M/g)·prod(k) outputs: MACs = N·C·prod(s)·(M/g)·prod(k);
-//           o = stride·(s−1) + output_padding + dilation·(k−1) + 1 − pad_begin − pad_end
+//           o = stride·(s−1) + output_padding + dilation·(k−1) + 1 − pad_begin − pad_end;
+//           output_shape given: o = output_shape; SAME_*: o = s·stride (the padding that reaches
+//           it, clamped at 0 as onnxruntime does: when output_padding + dilation·(k−1) + 1 <
+//           stride, o = stride·(s−1) + output_padding + dilation·(k−1) + 1); VALID: no padding
 //   Einsum  pairwise contraction: MACs = product of the sizes of every index in the pair
 //   Attention (ai.onnx 23) Q [B, H, Sq, D], K [B, Hkv, Skv, D], V [B, Hkv, Skv, Dv]:
-//           MACs = B·H·Sq·Skv·(D + Dv); softmax: B·H·Sq·Skv exps (special) and 4 vector ops
-//           (scale, max, subtract, sum) per score, plus one division per score (special).
+//           MACs = B·H·Sq·T·(D + Dv), T = Skv plus the past_key length when a cache is given;
+//           softmax: B·H·Sq·T exps (special) and 4 vector ops (scale, max, subtract, sum) per
+//           score, plus one division per score (special).
+//   Quantized forms count the same MACs as their float forms: ConvInteger and MatMulInteger
+//           (int32 out, no bias: their extra inputs are zero points), QLinearConv (x, w at inputs
+//           0 and 3, bias at 8) and QLinearMatMul (a, b at 0 and 3), which also requantize every
+//           output: 3 vector (scale, + zero point, saturate); QLinearConv's bias add as for Conv.
+//   DeformConv  as Conv (same MACs and bias), plus the sampling of the deformed input: every
+//           (image, input channel, output position, kernel tap) interpolates bilinearly,
+//           7 vector (4 products, 3 adds), + 1 vector with a mask.
+//   RNN / GRU / LSTM  X [S, B, I] (layout 0) or [B, S, I] (layout 1), G gates (1 / 3 / 4),
+//           hidden H, D directions: every step multiplies the input and the previous hidden
+//           state by the gate weights: MACs = D·S·B·G·H·(I + H). Per step and hidden unit:
+//           G adds joining the two products, 2·G bias adds when B is given, and the cell:
+//           RNN 1 special (tanh); GRU 3 special (2 sigmoid, tanh) + 5 vector (reset product,
+//           1 − z, two products, add); LSTM 5 special (3 sigmoid, 2 tanh) + 4 vector
+//           (f·c, i·g, add, o·tanh c) + 6 vector with peepholes P (3 products and adds).
 #include "families.hpp"
 
 #include <algorithm>
@@ -26,9 +44,10 @@ namespace {
 
 // ---- MatMul -------------------------------------------------------------------------------
 
-void infer_matmul(infer_context& ctx) {
-    shape a = ctx.in_shape(0);
-    shape b = ctx.in_shape(1);
+/** numpy.matmul's output shape for inputs `ia` and `ib`. */
+shape matmul_shape(const infer_context& ctx, std::size_t ia, std::size_t ib) {
+    shape a = ctx.in_shape(ia);
+    shape b = ctx.in_shape(ib);
     if (a.empty() || b.empty()) ctx.fail("MatMul operands must have rank >= 1");
     const bool a_vec = a.size() == 1;
     const bool b_vec = b.size() == 1;
@@ -37,14 +56,23 @@ void infer_matmul(infer_context& ctx) {
     const dim& k_a = a.back();
     const dim& k_b = b[b.size() - 2];
     if (k_a.is_value() && k_b.is_value() && k_a.value() != k_b.value()) {
-        ctx.fail("inner dimensions differ: " + shape_to_string(ctx.in_shape(0)) + " x " +
-                 shape_to_string(ctx.in_shape(1)) + " (" + k_a.to_string() + " vs " + k_b.to_string() + ")");
+        ctx.fail("inner dimensions differ: " + shape_to_string(ctx.in_shape(ia)) + " x " +
+                 shape_to_string(ctx.in_shape(ib)) + " (" + k_a.to_string() + " vs " + k_b.to_string() + ")");
     }
     shape batch = broadcast(ctx, shape(a.begin(), a.end() - 2), shape(b.begin(), b.end() - 2));
     if (!a_vec) batch.push_back(a[a.size() - 2]);
     if (!b_vec) batch.push_back(b.back());
+    return batch;
+}
+
+void infer_matmul(infer_context& ctx) {
     const dtype t = ctx.n().op_type == "MatMulInteger" ? dtype::i32 : ctx.in_type(0);
-    ctx.set_output(0, t, std::move(batch));
+    ctx.set_output(0, t, matmul_shape(ctx, 0, 1));
+}
+
+/** QLinearMatMul: a and b at inputs 0 and 3; the output takes y_zero_point's type. */
+void infer_qlinear_matmul(infer_context& ctx) {
+    ctx.set_output(0, ctx.has_input(7) ? ctx.in_type(7) : ctx.in_type(0), matmul_shape(ctx, 0, 3));
 }
 
 void cost_matmul(const cost_context& ctx, op_cost& c) {
@@ -55,6 +83,11 @@ void cost_matmul(const cost_context& ctx, op_cost& c) {
     c.macs = checked_mul(ctx.out_elements(0), k);
     c.flops_matmul = checked_mul(c.macs, 2);
     (void)b;
+}
+
+void cost_qlinear_matmul(const cost_context& ctx, op_cost& c) {
+    cost_matmul(ctx, c);
+    c.flops_vector = checked_mul(ctx.out_elements(0), 3);  // requantize: scale, + zero point, saturate
 }
 
 // ---- Gemm ---------------------------------------------------------------------------------
@@ -119,9 +152,10 @@ conv_geometry geometry(const infer_context& ctx, std::size_t spatial, const shap
     return g;
 }
 
-void infer_conv(infer_context& ctx) {
-    const auto& x = ctx.in_shape(0);
-    const auto& w = ctx.in_shape(1);
+/** Conv's output shape for data at input `ix` and weights at input `iw`. */
+shape conv_shape(const infer_context& ctx, std::size_t ix, std::size_t iw) {
+    const auto& x = ctx.in_shape(ix);
+    const auto& w = ctx.in_shape(iw);
     if (x.size() < 3 || w.size() != x.size()) {
         ctx.fail("expects X [N, C, spatial...] and W of the same rank; got " + shape_to_string(x) + " and " +
                  shape_to_string(w));
@@ -147,15 +181,65 @@ void infer_conv(infer_context& ctx) {
             out.push_back(floor_div(in + dim(g.pads[i] + g.pads[i + spatial] - eff_k), dim(g.strides[i])) + dim(1));
         }
     }
-    ctx.set_output(0, ctx.in_type(0), std::move(out));
+    return out;
+}
+
+void infer_conv(infer_context& ctx) { ctx.set_output(0, ctx.in_type(0), conv_shape(ctx, 0, 1)); }
+
+/** ConvInteger accumulates in int32. */
+void infer_conv_integer(infer_context& ctx) { ctx.set_output(0, dtype::i32, conv_shape(ctx, 0, 1)); }
+
+/** QLinearConv: x and w at inputs 0 and 3; the output takes y_zero_point's type. */
+void infer_qlinear_conv(infer_context& ctx) {
+    ctx.set_output(0, ctx.has_input(7) ? ctx.in_type(7) : ctx.in_type(0), conv_shape(ctx, 0, 3));
+}
+
+/** MACs of a convolution whose weights are input `iw`: every output reads (C/g)·prod(k) weights. */
+std::int64_t conv_macs(const cost_context& ctx, std::size_t iw) {
+    return checked_mul(ctx.out_elements(0), product(ctx.in(iw), 1));
 }
 
 void cost_conv(const cost_context& ctx, op_cost& c) {
-    const auto w = ctx.in(1);
-    const std::int64_t per_output = product(w, 1);  // (C/g) · prod(k)
-    c.macs = checked_mul(ctx.out_elements(0), per_output);
+    c.macs = conv_macs(ctx, 1);
     c.flops_matmul = checked_mul(c.macs, 2);
     if (ctx.has_input(2)) c.flops_vector = ctx.out_elements(0);
+}
+
+void cost_conv_integer(const cost_context& ctx, op_cost& c) {  // inputs 2 and 3 are zero points
+    c.macs = conv_macs(ctx, 1);
+    c.flops_matmul = checked_mul(c.macs, 2);
+}
+
+void cost_qlinear_conv(const cost_context& ctx, op_cost& c) {
+    c.macs = conv_macs(ctx, 3);
+    c.flops_matmul = checked_mul(c.macs, 2);
+    // requantize (scale, + zero point, saturate), plus the bias add when given
+    c.flops_vector = checked_mul(ctx.out_elements(0), ctx.has_input(8) ? 4 : 3);
+}
+
+/** DeformConv: X, W, offset [N, offset_group·2·prod(k), o...], bias, mask. */
+void infer_deform_conv(infer_context& ctx) {
+    auto out = conv_shape(ctx, 0, 1);
+    const auto& offset = ctx.in_shape(2);
+    if (offset.size() != out.size())
+        ctx.fail("offset must be [N, offset_group·2·prod(kernel), out spatial...], got " + shape_to_string(offset));
+    for (std::size_t i = 2; i < out.size(); ++i) {
+        if (out[i].is_value() && offset[i].is_value() && out[i].value() != offset[i].value()) {
+            ctx.fail("offset " + shape_to_string(offset) + " does not match the output " + shape_to_string(out));
+        }
+    }
+    ctx.set_output(0, ctx.in_type(0), std::move(out));
+}
+
+void cost_deform_conv(const cost_context& ctx, op_cost& c) {
+    cost_conv(ctx, c);
+    const auto x = ctx.in(0);
+    const auto w = ctx.in(1);
+    const auto out = ctx.out(0);
+    // N · C · prod(o) · prod(k) bilinear samples
+    const std::int64_t samples = checked_mul(checked_mul(checked_mul(x[0], x[1]), product(out, 2)), product(w, 2));
+    c.flops_vector =
+        checked_add(ctx.has_input(3) ? ctx.out_elements(0) : 0, checked_mul(samples, ctx.has_input(4) ? 8 : 7));
 }
 
 void infer_conv_transpose(infer_context& ctx) {
@@ -165,6 +249,9 @@ void infer_conv_transpose(infer_context& ctx) {
     const std::size_t spatial = x.size() - 2;
     const auto group = ctx.n().attr_i("group", 1);
     if (group <= 0) ctx.fail("group must be positive");
+    if (x[1].is_value() && w[0].is_value() && x[1].value() != w[0].value()) {
+        ctx.fail("input channels " + x[1].to_string() + " != weight's first dimension " + w[0].to_string());
+    }
     const auto g = geometry(ctx, spatial, w);
     auto out_pad = ctx.n().attr_ints("output_padding");
     if (out_pad.empty()) out_pad.assign(spatial, 0);
@@ -177,13 +264,16 @@ void infer_conv_transpose(infer_context& ctx) {
             continue;
         }
         const dim in = x[i + 2];
+        const std::int64_t eff_k = g.dilations[i] * (g.kernel[i] - 1) + 1;
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-            out.push_back(in * dim(g.strides[i]));
+            // Padded (never negatively) towards s·stride: a kernel plus output_padding shorter
+            // than the stride cannot reach it (as onnxruntime computes it).
+            if (out_pad[i] + eff_k >= g.strides[i]) out.push_back(in * dim(g.strides[i]));
+            else out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k));
             continue;
         }
         const std::int64_t pads = auto_pad == "VALID" ? 0 : g.pads[i] + g.pads[i + spatial];
-        out.push_back(dim(g.strides[i]) * (in - dim(1)) +
-                      dim(out_pad[i] + g.dilations[i] * (g.kernel[i] - 1) + 1 - pads));
+        out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k - pads));
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out));
 }
@@ -214,7 +304,7 @@ einsum_spec parse_einsum(const infer_context* ctx, std::string eq) {
     }
     auto replace_ellipsis = [](std::string t) {
         auto p = t.find("...");
-        if (p != std::string::npos) t.replace(p, 3, ".");
+        if (p != std::string::npos) t.erase(p + 1, 2);  // "..." → "." (erase: no -Wrestrict false positive)
         return t;
     };
     std::size_t start = 0;
@@ -332,19 +422,38 @@ void cost_einsum(const cost_context& ctx, op_cost& c) {
 
 // ---- Attention (ai.onnx 23) ----------------------------------------------------------------
 
-void infer_attention(infer_context& ctx) {
+/** Attention's sizes, from Q, K, V (4-D, or 3-D with the head counts as attributes). */
+struct attention_dims {
+    dim batch, q_heads, kv_heads, q_len, kv_len, head, v_head;
+};
+
+attention_dims attention_of(const infer_context& ctx) {
     const auto& q = ctx.in_shape(0);
+    const auto& k = ctx.in_shape(1);
     const auto& v = ctx.in_shape(2);
-    if (q.size() == 4 && v.size() == 4) {
-        ctx.set_output(0, ctx.in_type(0), shape{q[0], q[1], q[2], v[3]});
-    } else if (q.size() == 3 && v.size() == 3) {
-        const auto qh = ctx.n().attr_i("q_num_heads", 0);
-        const auto kvh = ctx.n().attr_i("kv_num_heads", 0);
-        if (qh <= 0 || kvh <= 0) ctx.fail("3-D inputs need q_num_heads and kv_num_heads");
-        ctx.set_output(0, ctx.in_type(0), shape{q[0], q[1], floor_div(v[2], dim(kvh)) * dim(qh)});
-    } else {
-        ctx.fail("Q, K, V must all be 3-D or all 4-D");
+    if (q.size() == 4 && k.size() == 4 && v.size() == 4) return {q[0], q[1], k[1], q[2], k[2], q[3], v[3]};
+    if (q.size() != 3 || k.size() != 3 || v.size() != 3) ctx.fail("Q, K, V must all be 3-D or all 4-D");
+    const auto qh = ctx.n().attr_i("q_num_heads", 0);
+    const auto kvh = ctx.n().attr_i("kv_num_heads", 0);
+    if (qh <= 0 || kvh <= 0) ctx.fail("3-D inputs need q_num_heads and kv_num_heads");
+    return {q[0], dim(qh), dim(kvh), q[1], k[1], floor_div(q[2], dim(qh)), floor_div(v[2], dim(kvh))};
+}
+
+void infer_attention(infer_context& ctx) {
+    const auto a = attention_of(ctx);
+    const dtype t = ctx.in_type(0);
+    if (ctx.in_rank(0) == 4) ctx.set_output(0, t, shape{a.batch, a.q_heads, a.q_len, a.v_head});
+    else ctx.set_output(0, t, shape{a.batch, a.q_len, a.q_heads * a.v_head});
+    // The key/value cache: past (inputs 4 and 5) followed by this step's keys and values.
+    dim total = a.kv_len;
+    if (ctx.has_input(4)) {
+        const auto& past = ctx.in_shape(4);
+        if (past.size() != 4) ctx.fail("past_key must be [B, kv_heads, past_length, head_size]");
+        total = past[2] + a.kv_len;
     }
+    ctx.set_output(1, t, shape{a.batch, a.kv_heads, total, a.head});
+    ctx.set_output(2, t, shape{a.batch, a.kv_heads, total, a.v_head});
+    ctx.set_output(3, t, shape{a.batch, a.q_heads, a.q_len, total});
 }
 
 void cost_attention(const cost_context& ctx, op_cost& c) {
@@ -359,11 +468,76 @@ void cost_attention(const cost_context& ctx, op_cost& c) {
         const auto kvh = ctx.n().attr_i("kv_num_heads", 1);
         sq = q[1]; d = q[2] / h; skv = k[1]; dv = v[2] / kvh;
     }
+    if (ctx.has_input(4)) skv = checked_add(skv, ctx.in(4)[2]);  // scores span the cache too
     const std::int64_t scores = checked_mul(checked_mul(b, h), checked_mul(sq, skv));
     c.macs = checked_mul(scores, d + dv);
     c.flops_matmul = checked_mul(c.macs, 2);
     c.flops_vector = checked_mul(scores, 4);
     c.flops_special = checked_mul(scores, 2);
+}
+
+// ---- RNN / GRU / LSTM ---------------------------------------------------------------------
+
+/** Gates per recurrent operator. */
+std::int64_t gates_of(std::string_view op) { return op == "LSTM" ? 4 : (op == "GRU" ? 3 : 1); }
+
+void infer_recurrent(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    const auto& w = ctx.in_shape(1);
+    const auto& r = ctx.in_shape(2);
+    if (x.size() != 3 || w.size() != 3 || r.size() != 3) {
+        ctx.fail("expects 3-D X, W and R; got " + shape_to_string(x) + ", " + shape_to_string(w) + ", " +
+                 shape_to_string(r));
+    }
+    const bool batch_first = ctx.n().attr_i("layout", 0) != 0;
+    const dim seq = batch_first ? x[1] : x[0];
+    const dim batch = batch_first ? x[0] : x[1];
+    const auto direction = ctx.n().attr_s("direction", "forward");
+    if (direction != "forward" && direction != "reverse" && direction != "bidirectional") {
+        ctx.fail("unknown direction '" + direction + "'");
+    }
+    const dim dirs(direction == "bidirectional" ? 2 : 1);
+    if (w[0].is_value() && w[0].value() != dirs.value()) {
+        ctx.fail("W has " + w[0].to_string() + " directions; direction '" + direction + "' needs " + dirs.to_string());
+    }
+    const dim hidden = ctx.n().find("hidden_size") ? dim(ctx.n().attr_i("hidden_size", 0)) : r[2];
+    const dim gated = hidden * dim(gates_of(ctx.n().op_type));
+    if (w[1].is_value() && gated.is_value() && w[1].value() != gated.value()) {
+        ctx.fail("W has " + w[1].to_string() + " rows; " + std::to_string(gates_of(ctx.n().op_type)) +
+                 " gates of hidden size " + hidden.to_string() + " need " + gated.to_string());
+    }
+    const dtype t = ctx.in_type(0);
+    ctx.set_output(0, t, batch_first ? shape{batch, seq, dirs, hidden} : shape{seq, dirs, batch, hidden});
+    const shape last = batch_first ? shape{batch, dirs, hidden} : shape{dirs, batch, hidden};
+    ctx.set_output(1, t, last);
+    ctx.set_output(2, t, last);  // LSTM's Y_c
+}
+
+void cost_recurrent(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    const auto w = ctx.in(1);
+    const auto r = ctx.in(2);
+    const std::string_view op = ctx.n().op_type;
+    const std::int64_t gates = gates_of(op);
+    const std::int64_t dirs = w[0];
+    const std::int64_t hidden = r[2];
+    const std::int64_t input = x[2];
+    // steps × batch × directions: every (step, batch row, direction) runs one cell update
+    const std::int64_t cells = checked_mul(checked_mul(x[0], x[1]), dirs);
+    const std::int64_t units = checked_mul(cells, hidden);  // hidden units updated in all
+    c.macs = checked_mul(checked_mul(units, gates), checked_add(input, hidden));
+    c.flops_matmul = checked_mul(c.macs, 2);
+    std::int64_t vector_per_unit = gates + (ctx.has_input(3) ? 2 * gates : 0);
+    std::int64_t special_per_unit = 1;
+    if (op == "GRU") {
+        vector_per_unit += 5;
+        special_per_unit = 3;
+    } else if (op == "LSTM") {
+        vector_per_unit += 4 + (ctx.has_input(7) ? 6 : 0);
+        special_per_unit = 5;
+    }
+    c.flops_vector = checked_mul(units, vector_per_unit);
+    c.flops_special = checked_mul(units, special_per_unit);
 }
 
 }  // namespace
@@ -376,6 +550,11 @@ void register_linear(op_registry& r) {
     r.add({"", "ConvTranspose", 1, op_kind::matmul, infer_conv_transpose, cost_conv_transpose});
     r.add({"", "Einsum", 12, op_kind::matmul, infer_einsum, cost_einsum});
     r.add({"", "Attention", 23, op_kind::matmul, infer_attention, cost_attention});
+    r.add({"", "ConvInteger", 10, op_kind::matmul, infer_conv_integer, cost_conv_integer});
+    r.add({"", "DeformConv", 19, op_kind::matmul, infer_deform_conv, cost_deform_conv});
+    r.add({"", "QLinearConv", 10, op_kind::matmul, infer_qlinear_conv, cost_qlinear_conv});
+    r.add({"", "QLinearMatMul", 10, op_kind::matmul, infer_qlinear_matmul, cost_qlinear_matmul});
+    for (auto name : {"RNN", "GRU", "LSTM"}) r.add({"", name, 1, op_kind::matmul, infer_recurrent, cost_recurrent});
 }
 
 }  // namespace ridgeline::ops

@@ -1,5 +1,6 @@
 // Normalisation family: BatchNormalization, LayerNormalization, GroupNormalization,
-// InstanceNormalization, LpNormalization, Softmax, LogSoftmax, Hardmax.
+// InstanceNormalization, RMSNormalization, LpNormalization, MeanVarianceNormalization, LRN,
+// Softmax, LogSoftmax, Hardmax.
 // FLOPs, with E = elements, R = rows/groups/channels normalised separately:
 //   BatchNorm (inference)  4E vector: (x − mean) · inv_std · gamma + beta;
 //                          C vector (var + eps) and C special (rsqrt) per channel
@@ -9,6 +10,13 @@
 //   Softmax                3E vector (max, subtract, sum) + 2E special (exp, divide)
 //   LogSoftmax             3E vector + E special (exp) + R special (log) + E vector (subtract)
 //   LpNormalization        2E vector (square/abs, sum) + E special (divide) + R special (sqrt)
+//   MeanVarianceNormalization (rows = the slices over `axes`, default [0, 2, 3]) 5E vector (mean
+//                          sum, subtract, square, variance sum, · inv_std); per row 3 vector and
+//                          1 special as the layer norms
+//   RMSNormalization       4E vector (square, sum, · inv_rms, · scale); per row 2 vector (mean
+//                          division, + eps) and 1 special (rsqrt)
+//   LRN (window `size` over channels) per element 2·size vector (squares and their sum) +
+//                          2 vector (· alpha/size, + bias) + 2 special (^beta, divide)
 // Backward costs about twice the forward vector work (backward_vector_factor = 2).
 #include "families.hpp"
 
@@ -58,6 +66,13 @@ void cost_norm_rows(const cost_context& ctx, op_cost& c, std::int64_t rows) {
 
 void cost_layernorm(const cost_context& ctx, op_cost& c) { cost_norm_rows(ctx, c, layernorm_rows(ctx)); }
 
+void cost_rmsnorm(const cost_context& ctx, op_cost& c) {
+    const auto rows = layernorm_rows(ctx);
+    c.flops_vector = checked_add(checked_mul(ctx.in_elements(0), 4), checked_mul(rows, 2));
+    c.flops_special = rows;
+    c.backward_vector_factor = 2.0;
+}
+
 void cost_groupnorm(const cost_context& ctx, op_cost& c) {
     const auto x = ctx.in(0);
     cost_norm_rows(ctx, c, checked_mul(x[0], ctx.n().attr_i("num_groups", 1)));
@@ -101,6 +116,42 @@ void cost_lpnorm(const cost_context& ctx, op_cost& c) {
     c.backward_vector_factor = 2.0;
 }
 
+/** MVN's axes: the attribute, default [0, 2, 3] (mean and variance per channel). */
+std::vector<std::int64_t> mvn_axes(const node& n) {
+    return n.find("axes") ? n.attr_ints("axes") : std::vector<std::int64_t>{0, 2, 3};
+}
+
+void infer_mvn(infer_context& ctx) {
+    const auto rank = ctx.in_rank(0);
+    for (auto a : mvn_axes(ctx.n())) (void)ctx.axis(a, rank);
+    same_as_input(ctx);
+}
+
+void cost_mvn(const cost_context& ctx, op_cost& c) {
+    const auto x = ctx.in(0);
+    const auto rank = static_cast<std::int64_t>(x.size());
+    std::int64_t per_row = 1;  // elements normalised together
+    for (auto a : mvn_axes(ctx.n())) per_row = checked_mul(per_row, x[static_cast<std::size_t>(a < 0 ? a + rank : a)]);
+    const auto e = ctx.in_elements(0);
+    const std::int64_t rows = per_row > 0 ? e / per_row : 0;
+    c.flops_vector = checked_add(checked_mul(e, 5), checked_mul(rows, 3));
+    c.flops_special = rows;
+    c.backward_vector_factor = 2.0;
+}
+
+void infer_lrn(infer_context& ctx) {
+    if (ctx.in_rank(0) < 2) ctx.fail("expects [N, C, ...], got " + shape_to_string(ctx.in_shape(0)));
+    if (ctx.n().attr_i("size", 0) <= 0) ctx.fail("size must be a positive window length");
+    same_as_input(ctx);
+}
+
+void cost_lrn(const cost_context& ctx, op_cost& c) {
+    const auto e = ctx.in_elements(0);
+    c.flops_vector = checked_mul(e, checked_add(checked_mul(2, ctx.n().attr_i("size", 1)), 2));
+    c.flops_special = checked_mul(e, 2);
+    c.backward_vector_factor = 2.0;
+}
+
 void infer_checked_axis(infer_context& ctx) {
     const auto rank = ctx.in_rank(0);
     (void)ctx.axis(ctx.n().attr_i("axis", ctx.opset() >= 13 ? -1 : 1), rank);
@@ -118,6 +169,9 @@ void register_normalization(op_registry& r) {
     r.add({"", "Softmax", 1, op_kind::normalization, infer_checked_axis, cost_softmax});
     r.add({"", "LogSoftmax", 1, op_kind::normalization, infer_checked_axis, cost_logsoftmax});
     r.add({"", "Hardmax", 1, op_kind::normalization, infer_checked_axis, cost_hardmax});
+    r.add({"", "MeanVarianceNormalization", 9, op_kind::normalization, infer_mvn, cost_mvn});
+    r.add({"", "RMSNormalization", 23, op_kind::normalization, infer_layernorm, cost_rmsnorm});
+    r.add({"", "LRN", 1, op_kind::normalization, infer_lrn, cost_lrn});
     // ORT's contrib LayerNormalization (pre-opset-17 exports) has the same contract.
     r.add({"com.microsoft", "LayerNormalization", 1, op_kind::normalization, infer_layernorm, cost_layernorm});
 }

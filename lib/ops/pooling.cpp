@@ -2,7 +2,9 @@
 // Output size per spatial axis, NOTSET padding (every attribute honoured):
 //   o = floor_or_ceil((s + pad_begin + pad_end − dilation·(k−1) − 1) / stride) + 1,
 //   and with ceil_mode a window that would start past the padded input is dropped;
-//   SAME_*: o = ceil(s / stride); VALID: o = ceil((s − dilation·(k−1)) / stride).
+//   SAME_*: o = ceil(s / stride); VALID: the formula above with no padding. (Without ceil_mode
+//   that is the spec's ceil((s − dilation·(k−1)) / stride); with it, ONNX's shape inference and
+//   onnxruntime both apply ceil_mode to VALID as well, so ridgeline does too.)
 // FLOPs (vector): MaxPool prod(k) comparisons per output; AveragePool prod(k) adds + 1 scale per
 // output; LpPool 2·prod(k) (power, add) vector + 1 special (root) per output; Global pools one
 // add/compare per input element (+1 scale per output for the average).
@@ -35,12 +37,13 @@ void infer_pool(infer_context& ctx) {
         const std::int64_t eff_k = dilations[i] * (kernel[i] - 1) + 1;
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             out.push_back(ceil_div(in, dim(strides[i])));
-        } else if (auto_pad == "VALID") {
-            out.push_back(ceil_div(in - dim(eff_k - 1), dim(strides[i])));
         } else {
-            const dim span = in + dim(pads[i] + pads[i + spatial] - eff_k);
+            const bool valid = auto_pad == "VALID";  // explicit padding, all of it zero
+            const std::int64_t begin = valid ? 0 : pads[i];
+            const std::int64_t end = valid ? 0 : pads[i + spatial];
+            const dim span = in + dim(begin + end - eff_k);
             dim o = (ceil_mode ? ceil_div(span, dim(strides[i])) : floor_div(span, dim(strides[i]))) + dim(1);
-            if (ceil_mode && o.is_value() && in.is_value() && (o.value() - 1) * strides[i] >= in.value() + pads[i]) {
+            if (ceil_mode && o.is_value() && in.is_value() && (o.value() - 1) * strides[i] >= in.value() + begin) {
                 o = dim(o.value() - 1);  // the last window would start inside the end padding only
             }
             out.push_back(o);

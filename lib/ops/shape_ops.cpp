@@ -1,6 +1,9 @@
 // Views and generators: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout (inference),
-// Shape, Size, Constant (pure views: no kernel, no bytes), and ConstantOfShape, Range, EyeLike
-// (generators: write their output, read nothing, no arithmetic beyond Range's one add per element).
+// Shape, Size, Constant (pure views: no kernel, no bytes), and ConstantOfShape, Range, EyeLike,
+// the windows HannWindow, HammingWindow, BlackmanWindow and MelWeightMatrix (generators: write
+// their output, read nothing, no arithmetic beyond Range's one add per element; per element the
+// Hann and Hamming windows 1 special (cos) + 3 vector (angle, scale, shift), Blackman 2 special
+// + 5 vector; MelWeightMatrix 1 special (the slope's division) + 2 vector).
 // Their known contents are propagated, which is what makes exporters' shape subgraphs exact.
 #include "families.hpp"
 
@@ -191,7 +194,14 @@ void infer_range(infer_context& ctx) {
         const double limit = l->is_real ? l->reals[0] : static_cast<double>(l->ints[0].value());
         const double delta = d->is_real ? d->reals[0] : static_cast<double>(d->ints[0].value());
         if (delta == 0) ctx.fail("delta must not be 0");
-        const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil((limit - start) / delta)));
+        // As ONNX and onnxruntime count: the difference in the element type, then divided in
+        // double (so a float32 range of 1.4 → 10.4 by 1.8 has 6 elements, not 5).
+        double span = limit - start;
+        if (ctx.in_type(0) != dtype::f64) {
+            span = static_cast<double>(static_cast<float>(limit) - static_cast<float>(start));
+        }
+        const double step = ctx.in_type(0) != dtype::f64 ? static_cast<double>(static_cast<float>(delta)) : delta;
+        const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(span / step)));
         std::vector<double> v;
         if (n <= static_cast<std::int64_t>(max_known_elements)) for (std::int64_t i = 0; i < n; ++i) v.push_back(start + static_cast<double>(i) * delta);
         ctx.set_output(0, ctx.in_type(0), shape{dim(n)}, v.empty() && n ? nullptr : make_reals(std::move(v)));
@@ -219,10 +229,39 @@ void infer_eye_like(infer_context& ctx) {
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 
+/** Window length from the known `size` input (a scalar). */
+void infer_window(infer_context& ctx) {
+    auto size = ctx.in_ints(0);
+    if (!size || size->size() != 1) ctx.unknown("window size");
+    if ((*size)[0] < 0) ctx.fail("window size must not be negative");
+    ctx.set_output(0, static_cast<dtype>(ctx.n().attr_i("output_datatype", 1)), shape{dim((*size)[0])});
+}
+
+void infer_mel_weight_matrix(infer_context& ctx) {
+    auto bins = ctx.in_ints(0);
+    auto dft_length = ctx.in_ints(1);
+    if (!bins || bins->size() != 1) ctx.unknown("num_mel_bins");
+    if (!dft_length || dft_length->size() != 1) ctx.unknown("dft_length");
+    if ((*bins)[0] < 0 || (*dft_length)[0] <= 0) ctx.fail("num_mel_bins and dft_length must be positive");
+    ctx.set_output(0, static_cast<dtype>(ctx.n().attr_i("output_datatype", 1)),
+                   shape{dim((*dft_length)[0] / 2 + 1), dim((*bins)[0])});
+}
+
 /** Generators read nothing: their only input is a shape. */
 void cost_generator(const cost_context& /*ctx*/, op_cost& c) {
     c.bytes_read_activations = 0;
     c.bytes_read_weights = 0;
+}
+
+/** Windows and the mel matrix: computed from indices, nothing read. */
+void cost_window(const cost_context& ctx, op_cost& c) {
+    cost_generator(ctx, c);
+    const auto& op = ctx.n().op_type;
+    const auto e = ctx.out_elements(0);
+    const bool blackman = op == "BlackmanWindow";
+    const bool mel = op == "MelWeightMatrix";
+    c.flops_special = checked_mul(e, blackman ? 2 : 1);
+    c.flops_vector = checked_mul(e, blackman ? 5 : (mel ? 2 : 3));
 }
 
 }  // namespace
@@ -243,6 +282,10 @@ void register_shape_ops(op_registry& r) {
     r.add({"", "ConstantOfShape", 9, op_kind::data_movement, infer_constant_of_shape, cost_generator});
     r.add({"", "Range", 11, op_kind::elementwise, infer_range, cost_range});
     r.add({"", "EyeLike", 9, op_kind::data_movement, infer_eye_like, cost_generator});
+    r.add({"", "HannWindow", 17, op_kind::elementwise, infer_window, cost_window});
+    r.add({"", "HammingWindow", 17, op_kind::elementwise, infer_window, cost_window});
+    r.add({"", "BlackmanWindow", 17, op_kind::elementwise, infer_window, cost_window});
+    r.add({"", "MelWeightMatrix", 17, op_kind::elementwise, infer_mel_weight_matrix, cost_window});
 }
 
 }  // namespace ridgeline::ops

@@ -37,6 +37,17 @@ std::string join_shapes(const std::vector<std::string>& s) {
     return out;
 }
 
+/** Predicted time of layer i: the latency model's when present, else the plain roofline's. */
+double layer_time(const analysis_report& r, std::size_t i) {
+    if (r.latency) return r.latency->layer_time_s[i];
+    return r.prediction ? r.prediction->layers[i].time_s : 0.0;
+}
+
+double total_time(const analysis_report& r) {
+    if (r.latency) return r.latency->gpu_time_s;
+    return r.prediction ? r.prediction->total_time_s : 0.0;
+}
+
 /** Layers shown: kernels (and unknown ops) only, optionally the N heaviest by time or FLOPs. */
 std::vector<std::size_t> shown_layers(const analysis_report& r) {
     std::vector<std::size_t> idx;
@@ -46,7 +57,7 @@ std::vector<std::size_t> shown_layers(const analysis_report& r) {
     }
     if (r.top > 0 && r.top < idx.size()) {
         auto weight = [&](std::size_t i) {
-            return r.prediction ? r.prediction->layers[i].time_s : static_cast<double>(r.cost.layers[i].forward.flops());
+            return r.prediction ? layer_time(r, i) : static_cast<double>(r.cost.layers[i].forward.flops());
         };
         std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return weight(a) > weight(b); });
         idx.resize(r.top);
@@ -79,7 +90,7 @@ void write_table(std::ostream& out, const analysis_report& r) {
                            l.forward.operational_intensity());
         if (pred) {
             const auto& p = r.prediction->layers[i];
-            out << fmt::format(" {:>10} {:>7}", human_time(p.time_s), bound_name(p.bound));
+            out << fmt::format(" {:>10} {:>7}", human_time(layer_time(r, i)), bound_name(p.bound));
         }
         out << '\n';
     }
@@ -96,9 +107,14 @@ void write_table(std::ostream& out, const analysis_report& r) {
     out << fmt::format("memory  peak activations {}\n", human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
     if (pred) {
         const auto& p = *r.prediction;
-        out << fmt::format("time    {} predicted GPU time ({}-bound; {} compute-bound, {} memory-bound kernels; ceilings {} / {}{})\n",
-                           human_time(p.total_time_s), bound_name(p.bound), p.compute_bound_kernels, p.memory_bound_kernels,
-                           p.roof.matmul_key, p.roof.vector_key, p.roof.measured ? ", measured" : ", datasheet");
+        out << fmt::format("roof    {}-bound at the roofline ({} compute-bound, {} memory-bound layers; ceilings {} / {}{}; "
+                           "plain roofline time {})\n",
+                           bound_name(p.bound), p.compute_bound_kernels, p.memory_bound_kernels, p.roof.matmul_key,
+                           p.roof.vector_key, p.roof.measured ? ", measured" : ", datasheet", human_time(p.total_time_s));
+        if (r.latency) {
+            out << fmt::format("time    {} predicted GPU time over {} kernels (+ {} host launch overhead, reported apart)\n",
+                               human_time(r.latency->gpu_time_s), r.latency->kernels.size(), human_time(r.latency->launch_s));
+        }
     }
     if (!r.cost.unknown_ops.empty()) {
         out << "unknown ";
@@ -123,7 +139,7 @@ void write_csv(std::ostream& out, const analysis_report& r) {
         out << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{},{},{}\n", name, l.op_type, l.forward.flops(),
                            l.forward.macs, l.forward.flops_matmul, l.forward.flops_vector, l.forward.flops_special,
                            l.params, l.forward.bytes_read(), l.forward.bytes_written, l.forward.operational_intensity(),
-                           p ? bound_name(p->bound) : "", p ? fmt::format("{:.6e}", p->time_s) : "",
+                           p ? bound_name(p->bound) : "", p ? fmt::format("{:.6e}", layer_time(r, i)) : "",
                            join_shapes(l.output_shapes));
     }
 }
@@ -158,7 +174,13 @@ void write_json(std::ostream& out, const analysis_report& r) {
                    {"bytes_written", t.bytes_written},
                    {"operational_intensity", t.operational_intensity()},
                    {"peak_activation_bytes", r.cost.peak_activation_bytes}};
-    j["totals"]["predicted_time_s"] = r.prediction ? json(r.prediction->total_time_s) : json(nullptr);
+    j["totals"]["predicted_time_s"] = r.prediction ? json(total_time(r)) : json(nullptr);
+    j["totals"]["roofline_time_s"] = r.prediction ? json(r.prediction->total_time_s) : json(nullptr);
+    if (r.latency) {
+        j["totals"]["kernels"] = r.latency->kernels.size();
+        j["totals"]["launch_overhead_s"] = r.latency->launch_s;
+        j["totals"]["wall_time_s"] = r.latency->wall_time_s;
+    }
     j["totals"]["bound"] = r.prediction ? json(std::string(bound_name(r.prediction->bound))) : json(nullptr);
     json layers = json::array();
     for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
@@ -177,7 +199,7 @@ void write_json(std::ostream& out, const analysis_report& r) {
                           {"bytes_written", l.forward.bytes_written},
                           {"operational_intensity", l.forward.operational_intensity()},
                           {"bound", p ? json(std::string(bound_name(p->bound))) : json(nullptr)},
-                          {"predicted_time_s", p ? json(p->time_s) : json(nullptr)},
+                          {"predicted_time_s", p ? json(layer_time(r, i)) : json(nullptr)},
                           {"output_shapes", l.output_shapes}});
     }
     j["layers"] = std::move(layers);
@@ -197,7 +219,7 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
                        human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
                        human_flops(static_cast<double>(t.flops_special)), r.cost.params, human_bytes(static_cast<double>(t.bytes())),
                        human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
-    if (r.prediction) out << ' ' << human_time(r.prediction->total_time_s) << " |";
+    if (r.prediction) out << ' ' << human_time(total_time(r)) << " |";
     out << "\n\n| layer | op | FLOPs | params | bytes | FLOP/B |" << (r.prediction ? " time | bound |" : "") << '\n';
     out << "|---|---|---:|---:|---:|---:|" << (r.prediction ? "---:|---|" : "") << '\n';
     for (auto i : shown_layers(r)) {
@@ -207,7 +229,7 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
                            human_bytes(static_cast<double>(l.forward.bytes())), l.forward.operational_intensity());
         if (r.prediction) {
             const auto& p = r.prediction->layers[i];
-            out << fmt::format(" {} | {} |", human_time(p.time_s), bound_name(p.bound));
+            out << fmt::format(" {} | {} |", human_time(layer_time(r, i)), bound_name(p.bound));
         }
         out << '\n';
     }

@@ -35,10 +35,11 @@ shape bind_shape(const shape& s, const bindings& b) {
     return out;
 }
 
-/** A graph whose nodes are being inferred, with the bindings in force there. */
+/** A graph whose nodes are being inferred, with the bindings in force there and its report. */
 struct scope {
     const graph* g;
     const bindings* symbols;
+    shape_report* report;
 };
 
 /**
@@ -50,7 +51,9 @@ thread_local std::vector<scope> scopes;
 /** Pushes a scope for the lifetime of the guard. */
 class scope_guard {
 public:
-    scope_guard(const graph& g, const bindings& symbols) { scopes.push_back({&g, &symbols}); }
+    scope_guard(const graph& g, const bindings& symbols, shape_report& report) {
+        scopes.push_back({&g, &symbols, &report});
+    }
     ~scope_guard() { scopes.pop_back(); }
     scope_guard(const scope_guard&) = delete;
     scope_guard& operator=(const scope_guard&) = delete;
@@ -68,7 +71,7 @@ void reset_computed(graph& g) {
 
 /** Runs every node's shape rule in topological order, then counts what is left unknown. */
 void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
-    const scope_guard guard(g, symbols);
+    const scope_guard guard(g, symbols, report);
     const auto& registry = op_registry::builtin();
     for (auto id : g.topological_order()) {
         const auto& n = g.nodes[static_cast<std::size_t>(id)];
@@ -270,6 +273,27 @@ shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal
         }
     }
     run_nodes(body, symbols, report);
+
+    // The body's findings join the enclosing graph's report, named "body/node". A body inferred
+    // more than once (Loop iterations, both If branches) reports each finding once.
+    if (!scopes.empty()) {
+        auto& outer = *scopes.back().report;
+        bool added = false;
+        for (auto d : report.diagnostics) {
+            if (!body.name.empty()) d.node = body.name + "/" + d.node;
+            const bool seen = std::any_of(outer.diagnostics.begin(), outer.diagnostics.end(), [&](const diagnostic& o) {
+                return o.node == d.node && o.message == d.message;
+            });
+            if (seen) continue;
+            outer.diagnostics.push_back(std::move(d));
+            added = true;
+        }
+        if (added) outer.unknown_data_nodes += report.unknown_data_nodes;
+        for (const auto& [op, count] : report.unknown_ops) {
+            auto& c = outer.unknown_ops[op];
+            c = std::max(c, count);
+        }
+    }
     return report;
 }
 

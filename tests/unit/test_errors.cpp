@@ -166,48 +166,107 @@ TEST_CASE("random bytes are a model_error naming the file") {
     }
 }
 
-TEST_CASE("corrupted bytes of a valid model: an error or a load, never a crash") {
-    // Flips, overwrites and deletes bytes of a valid model. The importer may accept some of the
-    // results (a changed name is still a valid model); anything else must be a ridgeline::error.
+/**
+ * A model with every kind of field the importer reads: initializers (external, int64_data, raw
+ * data), a Constant with a tensor attribute, int/float/string/list attributes, an If with two
+ * subgraphs, a model-local function with an attribute reference, and value_info.
+ */
+std::string rich_model_bytes() {
     auto b = small_model();
-    auto& fn = *b.proto().add_functions();  // make the walk cross every kind of field
+    auto* op = b.proto().add_opset_import();
+    op->set_domain("local");
+    op->set_version(1);
+    auto& fn = *b.proto().add_functions();
     fn.set_name("F");
     fn.set_domain("local");
     fn.add_input("a");
     fn.add_output("b");
+    fn.add_attribute("alpha");
     auto* body = fn.add_node();
-    body->set_op_type("Neg");
+    body->set_op_type("LeakyRelu");
     body->add_input("a");
     body->add_output("b");
-    b.node("F", {"y"}, {"z"}, "call").set_domain("local");
-    b.output("z");
-    auto* op = b.proto().add_opset_import();
-    op->set_domain("local");
-    op->set_version(1);
-    const auto bytes = b.bytes();
+    auto* ref = body->add_attribute();
+    ref->set_name("alpha");
+    ref->set_type(onnx::AttributeProto::FLOAT);
+    ref->set_ref_attr_name("alpha");
+    auto& call = b.node("F", {"y"}, {"z"}, "call");
+    call.set_domain("local");
+    ridgeline::test::attr_f(call, "alpha", 0.5F);
+    auto& c = b.node("Constant", {}, {"k"}, "const");
+    auto* t = c.add_attribute();
+    t->set_name("value");
+    t->set_type(onnx::AttributeProto::TENSOR);
+    t->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+    t->mutable_t()->add_dims(4);
+    const float vals[4] = {1.0F, 2.0F, 3.0F, 4.0F};
+    t->mutable_t()->set_raw_data(std::string(reinterpret_cast<const char*>(vals), sizeof vals));
+    b.node("Add", {"z", "k"}, {"s"}, "add");
+    auto& tr = b.node("Transpose", {"s"}, {"tr"}, "transpose");
+    ridgeline::test::attr_ints(tr, "perm", {1, 0});
+    ridgeline::test::attr_s(tr, "note", "kept as is");
+    auto& iff = b.node("If", {"cond"}, {"w_out"}, "choose");
+    for (const char* branch : {"then_branch", "else_branch"}) {
+        auto* a = iff.add_attribute();
+        a->set_name(branch);
+        a->set_type(onnx::AttributeProto::GRAPH);
+        auto* g = a->mutable_g();
+        auto* n = g->add_node();
+        n->set_op_type("Relu");
+        n->add_input("tr");
+        n->add_output(std::string(branch) + "_o");
+        g->add_output()->set_name(std::string(branch) + "_o");
+    }
+    b.input("cond", dtype::boolean, {});
+    b.output("w_out");
+    declare(b, "s", {1, 4});
+    return b.bytes();
+}
+
+TEST_CASE("corrupted bytes of a valid model: an error or a load, never a crash") {
+    // Flips, overwrites and deletes bytes of valid models. The importer may accept some of the
+    // results (a changed name is still a valid model); anything else must be a ridgeline::error.
+    std::vector<std::string> models{rich_model_bytes()};
+    if (const auto p = ridgeline::test::zoo_path("resnet18.onnx"); !p.empty()) {
+        std::ifstream in(p, std::ios::binary);
+        models.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
+    {
+        const auto& rich = models.front();
+        auto g = ridgeline::load_onnx_bytes(rich.data(), rich.size(), "rich.onnx");  // valid as built
+        CHECK(g.nodes.size() == 8);
+        const auto r = ridgeline::infer_shapes(g);
+        CHECK(shape_of(g, "s") == "[1, 4]");
+        CHECK(r.unknown_ops.empty());
+    }
     std::mt19937 gen(7);
     int loaded = 0;
     int refused = 0;
-    for (int trial = 0; trial < 3000; ++trial) {
-        auto m = bytes;
-        const auto pos = gen() % m.size();
-        switch (trial % 3) {
-        case 0: m[pos] = static_cast<char>(m[pos] ^ static_cast<char>(1U << (gen() % 8))); break;
-        case 1: m[pos] = static_cast<char>(gen() & 0xFFU); break;
-        default: m.erase(pos, 1 + gen() % 4); break;
-        }
-        try {
-            auto g = ridgeline::load_onnx_bytes(m.data(), m.size(), "fuzz.onnx");
-            (void)ridgeline::infer_shapes(g, {});
-            ++loaded;
-        } catch (const ridgeline::model_error& e) {
-            CHECK(e.file() == "fuzz.onnx");
-            ++refused;
-        } catch (const ridgeline::error&) {
-            ++refused;  // graph_error, usage_error …: a clean refusal
+    for (const auto& bytes : models) {
+        for (int trial = 0; trial < 3000; ++trial) {
+            auto m = bytes;
+            const auto pos = gen() % m.size();
+            switch (trial % 3) {
+            case 0: m[pos] = static_cast<char>(m[pos] ^ static_cast<char>(1U << (gen() % 8))); break;
+            case 1: m[pos] = static_cast<char>(gen() & 0xFFU); break;
+            default: m.erase(pos, 1 + gen() % 4); break;
+            }
+            try {
+                auto g = ridgeline::load_onnx_bytes(m.data(), m.size(), "fuzz.onnx");
+                ridgeline::shape_options o;
+                o.batch = 1;
+                (void)ridgeline::infer_shapes(g, o);
+                (void)ridgeline::analyze(g);
+                ++loaded;
+            } catch (const ridgeline::model_error& e) {
+                CHECK(e.file() == "fuzz.onnx");
+                ++refused;
+            } catch (const ridgeline::error&) {
+                ++refused;  // graph_error, unbound_symbol_error …: a clean refusal
+            }
         }
     }
-    MESSAGE("corrupted models: ", loaded, " loaded, ", refused, " refused");
+    MESSAGE("corrupted models: ", loaded, " loaded and analysed, ", refused, " refused");
     CHECK(refused > 0);
 }
 
@@ -516,6 +575,33 @@ TEST_CASE("a model-local function is inlined and shapes flow through it") {
     rb.node("Forever", {"x"}, {"y"}, "call").set_domain("custom");
     rb.output("y");
     CHECK_THROWS_WITH_AS((void)rb.load("recursive.onnx"), doctest::Contains("Forever"), ridgeline::model_error);
+
+    // A "function bomb": L0 calls L1 ten times, L1 calls L2 ten times … 10^8 nodes once inlined.
+    // It is refused up front, before any of it is built.
+    model_builder bb;
+    auto* bop = bb.proto().add_opset_import();
+    bop->set_domain("custom");
+    bop->set_version(1);
+    for (int level = 0; level < 8; ++level) {
+        auto& f = *bb.proto().add_functions();
+        f.set_name("L" + std::to_string(level));
+        f.set_domain("custom");
+        f.add_input("X");
+        f.add_output("Y");
+        std::string prev = "X";
+        for (int k = 0; k < 10; ++k) {
+            auto* n = f.add_node();
+            n->set_op_type(level == 7 ? std::string("Relu") : "L" + std::to_string(level + 1));
+            if (level != 7) n->set_domain("custom");
+            n->add_input(prev);
+            prev = k == 9 ? "Y" : "t" + std::to_string(k);
+            n->add_output(prev);
+        }
+    }
+    bb.input("x", dtype::f32, {std::int64_t{2}});
+    bb.node("L0", {"x"}, {"y"}, "bomb").set_domain("custom");
+    bb.output("y");
+    CHECK_THROWS_WITH_AS((void)bb.load("bomb.onnx"), doctest::Contains("would create more than"), ridgeline::model_error);
 }
 
 TEST_CASE("an If node with subgraphs is imported and reported") {

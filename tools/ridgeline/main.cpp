@@ -7,16 +7,27 @@
 //   ridgeline hw list | ridgeline hw show ID
 // Errors go to stderr with exit status 1 (bad input) or 2 (bad usage).
 #include "ridgeline/analysis.hpp"
+#include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/onnx_import.hpp"
 #include "ridgeline/report.hpp"
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/shape.hpp"
+#include "ridgeline/sweep.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <iostream>
+#include <map>
+#include <set>
 
 namespace {
 
@@ -56,6 +67,179 @@ graph load_and_infer(const common_args& a, const shape_options& o) {
     }
     if (!report.ok()) throw error(a.model + ": shape inference failed (see the errors above)");
     return g;
+}
+
+/** One row of a timing sample (../shared/measurements/*.json format). */
+struct sample_row {
+    std::string model;
+    std::string dtype_text;
+    std::int64_t batch = 0, image = 0, seq = 0;
+    double measured_s = 0;
+    latency_prediction predicted;
+};
+
+/**
+ * Predicts every run of a measured sample. Graph choice: `<model>_eager.onnx` when the zoo has it
+ * (batch norm as its own kernel, as PyTorch eager runs it), else `<model>.onnx`.
+ */
+std::vector<sample_row> predict_sample(const std::string& sample_path, const std::string& zoo, const hw_spec& hw,
+                                       const cost_model_params& params) {
+    std::ifstream f(sample_path);
+    if (!f) throw error(sample_path + ": cannot open");
+    const auto j = nlohmann::json::parse(f);
+    std::vector<sample_row> rows;
+    std::map<std::string, graph> graphs;
+    for (const auto& run : j.at("runs")) {
+        sample_row r;
+        r.model = run.at("model").get<std::string>();
+        r.dtype_text = run.at("dtype").get<std::string>() == "float16" ? "fp16" : "fp32";
+        r.batch = run.at("batch").get<std::int64_t>();
+        r.image = run.value("image", std::int64_t{0});
+        r.seq = run.value("seq", std::int64_t{0});
+        r.measured_s = run.at("kernel_sum_us").get<double>() * 1e-6;
+        auto it = graphs.find(r.model);
+        if (it == graphs.end()) {
+            std::string path = zoo + "/" + r.model + "_eager.onnx";
+            if (!std::ifstream(path)) path = zoo + "/" + r.model + ".onnx";
+            it = graphs.emplace(r.model, load_onnx(path)).first;
+        }
+        graph& g = it->second;
+        shape_options o;
+        o.batch = r.batch;
+        if (r.seq) o.symbols["sequence"] = r.seq;
+        if (r.image) o.input_shapes[g.values[static_cast<std::size_t>(g.inputs[0])].name] = {r.batch, 3, r.image, r.image};
+        if (!infer_shapes(g, o).ok()) throw error(r.model + ": shape inference failed");
+        analysis_options ao;
+        const dtype dt = r.dtype_text == "fp16" ? dtype::f16 : dtype::f32;
+        if (dt == dtype::f16) ao.float_override = dt;
+        r.predicted = predict_latency(g, analyze(g, ao), hw, dt, params);
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/** Prints predicted vs measured for a sample; with `fit`, also leave-one-model-out calibration. */
+int check_sample(const std::string& sample, const std::string& zoo, const std::string& hw_id, bool fit) {
+    const auto hw = load_hw(hw_id);
+    const auto rows = predict_sample(sample, zoo, hw, {});
+    std::cout << fmt::format("{:<14} {:<5} {:>5} {:>6} {:>12} {:>12} {:>8} {:>8}\n", "model", "dtype", "batch",
+                             "img/seq", "measured", "predicted", "error", "kernels");
+    std::vector<double> ape;
+    double bias = 0;
+    for (const auto& r : rows) {
+        const double err = (r.predicted.gpu_time_s - r.measured_s) / r.measured_s;
+        ape.push_back(std::abs(err));
+        bias += err;
+        std::cout << fmt::format("{:<14} {:<5} {:>5} {:>6} {:>12} {:>12} {:>+7.1f}% {:>8}\n", r.model, r.dtype_text, r.batch,
+                                 r.image ? r.image : r.seq, human_time(r.measured_s), human_time(r.predicted.gpu_time_s),
+                                 100 * err, r.predicted.kernels.size());
+    }
+    std::cout << fmt::format("\n{} runs: median absolute error {:.1f}%, mean signed error {:+.1f}%, within 25%: {}\n",
+                             rows.size(), 100 * median(ape), 100 * bias / static_cast<double>(rows.size()),
+                             std::count_if(ape.begin(), ape.end(), [](double e) { return e <= 0.25; }));
+    if (!fit) return 0;
+    // Leave one model out: fit on the other models' runs, predict the held-out model's runs.
+    std::set<std::string> models;
+    for (const auto& r : rows) models.insert(r.model);
+    std::vector<double> cv_ape;
+    for (const auto& held : models) {
+        std::vector<timing_sample> train;
+        for (const auto& r : rows) if (r.model != held) train.push_back({r.predicted, r.measured_s});
+        const auto params = calibrate(train, {});
+        for (const auto& r : rows) {
+            if (r.model != held) continue;
+            double t = 0;
+            for (const auto& k : r.predicted.kernels) {
+                const double compute = params.matmul_scale * k.matmul_s + params.vector_scale * k.vector_s;
+                t += std::max(compute, params.memory_scale * k.memory_s) + params.kernel_fixed_s;
+            }
+            cv_ape.push_back(std::abs(t - r.measured_s) / r.measured_s);
+        }
+        std::cout << fmt::format("fit without {:<13} matmul x{:.2f} vector x{:.2f} memory x{:.2f} fixed {:.2f} us\n", held,
+                                 params.matmul_scale, params.vector_scale, params.memory_scale, params.kernel_fixed_s * 1e6);
+    }
+    std::cout << fmt::format("leave-one-model-out calibrated: median absolute error {:.1f}%\n", 100 * median(cv_ape));
+    return 0;
+}
+
+std::vector<hw_spec> load_devices(const std::string& list) {
+    std::vector<hw_spec> out;
+    std::stringstream ss(list);
+    std::string id;
+    while (std::getline(ss, id, ',')) if (!id.empty()) out.push_back(load_hw(id));
+    if (out.empty()) throw usage_error("--hw names no device");
+    return out;
+}
+
+std::pair<dtype, cost_model_params> precision_of(const std::string& text) {
+    cost_model_params p;
+    p.use_tf32 = text == "tf32";
+    return {text.empty() ? dtype::f32 : parse_dtype(text), p};
+}
+
+int run_sweep(const std::string& model, const std::string& hw, const std::vector<std::int64_t>& batches,
+              const std::vector<std::int64_t>& images, const std::vector<std::int64_t>& seqs,
+              const std::vector<std::string>& sets, const std::string& dtype_text, const std::string& format) {
+    const auto devices = load_devices(hw);
+    graph g = load_onnx(model);
+    shape_options base;
+    for (const auto& s : sets) base.symbols.insert(parse_binding(s));
+    const auto [precision, params] = precision_of(dtype_text);
+    const auto points = sweep(g, base, devices, {batches, images, seqs}, precision, params);
+    if (format == "json") {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& p : points) {
+            j.push_back({{"device", p.device}, {"batch", p.batch}, {"image", p.image}, {"sequence", p.sequence},
+                         {"flops", p.flops}, {"kernels", p.kernels}, {"predicted_time_s", p.gpu_time_s},
+                         {"wall_time_s", p.wall_time_s}, {"throughput_per_s", p.throughput_per_s},
+                         {"per_item_s", p.per_item_s}});
+        }
+        std::cout << j.dump(1) << '\n';
+        return 0;
+    }
+    const bool csv = format == "csv";
+    if (!csv && format != "table") throw usage_error("unknown format '" + format + "' (table, csv or json)");
+    std::cout << (csv ? "device,batch,image,sequence,flops,predicted_time_s,throughput_per_s,per_item_s\n"
+                      : fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14} {:>12}\n", "device", "batch", "image",
+                                    "seq", "FLOPs", "GPU time", "items/s", "per item"));
+    for (const auto& p : points) {
+        if (csv) {
+            std::cout << fmt::format("{},{},{},{},{},{:.6e},{:.3f},{:.6e}\n", p.device, p.batch, p.image, p.sequence, p.flops,
+                                     p.gpu_time_s, p.throughput_per_s, p.per_item_s);
+        } else {
+            std::cout << fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14.1f} {:>12}\n", p.device, p.batch, p.image,
+                                     p.sequence, human_flops(static_cast<double>(p.flops)), human_time(p.gpu_time_s),
+                                     p.throughput_per_s, human_time(p.per_item_s));
+        }
+    }
+    return 0;
+}
+
+int run_compare(const std::vector<std::string>& models, const std::string& hw, std::int64_t batch,
+                const std::vector<std::string>& sets, const std::string& dtype_text) {
+    const auto devices = load_devices(hw);
+    const auto [precision, params] = precision_of(dtype_text);
+    shape_options base;
+    for (const auto& s : sets) base.symbols.insert(parse_binding(s));
+    std::cout << fmt::format("{:<28} {:>12}", "model", "GFLOP");
+    for (const auto& d : devices) std::cout << fmt::format(" {:>16}", d.id);
+    std::cout << '\n';
+    for (const auto& path : models) {
+        graph g = load_onnx(path);
+        const auto points = sweep(g, base, devices, {{batch}, {}, {}}, precision, params);
+        std::cout << fmt::format("{:<28} {:>12.2f}", std::filesystem::path(path).stem().string(),
+                                 static_cast<double>(points.front().flops) / 1e9);
+        for (const auto& p : points) std::cout << fmt::format(" {:>16}", human_time(p.gpu_time_s));
+        std::cout << '\n';
+    }
+    return 0;
 }
 
 bindings bound_symbols(const graph& g, const shape_options& o) {
@@ -101,6 +285,38 @@ int run(int argc, char** argv) {
     add_common(maxbatch_cmd, ma);
     maxbatch_cmd->add_option("--hw", mb_hw, "hardware spec id")->required();
 
+    std::string sw_model, sw_hw, sw_dtype, sw_format = "table";
+    std::vector<std::int64_t> sw_batches, sw_images, sw_seqs;
+    std::vector<std::string> sw_sets;
+    auto* sweep_cmd = app.add_subcommand("sweep", "predicted latency, throughput and per-item time over batch/image/sequence");
+    sweep_cmd->add_option("model", sw_model, "ONNX model file")->required();
+    sweep_cmd->add_option("--hw", sw_hw, "devices, comma-separated")->required();
+    sweep_cmd->add_option("--batch", sw_batches, "batch sizes, comma-separated")->delimiter(',');
+    sweep_cmd->add_option("--image", sw_images, "square image sizes, comma-separated")->delimiter(',');
+    sweep_cmd->add_option("--seq", sw_seqs, "sequence lengths, comma-separated")->delimiter(',');
+    sweep_cmd->add_option("--set", sw_sets, "bind a symbol: NAME=N (repeatable)");
+    sweep_cmd->add_option("--dtype", sw_dtype, "fp32, tf32, fp16, bf16, fp8, int8");
+    sweep_cmd->add_option("--format,-f", sw_format, "table, csv or json");
+
+    std::vector<std::string> cmp_models;
+    std::string cmp_hw, cmp_dtype;
+    std::int64_t cmp_batch = 1;
+    std::vector<std::string> cmp_sets;
+    auto* compare_cmd = app.add_subcommand("compare", "models x devices table of predicted GPU time");
+    compare_cmd->add_option("models", cmp_models, "ONNX model files")->required();
+    compare_cmd->add_option("--hw", cmp_hw, "devices, comma-separated")->required();
+    compare_cmd->add_option("--batch", cmp_batch, "batch size");
+    compare_cmd->add_option("--set", cmp_sets, "bind a symbol: NAME=N (repeatable)");
+    compare_cmd->add_option("--dtype", cmp_dtype, "fp32, tf32, fp16, bf16, fp8, int8");
+
+    std::string sample_path, sample_zoo = "../shared/zoo", sample_hw = "h100-sxm";
+    bool sample_fit = false;
+    auto* sample_cmd = app.add_subcommand("check-sample", "predicted vs measured kernel time for a timing sample");
+    sample_cmd->add_option("sample", sample_path, "timing sample JSON (e.g. ../shared/measurements/h100_pytorch_eager.json)")->required();
+    sample_cmd->add_option("--zoo", sample_zoo, "folder with the models' ONNX graphs");
+    sample_cmd->add_option("--hw", sample_hw, "hardware spec id");
+    sample_cmd->add_flag("--fit", sample_fit, "also calibrate, leaving one model out at a time");
+
     auto* hw_cmd = app.add_subcommand("hw", "hardware specs");
     hw_cmd->require_subcommand(1);
     hw_cmd->add_subcommand("list", "list spec ids");
@@ -135,7 +351,12 @@ int run(int argc, char** argv) {
         if (!hw_id.empty()) {
             hw = load_hw(hw_id);
             r.hw = &hw;
-            r.prediction = predict(r.cost, hw, dt == dtype::undefined ? dtype::f32 : dt, aa.dtype_text == "tf32");
+            const dtype precision = dt == dtype::undefined ? dtype::f32 : dt;
+            r.prediction = predict(r.cost, hw, precision, aa.dtype_text == "tf32");
+            cost_model_params cp;
+            cp.fused = fused;
+            cp.use_tf32 = aa.dtype_text == "tf32";
+            r.latency = predict_latency(g, r.cost, hw, precision, cp);
         }
         write_report(std::cout, r, fmt_kind);
         return 0;
@@ -173,6 +394,9 @@ int run(int argc, char** argv) {
         if (fit.at_next.total() > 0) std::cout << line(fmt::format("batch {}", fit.batch + 1).c_str(), fit.at_next);
         return 0;
     }
+    if (*sweep_cmd) return run_sweep(sw_model, sw_hw, sw_batches, sw_images, sw_seqs, sw_sets, sw_dtype, sw_format);
+    if (*compare_cmd) return run_compare(cmp_models, cmp_hw, cmp_batch, cmp_sets, cmp_dtype);
+    if (*sample_cmd) return check_sample(sample_path, sample_zoo, sample_hw, sample_fit);
     if (*hw_cmd) {
         if (hw_show->parsed()) {
             const auto h = load_hw(show_id);

@@ -1,0 +1,52 @@
+// Every zoo model gets a predicted time on the H100 at fp32 and fp16, and the latency model never
+// predicts less than the roofline's compute time at the same ceilings (fusion removes bytes, never
+// FLOPs; waves are whole; vector ceilings are achievable, not peak). Skipped (exit 77) without the zoo.
+#include "model_builder.hpp"
+
+#include "ridgeline/cost_model.hpp"
+#include "ridgeline/onnx_import.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+using namespace ridgeline;
+
+TEST_CASE("predicted time for every zoo model, fp32 and fp16, batch 1 and 32") {
+    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) {
+        std::cout << "SKIPPED: zoo folder " << RIDGELINE_ZOO_DIR << " is absent\n";
+        std::exit(77);
+    }
+    const auto h100 = load_hw("h100-sxm");
+    int models = 0;
+    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
+        if (e.path().extension() != ".onnx" || e.path().filename() == "vit_b_16_dynamo.onnx") continue;
+        graph g = load_onnx(e.path().string());
+        for (std::int64_t batch : {1, 32}) {
+            shape_options o;
+            o.batch = batch;
+            o.symbols["sequence"] = 128;
+            REQUIRE(infer_shapes(g, o).ok());
+            double fp32_time = 0;
+            for (dtype dt : {dtype::f32, dtype::f16}) {
+                CAPTURE(e.path().filename().string());
+                CAPTURE(batch);
+                CAPTURE(dtype_name(dt));
+                const auto m = analyze(g, {.float_override = dt == dtype::f32 ? dtype::undefined : dt});
+                const auto lat = predict_latency(g, m, h100, dt);
+                const auto roof = predict(m, h100, dt);
+                CHECK(std::isfinite(lat.gpu_time_s));
+                CHECK(lat.gpu_time_s > 0);
+                CHECK(lat.gpu_time_s >= roof.compute_s * 0.999);
+                CHECK(lat.kernels.size() <= static_cast<std::size_t>(m.kernels) * 3);
+                if (dt == dtype::f32) fp32_time = lat.gpu_time_s;
+                else if (batch == 32) CHECK(lat.gpu_time_s < fp32_time);  // tensor cores and half the bytes
+            }
+        }
+        ++models;
+    }
+    CHECK(models >= 41);
+}
