@@ -94,6 +94,23 @@ private:
     std::string key_;
 };
 
+/** A malformed trace file (measure.hpp); names the file and the offending event or record. */
+class trace_error : public error {
+public:
+    /** @code throw trace_error("t.json", "traceEvents[12] ('volta_sgemm')", "'dur' is not a number"); @endcode */
+    trace_error(std::string file, std::string event, const std::string& message)
+        : error(file + (event.empty() ? "" : ": " + event) + ": " + message), file_(std::move(file)),
+          event_(std::move(event)) {}
+    /** The trace file's path. */
+    [[nodiscard]] const std::string& file() const noexcept { return file_; }
+    /** The offending event, e.g. "traceEvents[12] ('volta_sgemm')" (empty: the file as a whole). */
+    [[nodiscard]] const std::string& event() const noexcept { return event_; }
+
+private:
+    std::string file_;
+    std::string event_;
+};
+
 /** A caller-supplied option that makes no sense (bad binding syntax, unknown dtype name …). */
 class usage_error : public error {
 public:

@@ -17,7 +17,6 @@
 #include "ridgeline/error.hpp"
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -139,7 +138,10 @@ public:
 
     /** Index of the value with that name, or -1. */
     [[nodiscard]] std::int32_t find_value(std::string_view value_name) const;
-    /** Index of the value with that name, created (empty) if new. */
+    /**
+     * Index of the value with that name, created (empty) if new. The name index reads the names
+     * stored in `values`: add values through this call, and do not rename them in place.
+     */
     std::int32_t intern_value(std::string_view value_name);
     /** Reserves room for `value_count` values and `node_count` nodes (an importer's size hint). */
     void reserve(std::size_t value_count, std::size_t node_count);

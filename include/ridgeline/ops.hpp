@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ridgeline {
@@ -168,6 +169,7 @@ public:
 
 private:
     std::vector<op_rule> rules_;
+    std::unordered_map<std::string, std::vector<std::size_t>> index_;  // "domain::op_type" → rules
 };
 
 }  // namespace ridgeline

@@ -83,8 +83,11 @@ struct axis_map {
  */
 struct roofline_ceiling {
     std::string id;                    /**< "dram-matmul", "dram-vector", "l2-matmul". */
-    std::string label;                 /**< e.g. "fp16_tensor peak 989 TFLOP/s". */
-    std::string memory_label;          /**< e.g. "DRAM 3.35 TB/s". */
+    std::string label;                 /**< e.g. "matmul 989 TFLOP/s (fp16_tensor)". */
+    std::string memory_label;          /**< e.g. "DRAM 3.35 TB/s" (", measured" when it is). */
+    std::string key;                   /**< Spec key of the roof, e.g. "fp16_tensor". */
+    bool measured_peak = false;        /**< The roof is a measured ceiling, not a datasheet peak. */
+    bool measured_bandwidth = false;   /**< The slope is a measured bandwidth. */
     std::string applies_to;            /**< "matmul", "vector" or "cache". */
     double peak_flops_per_s = 0;       /**< Compute roof. */
     double bandwidth_bytes_per_s = 0;  /**< Memory slope. */

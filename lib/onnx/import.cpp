@@ -441,6 +441,7 @@ private:
         const std::string prefix = file_ + ": ";
         if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
         if (message.find(" (in node #") != std::string::npos) return e;  // already said (nested graph)
+        if (!name.empty() && message.find("node '" + std::string(name) + "'") != std::string::npos) return e;
         message += " (in node #" + std::to_string(index) + (name.empty() ? "" : " '" + std::string(name) + "'") + ")";
         return model_error(file_, message);
     }
@@ -937,6 +938,11 @@ private:
                         v.is_graph_input = true;
                     }
                 }
+            }
+            // A body may also return an enclosing-scope value directly, with no node producing it.
+            for (auto out : g.outputs) {
+                auto& v = g.values[static_cast<std::size_t>(out)];
+                if (!defined[static_cast<std::size_t>(out)] && !v.is_initializer) v.is_graph_input = true;
             }
         }
         g.relink();

@@ -91,7 +91,10 @@ std::vector<std::int64_t> numbers_of(const value& v, const node& n) {
     if (!v.dims) throw graph_error(n.display_name(), "shape of '" + v.name + "' is unknown");
     std::vector<std::int64_t> out;
     out.reserve(v.dims->size());
-    for (const auto& d : *v.dims) out.push_back(d.require("node '" + n.display_name() + "'"));
+    for (const auto& d : *v.dims) {
+        if (!d.is_value()) (void)d.require("node '" + n.display_name() + "'");  // throws, naming the symbol
+        out.push_back(d.value());
+    }
     return out;
 }
 }  // namespace
@@ -139,13 +142,23 @@ void op_registry::add(const op_rule& rule) {
     };
     std::erase_if(rules_, same);
     rules_.push_back(rule);
+    index_.clear();
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        index_[std::string(rules_[i].domain) + "::" + std::string(rules_[i].op_type)].push_back(i);
+    }
 }
 
 const op_rule* op_registry::find(std::string_view domain, std::string_view op_type, std::int64_t opset) const {
     if (domain == "ai.onnx") domain = "";
+    std::string key;
+    key.reserve(domain.size() + op_type.size() + 2);
+    key.append(domain).append("::").append(op_type);
+    const auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
     const op_rule* best = nullptr;
-    for (const auto& r : rules_) {
-        if (r.op_type != op_type || r.domain != domain || r.since_version > opset) continue;
+    for (auto i : it->second) {
+        const auto& r = rules_[i];
+        if (r.since_version > opset) continue;
         if (!best || r.since_version > best->since_version) best = &r;
     }
     return best;

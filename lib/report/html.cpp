@@ -43,6 +43,9 @@ nav a { color: var(--accent); margin-right: 14px; text-decoration: none; font-si
 table { border-collapse: collapse; font-size: 13.5px; }
 th, td { padding: 4px 9px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: var(--panel); position: sticky; top: 0; }
+table.devices th { white-space: normal; vertical-align: bottom; }
+td .sub { color: var(--muted); font-size: 12px; }
+.sw { display: inline-block; width: 9px; height: 9px; margin-right: 3px; border-radius: 2px; }
 td.t, th.t { text-align: left; }
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[data-dir="asc"]::after { content: " \25B2"; }
@@ -51,7 +54,9 @@ table.sortable th[data-dir="desc"]::after { content: " \25BC"; }
 .figs { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 figure { margin: 0; }
 figure svg { max-width: 100%; height: auto; }
-.tag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; }
+.tag { display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 12px; }
+td.name { white-space: normal; overflow-wrap: anywhere; max-width: 250px; text-align: left; }
+td.wrap { white-space: normal; text-align: left; max-width: 320px; }
 .tag.compute { background: #d6e6f4; color: #0b3d66; }
 .tag.memory { background: #fbe3c9; color: #7a3d00; }
 .tag.none { background: #eeeeee; color: #555555; }
@@ -124,29 +129,25 @@ void summary_section(std::string& h, const html_report& r) {
     const auto& t = r.cost.totals;
     const double flops = static_cast<double>(t.flops());
     const auto& pal = plot_palette();
-    std::string split = R"(<div class="bar">)";
     const std::pair<std::int64_t, const char*> classes[] = {{t.flops_matmul, "matmul"}, {t.flops_vector, "vector"}, {t.flops_special, "special"}};
+    std::string split = R"(<div class="bar">)", key = R"(<div class="s">)";
     for (std::size_t i = 0; i < 3; ++i) {
-        if (flops <= 0) break;
-        split += fmt::format(R"(<span style="width:{:.2f}%;background:{}" title="{} {}"></span>)",
-                             100 * static_cast<double>(classes[i].first) / flops, pal[i], classes[i].second,
-                             percent(static_cast<double>(classes[i].first), flops));
+        const double share = flops > 0 ? 100 * static_cast<double>(classes[i].first) / flops : 0;
+        if (share > 0) split += fmt::format(R"(<span style="width:{:.2f}%;background:{}"></span>)", share, pal[i]);
+        key += fmt::format(R"({}<span class="sw" style="background:{}"></span>{} {})", i ? " · " : "", pal[i], classes[i].second,
+                           xml_escape(hf(classes[i].first)));
     }
     split += "</div>";
+    key += "</div>";
     h += R"(<section id="summary"><h2>Model summary</h2><div class="cards">)";
-    h += card("graph", fmt::format("{} nodes", r.model_nodes), fmt::format("{} kernels launched", r.cost.kernels));
+    h += card("graph", fmt::format("{} nodes", r.model_nodes), fmt::format("{} launch a kernel", r.cost.kernels));
     h += card("parameters", count_text(r.cost.params), hb(r.cost.param_bytes) + " of weights");
-    h += card("FLOPs (forward)", hf(t.flops()),
-              fmt::format("matmul {} · vector {} · special {}", percent(static_cast<double>(t.flops_matmul), flops),
-                          percent(static_cast<double>(t.flops_vector), flops), percent(static_cast<double>(t.flops_special), flops)),
-              split);
-    h += card("by class", hf(t.flops_matmul) + " matmul",
-              fmt::format("{} vector · {} special · {} MACs", hf(t.flops_vector), hf(t.flops_special),
-                          si_label(static_cast<double>(t.macs), "")));
+    h += card("FLOPs (forward)", hf(t.flops()), "", split + key);
+    h += card("MACs", si_label(static_cast<double>(t.macs), "MAC"), "multiply-accumulates of matmul-class layers (2 FLOPs each)");
     h += card("bytes moved", hb(t.bytes()),
-              fmt::format("read {} ({} weights) · written {}", hb(t.bytes_read()), hb(t.bytes_read_weights), hb(t.bytes_written)));
+              fmt::format("read {} (weights {}), written {}", hb(t.bytes_read()), hb(t.bytes_read_weights), hb(t.bytes_written)));
     h += card("operational intensity", fmt::format("{:.1f} FLOP/B", t.operational_intensity()), "whole model, unfused bytes");
-    h += card("peak activation memory", hb(r.cost.peak_activation_bytes), "liveness over the topological order");
+    h += card("peak activation memory", hb(r.cost.peak_activation_bytes), "live activations, topological order");
     h += card("inference memory", hb(r.memory.total()),
               fmt::format("weights {} + activations {} + workspace {}", hb(r.memory.weight_bytes), hb(r.memory.activation_bytes),
                           hb(r.memory.workspace_bytes)));
@@ -161,14 +162,14 @@ void summary_section(std::string& h, const html_report& r) {
 
 void devices_section(std::string& h, const html_report& r) {
     h += R"(<section id="devices"><h2>Devices</h2>)";
-    h += R"(<p class="lead">Predicted GPU time is the sum over kernels of max(compute, memory) at achievable ceilings plus a fixed per-kernel cost; host launch overhead is reported apart.</p>)";
-    h += R"(<table><thead><tr><th class="t">device</th><th>matmul peak</th><th>vector peak</th><th>DRAM bandwidth</th><th>ridge point</th>)"
-         R"(<th>predicted GPU time</th><th>launch overhead</th><th>wall time</th><th>kernels</th><th>bound</th><th>plain roofline time</th></tr></thead><tbody>)";
+    h += R"(<p class="lead">Predicted GPU time is the sum over kernels of max(compute, memory) at achievable ceilings plus a fixed per-kernel cost; host launch overhead is reported apart and overlaps GPU work in the wall time. The plain roofline time uses peak ceilings and no per-kernel cost.</p>)";
+    h += R"(<table class="devices"><thead><tr><th class="t">device</th><th>matmul roof</th><th>vector roof</th><th>DRAM bandwidth</th><th>ridge point</th>)"
+         R"(<th>predicted GPU time</th><th>host launch overhead</th><th>wall time</th><th>kernels</th><th class="t">bound</th><th>plain roofline time</th></tr></thead><tbody>)";
     for (const auto& d : r.devices) {
         const auto& roof = d.prediction.roof;
         h += fmt::format(
-            R"(<tr><td class="t">{} <span class="note">({})</span></td><td>{} <span class="note">{}</span></td><td>{} <span class="note">{}</span></td>)"
-            R"(<td>{}</td><td>{} FLOP/B</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>)",
+            R"(<tr><td class="t">{}<div class="sub">{}</div></td><td>{}<div class="sub">{}</div></td><td>{}<div class="sub">{}</div></td>)"
+            R"(<td>{}</td><td>{} FLOP/B</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td class="t">{}</td><td>{}</td></tr>)",
             xml_escape(d.hw.name.empty() ? d.hw.id : d.hw.name), xml_escape(d.hw.id), si_label(roof.matmul_flops_per_s, "FLOP/s"),
             xml_escape(roof.matmul_key), si_label(roof.vector_flops_per_s, "FLOP/s"), xml_escape(roof.vector_key),
             si_label(roof.bandwidth_bytes_per_s, "B/s"), fmt::format("{:.1f}", roof.ridge_point()), human_time(d.latency.gpu_time_s),
@@ -212,8 +213,8 @@ void sweep_section(std::string& h, const html_report& r) {
     h += R"(<p class="lead">Each point re-binds the batch, re-infers shapes and re-runs the analysis and the latency model. Throughput = batch / predicted GPU time.</p>)";
     if (!r.sweep_note.empty()) h += "<p class=\"note\">" + xml_escape(r.sweep_note) + "</p>";
     h += R"(<div class="figs">)";
-    h += figure(svg_sweep(r.sweep, sweep_metric::throughput));
-    h += figure(svg_sweep(r.sweep, sweep_metric::per_item_time));
+    h += figure(svg_sweep(r.sweep, sweep_metric::throughput, {.width_px = 620}));
+    h += figure(svg_sweep(r.sweep, sweep_metric::per_item_time, {.width_px = 620}));
     h += "</div></section>\n";
 }
 
@@ -229,20 +230,22 @@ void memory_section(std::string& h, const html_report& r) {
     for (const auto& d : r.devices) {
         const double cap = d.hw.dram_capacity_gib * 1073741824.0;
         if (!d.max_batch) {
-            h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td class="t">{}</td></tr>)",
+            h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td class="wrap">{}</td></tr>)",
                              xml_escape(d.hw.id), cap > 0 ? human_bytes(cap) : "unknown",
                              cap > 0 ? percent(static_cast<double>(r.memory.total()), cap) : "–",
                              xml_escape(d.memory_note.empty() ? "not computed" : d.memory_note));
             continue;
         }
         const auto& m = d.max_batch->at_batch;
-        h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="t">{}</td></tr>)",
+        h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="wrap">{}</td></tr>)",
                          xml_escape(d.hw.id), human_bytes(cap), percent(static_cast<double>(r.memory.total()), cap),
                          count_text(d.max_batch->batch), hb(m.weight_bytes), hb(m.activation_bytes), hb(m.workspace_bytes),
                          hb(m.total()),
-                         xml_escape(d.max_batch->batch > 0 ? fmt::format("batch {} would need {}", d.max_batch->batch + 1,
-                                                                         hb(d.max_batch->at_next.total()))
-                                                           : "not even batch 1 fits"));
+                         xml_escape(d.max_batch->batch > 0
+                                        ? fmt::format("batch {} would need {} ({} more than the device has)", d.max_batch->batch + 1,
+                                                      hb(d.max_batch->at_next.total()),
+                                                      human_bytes(static_cast<double>(d.max_batch->at_next.total()) - cap))
+                                        : "not even batch 1 fits"));
     }
     h += "</tbody></table></section>\n";
 }
@@ -277,7 +280,7 @@ void correlation_section(std::string& h, const html_report& r) {
          R"(Where FLOPs rank layers differently from predicted time, FLOP counts are a poor proxy for latency on that device.</p>)";
     h += R"(<div class="figs">)";
     h += figure(svg_correlation_heatmap(spearman_matrix(labels, cols), {.title = "Rank correlation across layers"}));
-    h += figure(svg_latency_scatter(layer_samples, scatter_x::flops, {.width_px = 700, .title = "Predicted layer time vs layer FLOPs"}));
+    h += figure(svg_latency_scatter(layer_samples, scatter_x::flops, {.width_px = 620, .title = "Predicted layer time vs layer FLOPs"}));
     h += "</div>";
     // Across models, when further models were given.
     std::set<std::string> models;
@@ -317,10 +320,10 @@ void correlation_section(std::string& h, const html_report& r) {
 }
 
 void layer_table(std::string& h, const html_report& r) {
-    h += R"(<section id="layers"><h2>Layers</h2><p class="lead">Kernel layers in execution order; click a column header to sort. Time is the latency model's share of the kernel the layer belongs to.</p>)";
+    h += R"(<section id="layers"><h2>Layers</h2><p class="lead">Kernel layers in execution order; click a column header to sort. Per device: the latency model's time for the layer (its share of the kernel it belongs to) and what bounds it on the roofline.</p>)";
     h += R"(<div class="scroll"><table class="sortable"><thead><tr><th>#</th><th class="t">layer</th><th class="t">op</th><th class="t">output shape</th>)"
          R"(<th>FLOPs</th><th>params</th><th>bytes</th><th>FLOP/B</th>)";
-    for (const auto& d : r.devices) h += fmt::format("<th>time {0}</th><th class=\"t\">bound {0}</th>", xml_escape(d.hw.id));
+    for (const auto& d : r.devices) h += fmt::format("<th>{}</th>", xml_escape(d.hw.id));
     h += "</tr></thead><tbody>\n";
     std::size_t row = 0;
     for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
@@ -328,7 +331,7 @@ void layer_table(std::string& h, const html_report& r) {
         if (!l.is_kernel() && !l.unknown) continue;
         std::string shapes;
         for (const auto& s : l.output_shapes) shapes += (shapes.empty() ? "" : " ") + s;
-        h += fmt::format(R"(<tr><td data-v="{}">{}</td><td class="t">{}</td><td class="t">{}</td><td class="t">{}</td>)"
+        h += fmt::format(R"(<tr><td data-v="{}">{}</td><td class="name">{}</td><td class="t">{}</td><td class="t">{}</td>)"
                          R"(<td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{:.6g}">{:.1f}</td>)",
                          row, row, xml_escape(l.name), xml_escape(l.op_type), xml_escape(shapes), l.forward.flops(),
                          l.unknown ? "unknown" : hf(l.forward.flops()), l.params, l.params ? count_text(l.params) : "",
@@ -336,7 +339,7 @@ void layer_table(std::string& h, const html_report& r) {
         for (const auto& d : r.devices) {
             const double t = i < d.latency.layer_time_s.size() ? d.latency.layer_time_s[i] : 0.0;
             const auto b = i < d.prediction.layers.size() ? d.prediction.layers[i].bound : bound_kind::none;
-            h += fmt::format(R"(<td data-v="{:.6g}">{}</td><td class="t">{}</td>)", t, human_time(t), bound_tag(b));
+            h += fmt::format(R"(<td data-v="{:.6g}">{} {}</td>)", t, human_time(t), bound_tag(b));
         }
         h += "</tr>\n";
         ++row;

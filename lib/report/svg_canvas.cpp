@@ -52,14 +52,36 @@ box text_box(double x, double y, std::string_view s, double font_px, std::string
 }
 
 std::optional<std::size_t> label_placer::place(const std::vector<box>& candidates) {
+    std::vector<std::vector<box>> shapes;
+    for (const auto& b : candidates) shapes.push_back({b});
+    return place_shapes(shapes);
+}
+
+std::optional<std::size_t> label_placer::place_shapes(const std::vector<std::vector<box>>& candidates) {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const auto& b = candidates[i];
-        if (!bounds_.contains(b)) continue;
-        if (std::any_of(used_.begin(), used_.end(), [&](const box& u) { return b.overlaps(u); })) continue;
-        used_.push_back(b);
+        const auto& shape = candidates[i];
+        const bool ok = std::all_of(shape.begin(), shape.end(), [&](const box& b) {
+            return bounds_.contains(b) && std::none_of(used_.begin(), used_.end(), [&](const box& u) { return b.overlaps(u); });
+        });
+        if (!ok) continue;
+        used_.insert(used_.end(), shape.begin(), shape.end());
         return i;
     }
     return std::nullopt;
+}
+
+std::vector<box> rotated_text_boxes(double cx, double cy, double w, double h, double angle_rad) {
+    const int chunks = std::max(1, static_cast<int>(std::ceil(2 * w / h)));
+    const double step = w / chunks;
+    const double c = std::cos(angle_rad), s = std::sin(angle_rad);
+    std::vector<box> out;
+    for (int i = 0; i < chunks; ++i) {
+        const double along = -w / 2 + step * (i + 0.5);
+        const double x = cx + along * c, y = cy + along * s;
+        const double hw = (std::abs(c) * step + std::abs(s) * h) / 2, hh = (std::abs(s) * step + std::abs(c) * h) / 2;
+        out.push_back({x - hw, y - hh, x + hw, y + hh});
+    }
+    return out;
 }
 
 svg_canvas::svg_canvas(double width_px, double height_px, double font_px, std::string title)
@@ -71,7 +93,9 @@ void svg_canvas::text(double x, double y, std::string_view s, std::string_view c
     if (anchor != "start") body_ += fmt::format(R"( text-anchor="{}")", anchor);
     if (font_px > 0 && font_px != font_) body_ += fmt::format(R"( font-size="{}")", coord(font_px));
     if (!extra.empty()) body_ += fmt::format(" {}", extra);
-    body_ += ">" + xml_escape(s) + "</text>\n";
+    body_ += '>';
+    body_ += xml_escape(s);
+    body_ += "</text>\n";
 }
 
 void svg_canvas::line(double x0, double y0, double x1, double y1, std::string_view cls, std::string_view stroke,
@@ -110,6 +134,23 @@ std::string trim_number(double v, int significant) {
     return s;
 }
 
+/** The nearest 1, 2 or 5 × 10^k at or below (up = false) or at or above (up = true) v > 0. */
+double snap_125(double v, bool up) {
+    const double p = std::pow(10.0, std::floor(std::log10(v) + 1e-12));
+    const double ms[] = {1, 2, 5, 10};
+    if (up) {
+        for (double m : ms) {
+            if (m * p >= v * (1 - 1e-9)) return m * p;
+        }
+        return 10 * p;
+    }
+    double best = p;
+    for (double m : ms) {
+        if (m * p <= v * (1 + 1e-9)) best = m * p;
+    }
+    return best;
+}
+
 double nice_step(double raw) {
     const double p = std::pow(10.0, std::floor(std::log10(raw)));
     for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
@@ -141,15 +182,26 @@ std::vector<double> make_ticks(axis_spec& a, double length_px, double font_px, b
     if (a.log) {
         if (!(a.lo > 0)) a.lo = a.hi > 0 ? a.hi / 1000 : 1;
         if (!(a.hi > a.lo)) a.hi = a.lo * 10;
-        const int d0 = static_cast<int>(std::floor(std::log10(a.lo) + 1e-9));
-        int d1 = static_cast<int>(std::ceil(std::log10(a.hi) - 1e-9));
-        if (d1 <= d0) d1 = d0 + 1;
-        a.lo = std::pow(10.0, d0);
-        a.hi = std::pow(10.0, d1);
-        for (int every = 1; every <= d1 - d0; ++every) {
+        // Ends snap to 1-2-5 × 10^k (no near-empty decade at either end); ticks at the decades
+        // inside, thinned until their labels fit, plus 2 and 5 when fewer than two decades show.
+        a.lo = snap_125(a.lo, false);
+        a.hi = snap_125(a.hi, true);
+        const int d0 = static_cast<int>(std::ceil(std::log10(a.lo) - 1e-9));
+        const int d1 = static_cast<int>(std::floor(std::log10(a.hi) + 1e-9));
+        for (int every = 1; every <= std::max(1, d1 - d0); ++every) {
             ticks.clear();
             for (int d = d0; d <= d1; d += every) ticks.push_back(std::pow(10.0, d));
             if (fits(ticks)) break;
+        }
+        if (ticks.size() < 2) {
+            std::vector<double> more;
+            for (int d = d0 - 1; d <= d1; ++d) {
+                for (double m : {1.0, 2.0, 5.0}) {
+                    const double v = m * std::pow(10.0, d);
+                    if (v >= a.lo * (1 - 1e-9) && v <= a.hi * (1 + 1e-9)) more.push_back(v);
+                }
+            }
+            if (fits(more)) ticks = more;
         }
         return ticks;
     }
@@ -176,7 +228,7 @@ frame make_frame(double left, double top, double width, double height, const axi
 }
 
 void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y, const std::vector<double>& x_ticks,
-               const std::vector<double>& y_ticks, label_placer* placer, double font_px) {
+               const std::vector<double>& y_ticks, label_placer* placer, double font_px, bool y_labels) {
     std::string grid = R"(<g class="grid" stroke="#e3e3e3" stroke-width="1">)";
     for (double t : x_ticks) {
         const double px = f.x.to_pixel(t);
@@ -189,8 +241,9 @@ void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spe
     // Minor grid lines at 2..9 within each decade of log axes.
     auto minor = [&](const axis_map& m, bool vertical) {
         if (!m.log) return;
-        for (double d = m.data_min; d < m.data_max * 0.999; d *= 10) {
+        for (double d = std::pow(10.0, std::floor(std::log10(m.data_min) + 1e-9)); d < m.data_max * 0.999; d *= 10) {
             for (int k = 2; k <= 9; ++k) {
+                if (d * k < m.data_min * 1.0001 || d * k > m.data_max * 0.9999) continue;
                 const double p = m.to_pixel(d * k);
                 grid += vertical ? fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#f2f2f2"/>)", coord(p),
                                                coord(f.top), coord(f.top + f.height))
@@ -222,6 +275,7 @@ void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spe
     for (double t : y_ticks) {
         const double py = f.y.to_pixel(t);
         c.line(f.left - 5, py, f.left, py, "tick-mark", "#333", 1);
+        if (!y_labels) continue;
         const auto s = tick_text(t, y);
         widest = std::max(widest, text_width(s, font_px));
         c.text(f.left - 8, py + font_px * 0.35, s, "tick", "end");
@@ -229,7 +283,7 @@ void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spe
     }
     const double lx = f.left - 14 - widest - font_px * 0.4;
     const double ly = f.top + f.height / 2;
-    c.text(lx, ly, y.label, "axis-label", "middle", font_px * 1.08,
+    if (y_labels) c.text(lx, ly, y.label, "axis-label", "middle", font_px * 1.08,
            fmt::format(R"~(font-weight="600" transform="rotate(-90 {} {})")~", coord(lx), coord(ly)));
     c.raw("</g>\n");
 }

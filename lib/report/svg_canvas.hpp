@@ -39,6 +39,12 @@ struct box {
 /** The box of a text drawn with baseline at y and the given anchor ("start", "middle", "end"). */
 box text_box(double x, double y, std::string_view s, double font_px, std::string_view anchor);
 
+/**
+ * Boxes covering a text of width `w` and height `h` centred at (cx, cy) and rotated by
+ * `angle_rad`: one small box per chunk along the text, a tight cover even at 45°.
+ */
+std::vector<box> rotated_text_boxes(double cx, double cy, double w, double h, double angle_rad);
+
 /** Keeps the boxes already used and accepts a new label only where it overlaps none of them. */
 class label_placer {
 public:
@@ -48,6 +54,8 @@ public:
     void reserve(const box& b) { used_.push_back(b); }
     /** First candidate that is inside the bounds and overlaps nothing; it is then reserved. */
     std::optional<std::size_t> place(const std::vector<box>& candidates);
+    /** The same for candidates made of several boxes (rotated text as boxes along its length). */
+    std::optional<std::size_t> place_shapes(const std::vector<std::vector<box>>& candidates);
     /** Boxes reserved so far (the test of "no overlapping labels" reads them). */
     [[nodiscard]] const std::vector<box>& used() const { return used_; }
 
@@ -69,7 +77,7 @@ public:
     /** A line. */
     void line(double x0, double y0, double x1, double y1, std::string_view cls, std::string_view stroke, double width,
               std::string_view dash = "");
-    /** The title at the top left and the note lines under the plot. */
+    /** The title, bold, baseline at (x, y). */
     void title(double x, double y, std::string_view s);
     /** The finished document. */
     [[nodiscard]] std::string finish() const;
@@ -123,9 +131,10 @@ frame make_frame(double left, double top, double width, double height, const axi
 /**
  * Draws grid lines, the two axes, tick labels and axis labels (classes grid, axis, tick,
  * axis-label) and reserves their boxes in the placer. `x_ticks`/`y_ticks` come from make_ticks.
+ * Without `y_labels` the y axis keeps its ticks but not their text (panels sharing an axis).
  */
 void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y, const std::vector<double>& x_ticks,
-               const std::vector<double>& y_ticks, label_placer* placer, double font_px);
+               const std::vector<double>& y_ticks, label_placer* placer, double font_px, bool y_labels = true);
 
 /** Opens `<g class="plot-area" data-…>` carrying the axis mapping; close with "</g>". */
 std::string plot_area_open(const frame& f);

@@ -736,6 +736,19 @@ TEST_CASE("other malformed models: messages name the file or the value") {
         b.output("nowhere");
         CHECK_THROWS_WITH_AS((void)b.load(), doctest::Contains("nowhere"), ridgeline::graph_error);
     }
+    SUBCASE("a corrupt attribute names its node") {
+        model_builder b;
+        b.input("x", dtype::f32, {std::int64_t{2}, std::int64_t{3}});
+        ridgeline::test::attr_ints(b.node("Transpose", {"x"}, {"y"}, "my_transpose"), "perm", {1, 0});
+        b.output("y");
+        auto bytes = b.bytes();
+        const auto at = bytes.find("perm");
+        REQUIRE(at != std::string::npos);
+        REQUIRE(at >= 2);
+        bytes[at - 2] = '\x0f';  // AttributeProto.name's tag → wire type 7, which does not exist
+        CHECK_THROWS_WITH_AS((void)ridgeline::load_onnx_bytes(bytes.data(), bytes.size(), "attr.onnx"),
+                             doctest::Contains("my_transpose"), ridgeline::model_error);
+    }
     SUBCASE("a field with the wrong wire type") {
         // ModelProto.graph (field 7) sent as a varint.
         const std::string bytes("\x08\x08\x38\x01\x42\x02\x10\x11", 8);

@@ -1,0 +1,76 @@
+# The optional CUDA side of the measurement layer (lib/measure): CUPTI tracing, the injection
+# library and the empirical-ceiling kernels. Everything else in ridgeline builds without it, and
+# include/ridgeline/measure.hpp is the same header either way (a stub answers "not supported").
+#
+#   RIDGELINE_WITH_CUDA   ON by default when find_package(CUDAToolkit) finds a toolkit with CUPTI.
+#
+# Targets used (CMake 3.25's FindCUDAToolkit): CUDA::cudart, CUDA::cupti, CUDA::cublasLt and
+# CUDA::nvtx3 (header-only; created here from the toolkit's include folder when missing).
+# RIDGELINE_CUPTI_LIBRARY is the resolved libcupti path (tests point NVTX_INJECTION64_PATH at it).
+
+find_package(CUDAToolkit QUIET)
+
+set(_ridgeline_cuda_default OFF)
+if(CUDAToolkit_FOUND AND TARGET CUDA::cupti)
+  set(_ridgeline_cuda_default ON)
+endif()
+option(RIDGELINE_WITH_CUDA "Build the CUDA measurement layer (CUPTI tracer, injection library, ceilings)"
+       ${_ridgeline_cuda_default})
+
+if(NOT RIDGELINE_WITH_CUDA)
+  if(CUDAToolkit_FOUND AND NOT TARGET CUDA::cupti)
+    message(STATUS "ridgeline: CUDA toolkit ${CUDAToolkit_VERSION} found without CUPTI; measurement layer "
+                   "built without CUDA (install CUPTI and reconfigure to enable it)")
+  else()
+    message(STATUS "ridgeline: measurement layer built without CUDA (RIDGELINE_WITH_CUDA=OFF)")
+  endif()
+  return()
+endif()
+
+if(NOT CUDAToolkit_FOUND)
+  message(FATAL_ERROR
+    "RIDGELINE_WITH_CUDA is ON but no CUDA toolkit was found.\n"
+    "Fix: install the CUDA toolkit (nvcc, cudart, CUPTI, cuBLAS) and point CMake at it with "
+    "-DCUDAToolkit_ROOT=/usr/local/cuda (or put nvcc on PATH), or configure with -DRIDGELINE_WITH_CUDA=OFF.")
+endif()
+if(NOT TARGET CUDA::cupti)
+  message(FATAL_ERROR
+    "RIDGELINE_WITH_CUDA is ON but CUPTI was not found in the CUDA toolkit at ${CUDAToolkit_LIBRARY_ROOT}.\n"
+    "Looked for cupti.h in ${CUDAToolkit_INCLUDE_DIRS} and <toolkit>/extras/CUPTI/include, and for libcupti "
+    "next to libcudart and in <toolkit>/extras/CUPTI/lib64.\n"
+    "Fix: install CUPTI (Debian/Ubuntu NVIDIA repository: cuda-cupti-dev-${CUDAToolkit_VERSION_MAJOR}-"
+    "${CUDAToolkit_VERSION_MINOR}; conda: cuda-cupti), or set -DCUDAToolkit_ROOT to a toolkit that has it, "
+    "or configure with -DRIDGELINE_WITH_CUDA=OFF.")
+endif()
+foreach(_t IN ITEMS cudart cublasLt)
+  if(NOT TARGET CUDA::${_t})
+    message(FATAL_ERROR "RIDGELINE_WITH_CUDA is ON but the toolkit lacks lib${_t} (CUDA::${_t}). Fix: install "
+                        "the toolkit's ${_t} development package, or configure with -DRIDGELINE_WITH_CUDA=OFF.")
+  endif()
+endforeach()
+# NVTX v3 is header-only; CMake older than 3.25 (or odd toolkit layouts) may not define the target.
+if(NOT TARGET CUDA::nvtx3)
+  find_path(RIDGELINE_NVTX3_INCLUDE_DIR nvtx3/nvToolsExt.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  if(RIDGELINE_NVTX3_INCLUDE_DIR)
+    add_library(CUDA::nvtx3 INTERFACE IMPORTED)
+    target_include_directories(CUDA::nvtx3 SYSTEM INTERFACE ${RIDGELINE_NVTX3_INCLUDE_DIR})
+    target_link_libraries(CUDA::nvtx3 INTERFACE ${CMAKE_DL_LIBS})
+  endif()
+endif()
+get_target_property(RIDGELINE_CUPTI_LIBRARY CUDA::cupti IMPORTED_LOCATION)
+
+# The CUDA language, only now. Architectures: Turing SASS+PTX (runs anywhere newer through the JIT)
+# plus Ampere and Hopper SASS, unless the caller chose (-DCMAKE_CUDA_ARCHITECTURES=native on a GPU box).
+if(NOT CMAKE_CUDA_COMPILER AND CUDAToolkit_NVCC_EXECUTABLE)
+  set(CMAKE_CUDA_COMPILER ${CUDAToolkit_NVCC_EXECUTABLE})
+endif()
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  set(CMAKE_CUDA_ARCHITECTURES 75 80-real 90-real)
+endif()
+# One CUDA runtime in the process: the shared one that CUDA::cudart names (never cudart_static too).
+set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
+enable_language(CUDA)
+set(CMAKE_CUDA_STANDARD 20)
+set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+message(STATUS "ridgeline: CUDA measurement layer ON (toolkit ${CUDAToolkit_VERSION}, CUPTI ${RIDGELINE_CUPTI_LIBRARY}, "
+               "architectures ${CMAKE_CUDA_ARCHITECTURES})")

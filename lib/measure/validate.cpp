@@ -1,0 +1,648 @@
+// Predicted versus measured (validate.hpp): attribution of measured kernels to nodes, rows, and the
+// error statistics. No CUDA; Eigen for the rank correlation.
+#include "ridgeline/validate.hpp"
+
+#include "ridgeline/error.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+
+namespace ridgeline {
+
+std::string_view attribution_name(attribution a) noexcept {
+    switch (a) {
+        case attribution::automatic: return "auto";
+        case attribution::external_id: return "external-id";
+        case attribution::ranges: return "ranges";
+        case attribution::sequence: return "sequence";
+    }
+    return "auto";
+}
+
+attribution parse_attribution(const std::string& text) {
+    for (auto a : {attribution::automatic, attribution::external_id, attribution::ranges, attribution::sequence}) {
+        if (text == attribution_name(a)) return a;
+    }
+    throw usage_error("unknown attribution method '" + text + "' (auto, external-id, ranges or sequence)");
+}
+
+// ---- statistics ------------------------------------------------------------------------------
+
+double percentile(std::vector<double> values, double q) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    q = std::clamp(q, 0.0, 1.0);
+    const double pos = q * static_cast<double>(values.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const auto hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+namespace {
+
+/** 1-based ranks; tied values get the average of the ranks they span. */
+Eigen::VectorXd average_ranks(const std::vector<double>& x) {
+    std::vector<std::size_t> order(x.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+    Eigen::VectorXd r(static_cast<Eigen::Index>(x.size()));
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i;
+        while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]]) ++j;
+        const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
+        for (std::size_t k = i; k <= j; ++k) r[static_cast<Eigen::Index>(order[k])] = rank;
+        i = j + 1;
+    }
+    return r;
+}
+
+}  // namespace
+
+double spearman_rank_correlation(const std::vector<double>& a, const std::vector<double>& b) {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    if (a.size() != b.size() || a.size() < 2) return nan;
+    Eigen::VectorXd ra = average_ranks(a);
+    Eigen::VectorXd rb = average_ranks(b);
+    ra.array() -= ra.mean();
+    rb.array() -= rb.mean();
+    const double denom = ra.norm() * rb.norm();
+    return denom > 0 ? ra.dot(rb) / denom : nan;
+}
+
+error_statistics compare_errors(const std::vector<double>& predicted, const std::vector<double>& measured) {
+    if (predicted.size() != measured.size()) throw usage_error("compare_errors: predicted and measured differ in length");
+    error_statistics s;
+    std::vector<double> ape, pred, meas;
+    double signed_sum = 0;
+    std::size_t within = 0;
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+        if (!(measured[i] > 0)) continue;
+        const double e = (predicted[i] - measured[i]) / measured[i];
+        ape.push_back(std::abs(e));
+        signed_sum += e;
+        within += std::abs(e) <= 0.10 + 1e-12 ? 1 : 0;
+        pred.push_back(predicted[i]);
+        meas.push_back(measured[i]);
+    }
+    s.count = ape.size();
+    s.spearman = spearman_rank_correlation(pred, meas);
+    if (ape.empty()) return s;
+    const auto n = static_cast<double>(ape.size());
+    s.median_ape = percentile(ape, 0.5);
+    s.p90_ape = percentile(ape, 0.9);
+    s.mean_ape = std::accumulate(ape.begin(), ape.end(), 0.0) / n;
+    s.bias = signed_sum / n;
+    s.within_10pct = static_cast<double>(within) / n;
+    return s;
+}
+
+// ---- attribution -----------------------------------------------------------------------------
+
+namespace {
+
+constexpr long none = -1;
+
+/** "/layer1/layer1.0/conv1/Conv" → "layer1.0.conv1" (the PyTorch exporter's module scopes). */
+std::string module_path(std::string_view name) {
+    if (name.size() < 2 || name.front() != '/') return {};
+    std::vector<std::string_view> segs;
+    std::size_t pos = 1;
+    while (pos <= name.size()) {
+        const auto next = name.find('/', pos);
+        const auto end = next == std::string_view::npos ? name.size() : next;
+        segs.push_back(name.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    if (segs.size() < 2) return {};
+    segs.pop_back();  // the op's own name
+    std::string acc;
+    std::string_view prev;
+    for (auto seg : segs) {
+        if (seg.empty()) continue;
+        if (!acc.empty() && seg.size() > prev.size() + 1 && seg.substr(0, prev.size()) == prev && seg[prev.size()] == '.') {
+            acc += seg.substr(prev.size());  // "layer1" then "layer1.0": a container's child
+        } else {
+            if (!acc.empty()) acc += '.';
+            acc += seg;
+        }
+        prev = seg;
+    }
+    return acc;
+}
+
+/** "layer1.0.relu_2" → "layer1.0.relu" (a repeated call's suffix); unchanged when there is none. */
+std::string strip_call_suffix(const std::string& path) {
+    const auto us = path.rfind('_');
+    const auto dot = path.rfind('.');
+    if (us == std::string::npos || (dot != std::string::npos && us < dot) || us + 1 >= path.size()) return path;
+    if (!std::all_of(path.begin() + static_cast<std::ptrdiff_t>(us) + 1, path.end(), [](char c) { return c >= '0' && c <= '9'; })) return path;
+    return path.substr(0, us);
+}
+
+/** Everything validate() works on, prepared once. */
+struct context {
+    const model_cost& m;
+    const latency_prediction& p;
+    const trace& t;
+    std::vector<const kernel_record*> kernels;  // measured kernels kept (window), by start time
+    std::vector<const nvtx_range*> windows;     // the window ranges (empty: no window)
+    double passes = 1;
+};
+
+/** True when the record lies in the range (see validate.hpp: launch for host ranges, device start for GPU ranges). */
+bool inside(const kernel_record& r, const nvtx_range& g, bool allow_device_time_on_host) {
+    if (g.gpu) {
+        if (g.device >= 0 && r.device >= 0 && g.device != r.device) return false;
+        return r.start_ns >= g.start_ns && r.start_ns <= g.end_ns;
+    }
+    if (r.launch) {
+        if (g.thread_id >= 0 && r.launch->thread_id >= 0 && g.thread_id != r.launch->thread_id) return false;
+        return r.launch->start_ns >= g.start_ns && r.launch->start_ns <= g.end_ns;
+    }
+    return allow_device_time_on_host && r.start_ns >= g.start_ns && r.start_ns <= g.end_ns;
+}
+
+double time_of(const context& c, const std::vector<long>& layer_of) {
+    double s = 0;
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        if (layer_of[i] != none) s += c.kernels[i]->duration_s();
+    }
+    return s;
+}
+
+double total_time(const context& c) {
+    double s = 0;
+    for (const auto* k : c.kernels) s += k->duration_s();
+    return s;
+}
+
+std::vector<long> by_external_id(const context& c) {
+    std::unordered_map<std::int64_t, long> layer_of_node;
+    for (std::size_t i = 0; i < c.m.layers.size(); ++i) layer_of_node.emplace(c.m.layers[i].node, static_cast<long>(i));
+    std::vector<long> out(c.kernels.size(), none);
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        const auto& id = c.kernels[i]->external_id;
+        if (!id || *id > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) continue;
+        if (const auto it = layer_of_node.find(static_cast<std::int64_t>(*id)); it != layer_of_node.end()) out[i] = it->second;
+    }
+    return out;
+}
+
+/** Ranges sorted by start, with the running maximum of their ends (to stop backward walks early). */
+struct range_index {
+    std::vector<const nvtx_range*> ranges;
+    std::vector<std::uint64_t> max_end;
+    std::vector<long> layer;  // the node each range names (instance-resolved)
+
+    void finish() {
+        max_end.resize(ranges.size());
+        std::uint64_t m = 0;
+        for (std::size_t i = 0; i < ranges.size(); ++i) max_end[i] = m = std::max(m, ranges[i]->end_ns);
+    }
+    /** Innermost range enclosing `r` (per `inside`), or none. */
+    long find(const kernel_record& r, std::uint64_t t, bool device_time_on_host) const {
+        auto it = std::upper_bound(ranges.begin(), ranges.end(), t,
+                                   [](std::uint64_t v, const nvtx_range* g) { return v < g->start_ns; });
+        for (auto i = static_cast<std::ptrdiff_t>(it - ranges.begin()) - 1; i >= 0; --i) {
+            const auto u = static_cast<std::size_t>(i);
+            if (max_end[u] < t) break;
+            if (inside(r, *ranges[u], device_time_on_host)) return layer[u];
+        }
+        return none;
+    }
+};
+
+std::vector<long> by_ranges(const context& c) {
+    // Keys a range may use for a layer: its name, its module path, and the path without a call suffix.
+    std::unordered_map<std::string, std::vector<std::size_t>> layers_of_key;
+    for (std::size_t i = 0; i < c.m.layers.size(); ++i) {
+        const auto& name = c.m.layers[i].name;
+        std::vector<std::string> keys{name};
+        if (auto path = module_path(name); !path.empty()) {
+            keys.push_back(path);
+            keys.push_back(strip_call_suffix(path));
+        }
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        for (const auto& k : keys) layers_of_key[k].push_back(i);
+    }
+    // Only ranges that name a node matter: the innermost *naming* range wins. The k-th occurrence of
+    // a name goes to the k-th layer with that key, cyclically (passes repeat the same sequence).
+    std::map<std::string, std::size_t> seen;
+    range_index host, gpu;
+    for (const auto& g : c.t.ranges) {  // by start time
+        const auto it = layers_of_key.find(g.name);
+        if (it == layers_of_key.end()) continue;
+        const auto k = seen[g.name]++;
+        auto& idx = g.gpu ? gpu : host;
+        idx.ranges.push_back(&g);
+        idx.layer.push_back(static_cast<long>(it->second[k % it->second.size()]));
+    }
+    host.finish();
+    gpu.finish();
+    std::vector<long> out(c.kernels.size(), none);
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        const auto& r = *c.kernels[i];
+        long l = none;
+        if (r.launch) l = host.find(r, r.launch->start_ns, false);
+        if (l == none) l = gpu.find(r, r.start_ns, false);
+        if (l == none && !r.launch) l = host.find(r, r.start_ns, true);
+        out[i] = l;
+    }
+    return out;
+}
+
+// ---- sequence alignment ----------------------------------------------------------------------
+
+enum class op_class { conv, gemm, attention, norm, pool, softmax, reduce, layout, copy, elementwise, other };
+
+bool contains(const std::string& s, std::initializer_list<const char*> words) {
+    return std::any_of(words.begin(), words.end(), [&](const char* w) { return s.find(w) != std::string::npos; });
+}
+
+std::string lowered(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return s;
+}
+
+/** Class of a predicted kernel from its label (op type or pattern). */
+op_class class_of_label(const std::string& label) {
+    static const std::map<std::string, op_class, std::less<>> table{
+        {"Conv", op_class::conv}, {"ConvTranspose", op_class::conv}, {"ConvInteger", op_class::conv},
+        {"QLinearConv", op_class::conv}, {"MatMul", op_class::gemm}, {"Gemm", op_class::gemm},
+        {"Einsum", op_class::gemm}, {"MatMulInteger", op_class::gemm}, {"QLinearMatMul", op_class::gemm},
+        {"Attention", op_class::attention}, {"BatchNormalization", op_class::norm},
+        {"LayerNormalization", op_class::norm}, {"InstanceNormalization", op_class::norm},
+        {"GroupNormalization", op_class::norm}, {"RMSNormalization", op_class::norm},
+        {"SkipLayerNormalization", op_class::norm}, {"LpNormalization", op_class::norm},
+        {"MaxPool", op_class::pool}, {"AveragePool", op_class::pool}, {"GlobalAveragePool", op_class::pool},
+        {"GlobalMaxPool", op_class::pool}, {"LpPool", op_class::pool}, {"Softmax", op_class::softmax},
+        {"LogSoftmax", op_class::softmax}, {"NchwToNhwc", op_class::layout}, {"NhwcToNchw", op_class::layout},
+        {"Transpose", op_class::copy}, {"Concat", op_class::copy}, {"Slice", op_class::copy},
+        {"Gather", op_class::copy}, {"GatherElements", op_class::copy}, {"GatherND", op_class::copy},
+        {"Pad", op_class::copy}, {"Expand", op_class::copy}, {"Tile", op_class::copy}, {"Split", op_class::copy},
+        {"Resize", op_class::copy}, {"Upsample", op_class::copy}, {"ScatterND", op_class::copy},
+        {"ScatterElements", op_class::copy}, {"DepthToSpace", op_class::copy}, {"SpaceToDepth", op_class::copy}};
+    if (const auto it = table.find(label); it != table.end()) return it->second;
+    if (label.rfind("Reduce", 0) == 0 || label == "ArgMax" || label == "ArgMin" || label == "TopK") return op_class::reduce;
+    return op_class::elementwise;
+}
+
+/** Class of a measured kernel from its framework op (aten::…) when known, else its kernel name. */
+op_class class_of_kernel(const kernel_record& r) {
+    if (!r.op.empty()) {
+        const auto op = lowered(r.op);
+        if (contains(op, {"conv"})) return op_class::conv;
+        if (contains(op, {"attention", "sdpa", "flash"})) return op_class::attention;
+        if (contains(op, {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::matmul", "aten::linear",
+                          "aten::einsum", "aten::addbmm", "scaled_mm"})) {
+            return op_class::gemm;
+        }
+        if (contains(op, {"norm"})) return op_class::norm;
+        if (contains(op, {"pool"})) return op_class::pool;
+        if (contains(op, {"softmax"})) return op_class::softmax;
+        if (contains(op, {"aten::sum", "aten::mean", "aten::amax", "aten::amin", "aten::argmax", "aten::argmin",
+                          "aten::max", "aten::min", "aten::topk", "aten::prod"})) {
+            return op_class::reduce;
+        }
+        if (contains(op, {"aten::cat", "aten::copy_", "aten::contiguous", "aten::clone", "aten::index", "aten::gather",
+                          "aten::pad", "aten::constant_pad", "aten::transpose", "aten::permute", "aten::upsample",
+                          "aten::embedding", "aten::slice", "aten::expand", "aten::repeat"})) {
+            return op_class::copy;
+        }
+        if (op.rfind("aten::", 0) == 0) return op_class::elementwise;
+    }
+    const auto n = lowered(r.name);
+    if (contains(n, {"nchwtonhwc", "nhwctonchw", "nchw2nhwc", "nhwc2nchw", "nchwtonhwc", "transpose_nchw", "convert_layout"})) {
+        return op_class::layout;
+    }
+    if (contains(n, {"flash", "fmha", "attention", "attn"})) return op_class::attention;
+    if (contains(n, {"batch_norm", "batchnorm", "bn_fw", "bn_bw", "layer_norm", "layernorm", "group_norm", "groupnorm",
+                     "instance_norm", "rms_norm", "rmsnorm"})) {
+        return op_class::norm;
+    }
+    if (contains(n, {"conv", "fprop", "dgrad", "wgrad", "winograd", "implicit_gemm", "implicit_convolve", "fft2d", "im2col"})) {
+        return op_class::conv;
+    }
+    if (contains(n, {"gemm", "gemv", "cutlass", "nvjet", "xmma", "cublas", "matmul", "dot_kernel"})) return op_class::gemm;
+    if (contains(n, {"pool"})) return op_class::pool;
+    if (contains(n, {"softmax"})) return op_class::softmax;
+    if (contains(n, {"reduce", "reduction"})) return op_class::reduce;
+    if (contains(n, {"transpose", "copy", "cat_", "catarray", "gather", "index", "pad", "upsample", "scatter", "embedding"})) {
+        return op_class::copy;
+    }
+    if (contains(n, {"elementwise", "vectorized", "unrolled", "pointwise", "triton_poi", "relu", "gelu", "silu", "add",
+                     "mul", "tanh", "sigmoid", "clamp", "fill"})) {
+        return op_class::elementwise;
+    }
+    return op_class::other;
+}
+
+/** 3: the classes agree; 2: the kernel plausibly implements the predicted class; 0: no. */
+int match_score(op_class predicted, op_class measured) {
+    if (predicted == measured) return 3;
+    switch (predicted) {
+        case op_class::conv:
+            return measured == op_class::gemm || measured == op_class::layout || measured == op_class::other ? 2 : 0;
+        case op_class::attention:
+            return measured == op_class::gemm || measured == op_class::softmax || measured == op_class::elementwise ||
+                           measured == op_class::copy
+                       ? 2 : 0;
+        case op_class::norm:
+            return measured == op_class::elementwise || measured == op_class::reduce || measured == op_class::other ? 2 : 0;
+        case op_class::pool: return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
+        case op_class::reduce: return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
+        case op_class::softmax: return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
+        case op_class::copy: return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
+        case op_class::elementwise: return measured == op_class::copy || measured == op_class::other ? 2 : 0;
+        case op_class::gemm: return measured == op_class::other ? 2 : 0;
+        case op_class::layout: return measured == op_class::copy ? 2 : 0;
+        case op_class::other: return 2;
+    }
+    return 0;
+}
+
+/**
+ * Aligns measured kernels [first, last) with predicted kernels `pred` (classes), order preserved.
+ * dp[i][j] = best score with i kernels consumed and predicted kernel j open:
+ *   dp[i+1][j] = max(dp[i][j] + score(j, i), dp[i+1][j-1]). Returns, per kernel, the predicted index or none.
+ */
+std::vector<long> align(const std::vector<op_class>& pred, const std::vector<op_class>& meas) {
+    const std::size_t n = meas.size(), p = pred.size();
+    std::vector<long> out(n, none);
+    if (n == 0 || p == 0) return out;
+    constexpr std::size_t max_cells = std::size_t{64} << 20;
+    if ((n + 1) * p > max_cells) {
+        // Greedy fallback for very long sequences: look a few predicted kernels ahead for a match.
+        std::size_t j = 0;
+        for (std::size_t i = 0; i < n && j < p; ++i) {
+            int best = 0;
+            std::size_t at = j;
+            for (std::size_t k = j; k < std::min(p, j + 8); ++k) {
+                const int s = match_score(pred[k], meas[i]);
+                if (s > best) {
+                    best = s;
+                    at = k;
+                }
+                if (s == 3) break;
+            }
+            if (best > 0) out[i] = static_cast<long>(j = at);
+        }
+        return out;
+    }
+    std::vector<std::int32_t> prev(p, 0), cur(p, 0);
+    std::vector<std::uint8_t> from_left((n + 1) * p, 0);  // 1: came from (i, j-1); 0: from (i-1, j)
+    for (std::size_t j = 1; j < p; ++j) from_left[j] = 1;
+    for (std::size_t i = 1; i <= n; ++i) {
+        for (std::size_t j = 0; j < p; ++j) {
+            const std::int32_t up = prev[j] + match_score(pred[j], meas[i - 1]);
+            const std::int32_t left = j > 0 ? cur[j - 1] : std::numeric_limits<std::int32_t>::min();
+            if (left > up) {
+                cur[j] = left;
+                from_left[i * p + j] = 1;
+            } else {
+                cur[j] = up;
+            }
+        }
+        std::swap(prev, cur);
+    }
+    std::size_t i = n, j = p - 1;
+    while (i > 0) {
+        if (from_left[i * p + j]) {
+            --j;
+        } else {
+            if (match_score(pred[j], meas[i - 1]) > 0) out[i - 1] = static_cast<long>(j);
+            --i;
+        }
+    }
+    return out;
+}
+
+std::vector<long> by_sequence(const context& c) {
+    std::vector<op_class> pred;
+    pred.reserve(c.p.kernels.size());
+    for (const auto& k : c.p.kernels) pred.push_back(class_of_label(k.label));
+    std::vector<long> out(c.kernels.size(), none);
+    const auto assign = [&](std::size_t first, std::size_t last, int repeat) {
+        std::vector<op_class> meas;
+        for (std::size_t i = first; i < last; ++i) meas.push_back(class_of_kernel(*c.kernels[i]));
+        std::vector<op_class> seq;
+        for (int r = 0; r < repeat; ++r) seq.insert(seq.end(), pred.begin(), pred.end());
+        const auto a = align(seq, meas);
+        for (std::size_t i = first; i < last; ++i) {
+            const long k = a[i - first];
+            if (k != none && !pred.empty()) {
+                const auto& layers = c.p.kernels[static_cast<std::size_t>(k) % pred.size()].layers;
+                if (!layers.empty()) out[i] = static_cast<long>(layers.front());
+            }
+        }
+    };
+    if (!c.windows.empty()) {
+        // One alignment per window (measured pass): kernels are sorted, so each window is a run.
+        std::size_t i = 0;
+        for (const auto* w : c.windows) {
+            while (i < c.kernels.size() && !inside(*c.kernels[i], *w, true)) ++i;
+            std::size_t j = i;
+            while (j < c.kernels.size() && inside(*c.kernels[j], *w, true)) ++j;
+            assign(i, j, 1);
+            i = j;
+        }
+    } else {
+        assign(0, c.kernels.size(), std::max(1, static_cast<int>(std::lround(c.passes))));
+    }
+    return out;
+}
+
+std::string percent(double share) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100 * share);
+    return buf;
+}
+
+}  // namespace
+
+// ---- validate --------------------------------------------------------------------------------
+
+validation_result validate(const model_cost& m, const latency_prediction& p, const trace& t, const validate_options& o) {
+    if (o.passes < 0) throw usage_error("passes must be ≥ 0, got " + std::to_string(o.passes));
+    validation_result v;
+    context c{m, p, t, {}, {}, 1};
+
+    // Window and passes.
+    for (const auto& g : t.ranges) {
+        if (!o.window.empty() && g.name == o.window) c.windows.push_back(&g);
+    }
+    if (!o.window.empty() && c.windows.empty()) throw usage_error("--window '" + o.window + "' names no range in the trace");
+    const auto in_window = [&](const kernel_record& r) {
+        return c.windows.empty() || std::any_of(c.windows.begin(), c.windows.end(), [&](const nvtx_range* w) { return inside(r, *w, true); });
+    };
+    c.passes = o.passes > 0 ? o.passes : (c.windows.empty() ? 1.0 : static_cast<double>(c.windows.size()));
+    v.passes = c.passes;
+    for (const auto& r : t.records) {
+        if (!in_window(r)) continue;
+        if (r.kind == activity_kind::kernel) c.kernels.push_back(&r);
+        if (r.kind == activity_kind::memcpy) v.memcpy_s += r.duration_s();
+        if (r.kind == activity_kind::memset) v.memset_s += r.duration_s();
+    }
+    std::stable_sort(c.kernels.begin(), c.kernels.end(), [](const kernel_record* a, const kernel_record* b) { return a->start_ns < b->start_ns; });
+    v.memcpy_s /= c.passes;
+    v.memset_s /= c.passes;
+
+    // Attribution.
+    const double total = total_time(c);
+    std::vector<long> layer_of;
+    const auto share = [&](const std::vector<long>& a) { return total > 0 ? time_of(c, a) / total : 0.0; };
+    switch (o.method) {
+        case attribution::external_id:
+            layer_of = by_external_id(c);
+            v.method = attribution::external_id;
+            v.method_note = "external correlation ids read as graph node indices; attribute " + percent(share(layer_of)) + " of kernel time";
+            break;
+        case attribution::ranges:
+            layer_of = by_ranges(c);
+            v.method = attribution::ranges;
+            v.method_note = "innermost enclosing range naming a node; attributes " + percent(share(layer_of)) + " of kernel time";
+            break;
+        case attribution::sequence:
+            layer_of = by_sequence(c);
+            v.method = attribution::sequence;
+            v.method_note = "order-preserving alignment by operation class (heuristic); attributes " + percent(share(layer_of)) + " of kernel time";
+            break;
+        case attribution::automatic: {
+            std::string why;
+            const bool framework = t.source.rfind("kineto", 0) == 0;
+            const bool has_ids = std::any_of(c.kernels.begin(), c.kernels.end(), [](const kernel_record* r) { return r->external_id.has_value(); });
+            if (!framework && has_ids) {
+                layer_of = by_external_id(c);
+                const double s = share(layer_of);
+                if (s >= 0.5) {
+                    v.method = attribution::external_id;
+                    v.method_note = "auto: external ids attribute " + percent(s) + " of kernel time";
+                    break;
+                }
+                why += "external ids attribute only " + percent(s) + "; ";
+            } else {
+                why += framework ? "framework trace (its external ids are the framework's); " : "no external ids; ";
+            }
+            layer_of = by_ranges(c);
+            const double s = share(layer_of);
+            if (s >= 0.5) {
+                v.method = attribution::ranges;
+                v.method_note = "auto: " + why + "ranges naming nodes attribute " + percent(s) + " of kernel time";
+                break;
+            }
+            layer_of = by_sequence(c);
+            v.method = attribution::sequence;
+            v.method_note = "auto: " + why + "ranges attribute " + percent(s) +
+                            "; order-preserving alignment by operation class (heuristic) attributes " + percent(share(layer_of));
+            break;
+        }
+    }
+
+    // Rows: layers tied together by predicted kernels (union-find), in predicted order.
+    std::vector<std::size_t> parent(m.layers.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    const auto root = [&](std::size_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    for (const auto& k : p.kernels) {
+        for (std::size_t i = 1; i < k.layers.size(); ++i) parent[root(k.layers[i])] = root(k.layers[0]);
+    }
+    std::vector<long> row_of_root(m.layers.size(), none);
+    for (const auto& k : p.kernels) {
+        if (k.layers.empty()) continue;
+        const auto r = root(k.layers.front());
+        if (row_of_root[r] == none) {
+            row_of_root[r] = static_cast<long>(v.rows.size());
+            node_comparison row;
+            row.name = m.layers[k.layers.front()].name;
+            row.op_type = k.label;
+            v.rows.push_back(std::move(row));
+        }
+        auto& row = v.rows[static_cast<std::size_t>(row_of_root[r])];
+        row.predicted_s += k.time_s;
+        ++row.predicted_kernels;
+    }
+    for (std::size_t i = 0; i < m.layers.size(); ++i) {
+        const auto r = row_of_root[root(i)];
+        if (r != none) v.rows[static_cast<std::size_t>(r)].layers.push_back(i);
+    }
+    std::map<std::string, std::pair<double, double>> unattributed;  // name → (count, seconds)
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        const auto& k = *c.kernels[i];
+        const double d = k.duration_s();
+        v.measured_s += d;
+        v.measured_kernels += 1;
+        const long l = layer_of[i];
+        if (l == none || static_cast<std::size_t>(l) >= m.layers.size()) {
+            auto& u = unattributed[k.name];
+            u.first += 1;
+            u.second += d;
+            v.unattributed_s += d;
+            continue;
+        }
+        auto& r = row_of_root[root(static_cast<std::size_t>(l))];
+        if (r == none) {  // a node the model gives no kernel (a view, a folded node) that ran one anyway
+            r = static_cast<long>(v.rows.size());
+            node_comparison row;
+            row.name = m.layers[static_cast<std::size_t>(l)].name;
+            row.op_type = m.layers[static_cast<std::size_t>(l)].op_type;
+            row.layers = {static_cast<std::size_t>(l)};
+            v.rows.push_back(std::move(row));
+        }
+        auto& row = v.rows[static_cast<std::size_t>(r)];
+        row.measured_s += d;
+        row.measured_kernels += 1;
+        v.attributed_s += d;
+        v.attributed_kernels += 1;
+    }
+    for (auto& row : v.rows) {
+        row.measured_s /= c.passes;
+        row.measured_kernels /= c.passes;
+        if (row.predicted_kernels > 0 && !row.measured()) ++v.rows_not_measured;
+    }
+    v.measured_s /= c.passes;
+    v.attributed_s /= c.passes;
+    v.unattributed_s /= c.passes;
+    v.measured_kernels /= c.passes;
+    v.attributed_kernels /= c.passes;
+    for (const auto& [name, cs] : unattributed) v.unattributed.push_back({name, cs.first / c.passes, cs.second / c.passes});
+    std::sort(v.unattributed.begin(), v.unattributed.end(), [](const auto& a, const auto& b) { return a.time_s > b.time_s; });
+
+    // Statistics.
+    std::vector<double> pred, meas;
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_type;
+    for (const auto& row : v.rows) {
+        if (!row.measured()) continue;
+        pred.push_back(row.predicted_s);
+        meas.push_back(row.measured_s);
+        auto& [tp, tm] = per_type[row.op_type];
+        tp.push_back(row.predicted_s);
+        tm.push_back(row.measured_s);
+    }
+    v.per_node = compare_errors(pred, meas);
+    for (const auto& [type, pm] : per_type) {
+        op_type_comparison oc;
+        oc.op_type = type;
+        oc.rows = pm.first.size();
+        oc.predicted_s = std::accumulate(pm.first.begin(), pm.first.end(), 0.0);
+        oc.measured_s = std::accumulate(pm.second.begin(), pm.second.end(), 0.0);
+        oc.errors = compare_errors(pm.first, pm.second);
+        v.by_op_type.push_back(std::move(oc));
+    }
+    std::sort(v.by_op_type.begin(), v.by_op_type.end(), [](const auto& a, const auto& b) { return a.measured_s > b.measured_s; });
+    v.predicted_s = p.gpu_time_s;
+    v.predicted_kernels = p.kernels.size();
+    v.model_error = v.measured_s > 0 ? (v.predicted_s - v.measured_s) / v.measured_s : 0.0;
+    return v;
+}
+
+}  // namespace ridgeline
