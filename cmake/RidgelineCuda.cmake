@@ -70,7 +70,9 @@ endif()
 # One CUDA runtime in the process: the shared one that CUDA::cudart names (never cudart_static too).
 set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
 enable_language(CUDA)
-set(CMAKE_CUDA_STANDARD 20)
+# C++17 for device code: CMake 3.25 knows no CUDA20 dialect for nvcc. The .cu files include only
+# public headers, which are C++17-clean.
+set(CMAKE_CUDA_STANDARD 17)
 set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 message(STATUS "ridgeline: CUDA measurement layer ON (toolkit ${CUDAToolkit_VERSION}, CUPTI ${RIDGELINE_CUPTI_LIBRARY}, "
                "architectures ${CMAKE_CUDA_ARCHITECTURES})")

@@ -15,6 +15,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/hwspecs/ DESTINATION ${CMAKE_INSTALL_DAT
 if(TARGET ridgeline_cli)
   install(TARGETS ridgeline_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+if(TARGET ridgeline_inject)  # CUDA_INJECTION64_PATH library; not part of the exported CMake package
+  install(TARGETS ridgeline_inject LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(EXPORT ridgelineTargets NAMESPACE ridgeline:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ridgeline)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ridgelineConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/ridgelineConfig.cmake

@@ -47,7 +47,7 @@ if [ -z "$tool" ]; then
   echo "no ridgeline tool found: build first (cmake -S . -B build && cmake --build build) or set RIDGELINE" >&2
   exit 1
 fi
-if ! "$tool" report --help >/dev/null 2>&1; then
+if ! "$tool" --help 2>/dev/null | grep -qE '^\s+report\s'; then
   echo "$tool has no 'report' subcommand: wire add_report_command into tools/ridgeline/main.cpp" >&2
   exit 1
 fi

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIDGELINE_BUILD_TESTS=ON -DRIDGELINE_BUILD_EXAMPLES=ON \
+      -DRIDGELINE_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure -j2

@@ -45,7 +45,9 @@ struct plot_options {
     double width_px = 0;        /**< Whole SVG width (0: the plot's default). */
     double height_px = 0;       /**< Whole SVG height (0: the plot's default). */
     double font_size_px = 13;   /**< Tick and legend text; titles are a little larger. */
-    std::string title;          /**< Empty: a default title naming what is drawn. */
+    std::string title{};        /**< Empty: a default title naming what is drawn. */
+    std::string x_label{};      /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
+    std::string y_label{};      /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
 };
 
 /**
@@ -165,7 +167,7 @@ struct model_sample {
     double latency_s = 0;   /**< Predicted (or measured) latency. */
 };
 
-/** The x quantity of `svg_latency_scatter`. */
+/** The x quantity of `svg_latency_scatter`. @code auto x = ridgeline::scatter_x::params; @endcode */
 enum class scatter_x { flops, params };
 
 /**
@@ -176,7 +178,7 @@ enum class scatter_x { flops, params };
  */
 std::string svg_latency_scatter(const std::vector<model_sample>& samples, scatter_x x, const plot_options& options = {});
 
-/** The y quantity of `svg_sweep`. */
+/** The y quantity of `svg_sweep`. @code auto y = ridgeline::sweep_metric::per_item_time; @endcode */
 enum class sweep_metric { throughput, per_item_time, gpu_time };
 
 /**

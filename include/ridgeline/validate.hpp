@@ -27,8 +27,11 @@
  *   "gemm"/"gemv"/"cutlass"/"nvjet" → gemm, "bn_fw"/"norm" → norm, "pool" → pool …). A dynamic
  *   programme maximises matched kernels (an exact class match scores above a compatible one: a conv
  *   may launch gemm and layout kernels, batch norm may run as an elementwise kernel, global pooling as
- *   a reduction); several consecutive kernels may join one predicted kernel, and kernels that fit
- *   nowhere stay unattributed. This is a heuristic; prefer ids or ranges when you control the run.
+ *   a reduction; pairing one kernel per node scores above piling several onto one). A predicted
+ *   kernel takes further consecutive kernels of its own class, and a conv, attention or
+ *   normalisation also compatible ones (a conv's conversion kernels); ties go to the earlier node;
+ *   kernels that fit nowhere (a stray copy) stay unattributed. This is a heuristic; prefer ids or
+ *   ranges when you control the run.
  * - `automatic`: `external_id` when a non-Kineto trace carries ids that attribute at least half the
  *   kernel time, else `ranges` when ranges do, else `sequence`.
  *

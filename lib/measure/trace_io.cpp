@@ -440,8 +440,9 @@ trace read_chrome_json(const json& j, const std::string& path) {
         };
         const auto pid_it = ev.find("pid");
         const auto tid_it = ev.find("tid");
-        const auto pid = pid_it != ev.end() ? as_int(*pid_it) : std::nullopt;
-        const auto tid = tid_it != ev.end() ? as_int(*tid_it) : std::nullopt;
+        // -1: absent or not a number (Kineto also writes string pids such as "Spans").
+        const std::int64_t pid = pid_it != ev.end() ? as_int(*pid_it).value_or(-1) : -1;
+        const std::int64_t tid = tid_it != ev.end() ? as_int(*tid_it).value_or(-1) : -1;
 
         switch (w) {
             case what::record: {
@@ -451,9 +452,9 @@ trace read_chrome_json(const json& j, const std::string& path) {
                 r.start_ns = start_ns;
                 r.end_ns = end_ns;
                 const json* dev = arg("device");
-                r.device = static_cast<std::int32_t>(dev ? as_int(*dev).value_or(-1) : pid.value_or(-1));
+                r.device = static_cast<std::int32_t>(dev ? as_int(*dev).value_or(-1) : pid);
                 const json* stream = arg("stream");
-                r.stream = stream ? as_int(*stream).value_or(-1) : tid.value_or(-1);
+                r.stream = stream ? as_int(*stream).value_or(-1) : tid;
                 if (const json* c = arg("correlation")) {
                     const auto v = as_u64(*c);
                     if (!v) throw trace_error(path, where, "'correlation' is not a non-negative integer");
@@ -472,8 +473,8 @@ trace read_chrome_json(const json& j, const std::string& path) {
                 if (!c) break;
                 const auto corr = as_u64(*c);
                 if (!corr) throw trace_error(path, where, "'correlation' is not a non-negative integer");
-                launches[*corr] = launch_info{name_it->get<std::string>(), start_ns, end_ns, tid.value_or(-1)};
-                if (t.process_id == 0 && pid && !ours) t.process_id = *pid;
+                launches[*corr] = launch_info{name_it->get<std::string>(), start_ns, end_ns, tid};
+                if (t.process_id == 0 && pid > 0 && !ours) t.process_id = pid;
                 break;
             }
             case what::op:
@@ -484,7 +485,7 @@ trace read_chrome_json(const json& j, const std::string& path) {
                 r.name = name_it->get<std::string>();
                 r.start_ns = start_ns;
                 r.end_ns = end_ns;
-                r.thread_id = tid.value_or(-1);
+                r.thread_id = tid;
                 if (const json* d = arg("domain"); d && d->is_string()) r.domain = d->get<std::string>();
                 t.ranges.push_back(std::move(r));
                 break;
@@ -496,9 +497,9 @@ trace read_chrome_json(const json& j, const std::string& path) {
                 r.end_ns = end_ns;
                 r.gpu = true;
                 const json* dev = arg("device");
-                r.device = static_cast<std::int32_t>(dev ? as_int(*dev).value_or(-1) : pid.value_or(-1));
+                r.device = static_cast<std::int32_t>(dev ? as_int(*dev).value_or(-1) : pid);
                 const json* stream = arg("stream");
-                r.stream = stream ? as_int(*stream).value_or(-1) : tid.value_or(-1);
+                r.stream = stream ? as_int(*stream).value_or(-1) : tid;
                 if (const json* d = arg("domain"); d && d->is_string()) r.domain = d->get<std::string>();
                 t.ranges.push_back(std::move(r));
                 break;

@@ -235,12 +235,12 @@ std::vector<long> by_ranges(const context& c) {
     }
     // Only ranges that name a node matter: the innermost *naming* range wins. The k-th occurrence of
     // a name goes to the k-th layer with that key, cyclically (passes repeat the same sequence).
-    std::map<std::string, std::size_t> seen;
+    std::map<std::pair<std::string, bool>, std::size_t> seen;  // host and GPU occurrences counted apart
     range_index host, gpu;
     for (const auto& g : c.t.ranges) {  // by start time
         const auto it = layers_of_key.find(g.name);
         if (it == layers_of_key.end()) continue;
-        const auto k = seen[g.name]++;
+        const auto k = seen[{g.name, g.gpu}]++;
         auto& idx = g.gpu ? gpu : host;
         idx.ranges.push_back(&g);
         idx.layer.push_back(static_cast<long>(it->second[k % it->second.size()]));
@@ -370,15 +370,28 @@ int match_score(op_class predicted, op_class measured) {
 }
 
 /**
- * Aligns measured kernels [first, last) with predicted kernels `pred` (classes), order preserved.
- * dp[i][j] = best score with i kernels consumed and predicted kernel j open:
- *   dp[i+1][j] = max(dp[i][j] + score(j, i), dp[i+1][j-1]). Returns, per kernel, the predicted index or none.
+ * Whether a further kernel of score `s` may join a predicted kernel that already has one: kernels of
+ * its own class always; merely compatible ones only where one op really launches several kernels
+ * (a conv with conversions or a split-K reduction, attention, a normalisation). A stray copy is
+ * thus left unattributed rather than piled onto the elementwise node next to it.
+ */
+bool may_join(op_class predicted, int s) {
+    return s == 3 || predicted == op_class::conv || predicted == op_class::attention || predicted == op_class::norm;
+}
+
+/**
+ * Aligns measured kernels `meas` (classes) with predicted kernels `pred`, order preserved; returns,
+ * per measured kernel, the predicted index or none. A dynamic programme over (kernels consumed i,
+ * predicted kernel j open, whether j already holds a kernel): a kernel may skip (unattributed), join
+ * the open predicted kernel, or the pointer may advance. A match scores 4 × match_score, plus 1 for
+ * the first kernel of a predicted kernel, so that one-to-one pairings beat piling kernels onto one
+ * node while a conv with its conversion kernels still joins them. Ties prefer earlier nodes.
  */
 std::vector<long> align(const std::vector<op_class>& pred, const std::vector<op_class>& meas) {
     const std::size_t n = meas.size(), p = pred.size();
     std::vector<long> out(n, none);
     if (n == 0 || p == 0) return out;
-    constexpr std::size_t max_cells = std::size_t{64} << 20;
+    constexpr std::size_t max_cells = std::size_t{32} << 20;
     if ((n + 1) * p > max_cells) {
         // Greedy fallback for very long sequences: look a few predicted kernels ahead for a match.
         std::size_t j = 0;
@@ -397,29 +410,69 @@ std::vector<long> align(const std::vector<op_class>& pred, const std::vector<op_
         }
         return out;
     }
-    std::vector<std::int32_t> prev(p, 0), cur(p, 0);
-    std::vector<std::uint8_t> from_left((n + 1) * p, 0);  // 1: came from (i, j-1); 0: from (i-1, j)
-    for (std::size_t j = 1; j < p; ++j) from_left[j] = 1;
+    constexpr std::int32_t lost = std::numeric_limits<std::int32_t>::min() / 4;
+    // Layer 0: j holds no kernel yet; layer 1: it holds at least one.
+    std::vector<std::int32_t> prev0(p), prev1(p), cur0(p), cur1(p);
+    std::vector<std::uint8_t> how0((n + 1) * p, 0), how1((n + 1) * p, 0);
+    // how0: 0 skip kernel (from layer 0), 1 advance from layer 0, 2 advance from layer 1.
+    // how1: 0 skip kernel (from layer 1), 1 first kernel of j (from layer 0), 2 join j (from layer 1).
+    for (std::size_t j = 0; j < p; ++j) {
+        prev0[j] = 0;
+        prev1[j] = lost;
+        how0[j] = j > 0 ? 1 : 0;
+    }
     for (std::size_t i = 1; i <= n; ++i) {
         for (std::size_t j = 0; j < p; ++j) {
-            const std::int32_t up = prev[j] + match_score(pred[j], meas[i - 1]);
-            const std::int32_t left = j > 0 ? cur[j - 1] : std::numeric_limits<std::int32_t>::min();
-            if (left > up) {
-                cur[j] = left;
-                from_left[i * p + j] = 1;
-            } else {
-                cur[j] = up;
+            const int s = match_score(pred[j], meas[i - 1]);
+            std::int32_t best1 = prev1[j];  // skip, staying in layer 1
+            std::uint8_t h1 = 0;
+            if (s > 0) {
+                const std::int32_t first = prev0[j] + 4 * s + 1;
+                const std::int32_t join = may_join(pred[j], s) ? prev1[j] + 4 * s : lost;
+                if (first >= best1 && first >= join) {
+                    best1 = first;
+                    h1 = 1;
+                } else if (join >= best1) {
+                    best1 = join;
+                    h1 = 2;
+                }
             }
+            cur1[j] = best1;
+            how1[i * p + j] = h1;
+            std::int32_t best0 = prev0[j];  // skip, staying in layer 0
+            std::uint8_t h0 = 0;
+            if (j > 0) {
+                if (cur0[j - 1] >= best0) {
+                    best0 = cur0[j - 1];
+                    h0 = 1;
+                }
+                if (cur1[j - 1] > best0) {  // on a tie the kernel went to an earlier node (layer 0)
+                    best0 = cur1[j - 1];
+                    h0 = 2;
+                }
+            }
+            cur0[j] = best0;
+            how0[i * p + j] = h0;
         }
-        std::swap(prev, cur);
+        std::swap(prev0, cur0);
+        std::swap(prev1, cur1);
     }
     std::size_t i = n, j = p - 1;
+    int layer = prev1[p - 1] > prev0[p - 1] ? 1 : 0;
     while (i > 0) {
-        if (from_left[i * p + j]) {
-            --j;
-        } else {
-            if (match_score(pred[j], meas[i - 1]) > 0) out[i - 1] = static_cast<long>(j);
+        if (layer == 1) {
+            const auto h = how1[i * p + j];
+            if (h != 0) out[i - 1] = static_cast<long>(j);
+            layer = h == 1 ? 0 : 1;
             --i;
+        } else {
+            const auto h = how0[i * p + j];
+            if (h == 0) {
+                --i;
+            } else {
+                layer = h == 2 ? 1 : 0;
+                --j;
+            }
         }
     }
     return out;
@@ -480,6 +533,11 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
         if (!o.window.empty() && g.name == o.window) c.windows.push_back(&g);
     }
     if (!o.window.empty() && c.windows.empty()) throw usage_error("--window '" + o.window + "' names no range in the trace");
+    // Kineto writes each record_function twice (host and GPU projection): count passes once, by host.
+    if (std::any_of(c.windows.begin(), c.windows.end(), [](const nvtx_range* w) { return !w->gpu; })) {
+        c.windows.erase(std::remove_if(c.windows.begin(), c.windows.end(), [](const nvtx_range* w) { return w->gpu; }),
+                        c.windows.end());
+    }
     const auto in_window = [&](const kernel_record& r) {
         return c.windows.empty() || std::any_of(c.windows.begin(), c.windows.end(), [&](const nvtx_range* w) { return inside(r, *w, true); });
     };

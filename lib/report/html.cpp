@@ -241,7 +241,9 @@ void memory_section(std::string& h, const html_report& r) {
                          xml_escape(d.hw.id), human_bytes(cap), percent(static_cast<double>(r.memory.total()), cap),
                          count_text(d.max_batch->batch), hb(m.weight_bytes), hb(m.activation_bytes), hb(m.workspace_bytes),
                          hb(m.total()),
-                         xml_escape(d.max_batch->batch > 0
+                         xml_escape(d.max_batch->at_next.total() <= 0
+                                        ? "fits up to the search limit; the estimate never exceeded the memory"
+                                        : d.max_batch->batch > 0
                                         ? fmt::format("batch {} would need {} ({} more than the device has)", d.max_batch->batch + 1,
                                                       hb(d.max_batch->at_next.total()),
                                                       human_bytes(static_cast<double>(d.max_batch->at_next.total()) - cap))
@@ -280,7 +282,7 @@ void correlation_section(std::string& h, const html_report& r) {
          R"(Where FLOPs rank layers differently from predicted time, FLOP counts are a poor proxy for latency on that device.</p>)";
     h += R"(<div class="figs">)";
     h += figure(svg_correlation_heatmap(spearman_matrix(labels, cols), {.title = "Rank correlation across layers"}));
-    h += figure(svg_latency_scatter(layer_samples, scatter_x::flops, {.width_px = 620, .title = "Predicted layer time vs layer FLOPs"}));
+    h += figure(svg_latency_scatter(layer_samples, scatter_x::flops, {.width_px = 620, .title = "Predicted layer time vs layer FLOPs", .y_label = "predicted layer time (s)"}));
     h += "</div>";
     // Across models, when further models were given.
     std::set<std::string> models;
@@ -311,9 +313,13 @@ void correlation_section(std::string& h, const html_report& r) {
         }
         for (const auto& d : devs) mlabels.push_back("latency " + d);
         h += fmt::format(R"(<h3>Across {} models</h3><div class="figs">)", names.size());
-        h += figure(svg_latency_scatter(all, scatter_x::flops));
-        h += figure(svg_latency_scatter(all, scatter_x::params));
-        h += figure(svg_correlation_heatmap(spearman_matrix(mlabels, mcols), {.title = "Rank correlation across models"}));
+        h += figure(svg_latency_scatter(all, scatter_x::flops, {.width_px = 620}));
+        h += figure(svg_latency_scatter(all, scatter_x::params, {.width_px = 620}));
+        if (names.size() >= 3) {
+            h += figure(svg_correlation_heatmap(spearman_matrix(mlabels, mcols), {.title = "Rank correlation across models"}));
+        } else {
+            h += R"(<p class="note">A rank correlation across models needs at least 3 models.</p>)";
+        }
         h += "</div>";
     }
     h += "</section>\n";

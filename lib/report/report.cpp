@@ -130,17 +130,20 @@ void write_csv(std::ostream& out, const analysis_report& r) {
         const auto& l = r.cost.layers[i];
         if (!l.is_kernel() && !l.unknown) continue;
         const auto* p = r.prediction ? &r.prediction->layers[i] : nullptr;
-        std::string name = l.name;
-        if (name.find_first_of(",\"") != std::string::npos) {
+        // RFC 4180: a field holding a comma or a quote is quoted, quotes doubled (names, and
+        // output shapes such as "[32, 256]").
+        auto field = [](const std::string& v) {
+            if (v.find_first_of(",\"") == std::string::npos) return v;
             std::string q;
-            for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-            name = "\"" + q + "\"";
-        }
+            for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+            return "\"" + q + "\"";
+        };
+        const std::string name = field(l.name);
         out << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{},{},{}\n", name, l.op_type, l.forward.flops(),
                            l.forward.macs, l.forward.flops_matmul, l.forward.flops_vector, l.forward.flops_special,
                            l.params, l.forward.bytes_read(), l.forward.bytes_written, l.forward.operational_intensity(),
                            p ? bound_name(p->bound) : "", p ? fmt::format("{:.6e}", layer_time(r, i)) : "",
-                           join_shapes(l.output_shapes));
+                           field(join_shapes(l.output_shapes)));
     }
 }
 

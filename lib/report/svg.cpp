@@ -318,7 +318,6 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
     for (const auto& ce : d.ceilings) {
         const double rx = f.x.to_pixel(ce.ridge_point()), ry = f.y.to_pixel(ce.peak_flops_per_s);
         placer.reserve({rx - 5, ry - 5, rx + 5, ry + 5});
-        if (ce.applies_to != "cache") placer.reserve({rx - 1, ry + 5, rx + 1, bottom});  // the drop line
     }
     std::string labels;
     // Roof labels: above the flat part (clear of the points sitting on it), else below it.
@@ -330,7 +329,7 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
         std::vector<std::pair<double, double>> at;
         // Right to left, so a label stays right of its ridge when it can; above, then below the roof.
         for (double x = f.left + f.width - 4; x > f.left + text_width(s, fs); x -= 16) {
-            for (double y : {roof_px - r - 5, roof_px + r + fs + 3}) {
+            for (double y : {roof_px - r - 7, roof_px + r + fs + 4}) {
                 cands.push_back(text_box(x, y, s, fs, "end"));
                 at.push_back({x, y});
             }
@@ -372,6 +371,12 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
         }
     }
     // Ridge marks: a diamond on the knee, a dotted drop to the axis, the label upright along it.
+    // Drop lines are reserved only now: a roof label may cross one, a ridge label may not.
+    for (const auto& ce : d.ceilings) {
+        if (ce.applies_to == "cache") continue;
+        const double rx = f.x.to_pixel(ce.ridge_point()), ry = f.y.to_pixel(ce.peak_flops_per_s);
+        placer.reserve({rx - 1, ry + 5, rx + 1, bottom});
+    }
     std::string ridges;
     for (const auto& ce : d.ceilings) {
         const double rx = f.x.to_pixel(ce.ridge_point()), ry = f.y.to_pixel(ce.peak_flops_per_s);
@@ -485,7 +490,9 @@ std::vector<std::string> roofline_notes(const roofline_data& d) {
     std::string roofs;
     for (const auto& c : d.ceilings) roofs += (roofs.empty() ? "" : "; ") + c.label;
     notes.push_back("Roofs: " + roofs + "; slope: " + d.ceilings.front().memory_label + ".");
-    notes.push_back("Layers with matmul-class FLOPs are bounded by the matmul roof, the others by the vector roof.");
+    if (d.ceilings.size() > 1 && d.ceilings[1].applies_to == "vector") {
+        notes.push_back("Layers with matmul-class FLOPs are bounded by the matmul roof, the others by the vector roof.");
+    }
     if (d.kernels_without_flops) {
         notes.push_back(fmt::format("{} kernel layer{} without FLOPs (pure data movement) not drawn.", d.kernels_without_flops,
                                     d.kernels_without_flops == 1 ? "" : "s"));
@@ -625,6 +632,8 @@ scale_choice choose_scale(const std::vector<double>& v) {
 
 std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, double default_h) {
     const double font = options.font_size_px;
+    if (!options.x_label.empty()) ch.x.label = options.x_label;
+    if (!options.y_label.empty()) ch.y.label = options.y_label;
     const double width = options.width_px > 0 ? options.width_px : default_w;
     const double height = options.height_px > 0 ? options.height_px : default_h;
     std::vector<double> all_x, all_y;
@@ -637,7 +646,7 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
     ch.y.log = sy.log, ch.y.lo = sy.lo, ch.y.hi = sy.hi;
     if (sx.log || sy.log) {
         std::string which = sx.log && sy.log ? "both axes" : sx.log ? "x axis" : "y axis";
-        ch.notes.push_back(fmt::format("Log scale on {}: the data span more than 2 decades (x {:.1f}, y {:.1f} decades).", which,
+        ch.notes.push_back(fmt::format("Log scale on {}: the data span more than 2 decades (x {:.1f}, y {:.1f}).", which,
                                        sx.decades, sy.decades));
     } else {
         ch.notes.push_back("Linear axes from zero: the data span 2 decades or less.");

@@ -173,7 +173,10 @@ std::vector<double> make_ticks(axis_spec& a, double length_px, double font_px, b
     std::vector<double> ticks;
     auto fits = [&](const std::vector<double>& t) {
         if (t.size() < 2) return true;
-        const double per = length_px / static_cast<double>(t.size() - 1);
+        // Smallest pixel gap between neighbouring ticks under the axis's own mapping.
+        const axis_map m{a.log, a.lo, a.hi, 0, length_px};
+        double per = length_px;
+        for (std::size_t i = 1; i < t.size(); ++i) per = std::min(per, std::abs(m.to_pixel(t[i]) - m.to_pixel(t[i - 1])));
         if (!horizontal) return per >= font_px * 1.8;
         double widest = 0;
         for (double v : t) widest = std::max(widest, text_width(tick_text(v, a), font_px));

@@ -14,6 +14,7 @@
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/shape.hpp"
 #include "ridgeline/sweep.hpp"
+#include "report_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -324,11 +325,14 @@ int run(int argc, char** argv) {
     auto* hw_show = hw_cmd->add_subcommand("show", "print one spec with derived figures");
     hw_show->add_option("id", show_id)->required();
 
+    int report_exit = 0;
+    auto* report_cmd = add_report_command(app, report_exit);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    if (*report_cmd) return report_exit;
 
     if (*analyze_cmd) {
         const auto o = to_shape_options(aa);

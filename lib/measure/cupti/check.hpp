@@ -20,7 +20,6 @@ inline measure_status cupti_status(CUptiResult r, const char* call) {
     if (cuptiGetResultString(r, &text) != CUPTI_SUCCESS || text == nullptr) text = "unknown CUPTI error";
     std::string msg = std::string(call) + " failed: " + text + " (CUPTI error " + std::to_string(static_cast<int>(r)) + ")";
     switch (r) {
-        case CUPTI_ERROR_NO_DEVICE:
         case CUPTI_ERROR_INVALID_DEVICE:
             return {measure_code::no_device, msg};
         case CUPTI_ERROR_UNKNOWN:

@@ -1,7 +1,7 @@
 // libridgeline_inject.so: traces an unmodified CUDA program.
 //
-//   CUDA_INJECTION64_PATH=/path/libridgeline_inject.so NVTX_INJECTION64_PATH=/path/libridgeline_inject.so \
-//   RIDGELINE_TRACE_OUT=model.json python3 run_model.py
+//   export CUDA_INJECTION64_PATH=/path/libridgeline_inject.so NVTX_INJECTION64_PATH=/path/libridgeline_inject.so
+//   RIDGELINE_TRACE_OUT=model.json python3 run_model.py      (or: ridgeline trace -o model.json -- python3 ...)
 //
 // The CUDA driver loads the library at cuInit and calls InitializeInjection(); recording starts there
 // and the trace is written at process exit: ridgeline JSON to $RIDGELINE_TRACE_OUT (default

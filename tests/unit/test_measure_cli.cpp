@@ -1,0 +1,150 @@
+// The measurement subcommands from the shell: import-trace and validate everywhere; ceilings and trace
+// answer "not possible here" (exit 3) with a message on a machine without a GPU. Runs the ridgeline
+// tool when it has these subcommands, else the test harness built from the same source.
+#include "ridgeline/measure.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace ridgeline;
+namespace fs = std::filesystem;
+
+/** Relative comparison: doctest's Approx adds an absolute slack of 1e-5, too coarse for seconds. */
+doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9); }
+
+
+struct result {
+    int status = -1;
+    std::string out;
+};
+
+result run(const std::string& cmd) {
+    result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 4096> buf{};
+    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
+    const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+/** The real tool once its main registers the measurement subcommands, else the harness. */
+const std::string& tool_path() {
+    static const std::string path = [] {
+        const auto help = run(std::string(RIDGELINE_TOOL) + " --help 2>&1");
+        return help.out.find("import-trace") != std::string::npos ? std::string(RIDGELINE_TOOL)
+                                                                  : std::string(RIDGELINE_MEASURE_CLI);
+    }();
+    return path;
+}
+
+result tool(const std::string& args, bool with_stderr = true) {
+    return run(tool_path() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+struct scratch {
+    fs::path dir = fs::temp_directory_path() / ("ridgeline-measure-cli-" + std::to_string(::getpid()));
+    scratch() { fs::create_directories(dir); }
+    ~scratch() { fs::remove_all(dir); }
+    [[nodiscard]] std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+const std::string data = RIDGELINE_TEST_DATA;
+
+bool gpu_here() { return check_gpu().ok(); }
+
+}  // namespace
+
+TEST_CASE("import-trace converts a Kineto trace to ridgeline JSON and Chrome JSON") {
+    MESSAGE("testing " << tool_path());
+    scratch s;
+    const auto r = tool("import-trace " + data + "/traces/kineto_small.json -o " + s.path("t.json") + " --chrome " +
+                        s.path("t.chrome.json"));
+    CAPTURE(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("3 kernels") != std::string::npos);
+    const auto t = load_trace(s.path("t.json"));
+    CHECK(t.source == "kineto");
+    CHECK(t.count(activity_kind::kernel) == 3);
+    CHECK(load_trace(s.path("t.chrome.json")).records.size() == t.records.size());
+    // Without -o the ridgeline JSON goes to standard output.
+    const auto j = tool("import-trace " + data + "/traces/kineto_small.json", false);
+    REQUIRE(j.status == 0);
+    CHECK(nlohmann::json::parse(j.out)["format"] == "ridgeline-trace");
+    // A malformed trace: exit 1, the file and the event named.
+    const auto bad = tool("import-trace " + data + "/traces/kineto_bad.json");
+    CHECK(bad.status == 1);
+    CHECK(bad.out.find("kineto_bad.json") != std::string::npos);
+    CHECK(bad.out.find("traceEvents[2] ('bad_kernel')") != std::string::npos);
+}
+
+TEST_CASE("validate compares a model's prediction with a trace") {
+    // tiny_mlp: fc1 (Gemm, node 0), relu (node 1), fc2 (Gemm, node 2); kernels tagged with node indices.
+    trace t;
+    t.source = "cupti";
+    for (int i = 0; i < 3; ++i) {
+        kernel_record k;
+        k.name = i == 1 ? "relu_kernel" : "gemm_kernel";
+        k.start_ns = 1000 + 10000 * static_cast<std::uint64_t>(i);
+        k.end_ns = k.start_ns + 3000;
+        k.external_id = static_cast<std::uint64_t>(i);
+        t.records.push_back(k);
+    }
+    kernel_record stray;
+    stray.name = "unrelated_kernel";
+    stray.start_ns = 50000;
+    stray.end_ns = 51000;
+    t.records.push_back(stray);
+    scratch s;
+    save_trace(t, s.path("mlp.json"));
+    const std::string args = "validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + s.path("mlp.json");
+    const auto r = tool(args + " --format json", false);
+    CAPTURE(r.out);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["method"] == "external-id");
+    CHECK(j["model"]["measured_kernels"] == 4);
+    CHECK(j["model"]["attributed_kernels"] == 3);
+    CHECK(j["model"]["measured_s"].get<double>() == near(10e-6));
+    CHECK(j["model"]["unattributed_s"].get<double>() == near(1e-6));
+    CHECK(j["model"]["predicted_s"].get<double>() > 0);
+    CHECK(j["per_node"]["count"].get<int>() >= 2);
+    REQUIRE(j["unattributed"].size() == 1);
+    CHECK(j["unattributed"][0]["name"] == "unrelated_kernel");
+
+    const auto table = tool(args);
+    CHECK(table.status == 0);
+    CHECK(table.out.find("external-id") != std::string::npos);
+    CHECK(table.out.find("unrelated_kernel") != std::string::npos);
+
+    CHECK(tool(args + " --method magic").status == 2);
+    const auto bad = tool("validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + data +
+                          "/traces/kineto_bad.json");
+    CHECK(bad.status == 1);
+    CHECK(bad.out.find("bad_kernel") != std::string::npos);
+}
+
+TEST_CASE("without a GPU, ceilings and trace exit 3 with a message") {
+    if (gpu_here()) {
+        MESSAGE("a GPU is present: the no-GPU checks do not apply");
+        return;
+    }
+    const auto c = tool("ceilings --hw h100-sxm");
+    CHECK(c.status == 3);
+    CHECK((c.out.find("no device") != std::string::npos || c.out.find("not supported") != std::string::npos));
+    scratch s;
+    const auto t = tool("trace -o " + s.path("t.json") + " -- /bin/true");
+    CHECK(t.status == 3);
+    CHECK_FALSE(fs::exists(s.path("t.json")));
+    CHECK(tool("ceilings --hw no-such-device").status == 1);
+}

@@ -1,0 +1,335 @@
+// The measurement subcommands (measure_commands.hpp): ceilings, trace, import-trace, validate.
+#include "measure_commands.hpp"
+
+#include "ridgeline/analysis.hpp"
+#include "ridgeline/cost_model.hpp"
+#include "ridgeline/error.hpp"
+#include "ridgeline/hardware.hpp"
+#include "ridgeline/measure.hpp"
+#include "ridgeline/onnx_import.hpp"
+#include "ridgeline/report.hpp"
+#include "ridgeline/shape.hpp"
+#include "ridgeline/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+extern char** environ;
+
+namespace {
+
+using namespace ridgeline;
+namespace fs = std::filesystem;
+
+/** Exit status when a measurement cannot run here (no CUDA in this build, no GPU/driver). */
+constexpr int not_available_exit = 3;
+
+int report_status(const char* command, const measure_status& s) {
+    std::cerr << "ridgeline " << command << ": " << measure_code_name(s.code) << ": " << s.message << '\n';
+    return s.code == measure_code::not_supported || s.code == measure_code::no_device ? not_available_exit : 1;
+}
+
+void print_trace_summary(std::ostream& out, const trace& t) {
+    out << fmt::format("{} kernels ({}), {} memcpy ({}), {} memset ({}), {} ranges{}\n", t.count(activity_kind::kernel),
+                       human_time(t.kernel_time_s()), t.count(activity_kind::memcpy), human_time(t.time_s(activity_kind::memcpy)),
+                       t.count(activity_kind::memset), human_time(t.time_s(activity_kind::memset)), t.ranges.size(),
+                       t.dropped_records ? fmt::format(", {} records dropped", t.dropped_records) : "");
+    std::map<std::string, std::pair<std::size_t, double>> by_name;
+    for (const auto& r : t.records) {
+        if (r.kind != activity_kind::kernel) continue;
+        auto& e = by_name[r.name];
+        ++e.first;
+        e.second += r.duration_s();
+    }
+    std::vector<std::pair<std::string, std::pair<std::size_t, double>>> top(by_name.begin(), by_name.end());
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+    if (top.size() > 10) top.resize(10);
+    for (const auto& [name, e] : top) {
+        out << fmt::format("  {:>12} {:>6}x  {}\n", human_time(e.second), e.first, name.size() > 110 ? name.substr(0, 107) + "..." : name);
+    }
+}
+
+// ---- ceilings --------------------------------------------------------------------------------
+
+struct ceilings_args {
+    std::string hw;
+    std::string output;
+    int device = 0;
+    bool quick = false;
+};
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw error(path + ": cannot open");
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+int run_ceilings(const ceilings_args& a) {
+    const auto hw = load_hw(a.hw);
+    ceilings_options o;
+    o.device = a.device;
+    if (a.quick) {
+        o.copy_bytes = 256LL << 20;
+        o.matmul_size = 4096;
+        o.repeats = 5;
+        o.launches = 500;
+    }
+    const auto m = measure_ceilings(o);
+    if (!m.status) return report_status("ceilings", m.status);
+
+    std::cout << fmt::format("ceilings of {} (compute capability {}, {} SMs, L2 {:.0f} MiB) against spec {} ({})\n\n",
+                             m.device_name, m.compute_capability, m.sm_count, m.l2_size_mib, hw.id, hw.name);
+    std::cout << fmt::format("{:<24} {:>16} {:>16} {:>7}\n", "figure", "measured", "datasheet", "ratio");
+    const auto row = [](const std::string& what, double measured, double sheet, const char* unit) {
+        const std::string ratio = measured > 0 && sheet > 0 ? fmt::format("{:.0f}%", 100 * measured / sheet) : "";
+        std::cout << fmt::format("{:<24} {:>16} {:>16} {:>7}\n", what,
+                                 measured > 0 ? fmt::format("{:.1f} {}", measured, unit) : "-",
+                                 sheet > 0 ? fmt::format("{:.1f} {}", sheet, unit) : "-", ratio);
+    };
+    const auto peak = [&](const std::string& key) {
+        const auto it = hw.peak_tflops.find(key);
+        return it == hw.peak_tflops.end() ? 0.0 : it->second;
+    };
+    row("DRAM bandwidth", m.figures.dram_bandwidth_gbps, hw.dram_bandwidth_gbps, "GB/s");
+    row("L2 bandwidth", m.l2_bandwidth_gbps, hw.l2_bandwidth_gbps, "GB/s");
+    for (const auto& [k, v] : m.vector_tflops) row("vector " + k, v, peak(k), "TFLOPS");
+    for (const auto& [k, v] : m.figures.matmul_tflops) row("matmul " + k, v, peak(k), "TFLOPS");
+    std::cout << fmt::format("{:<24} {:>16}\n", "min kernel time", fmt::format("{:.2f} us", m.figures.min_kernel_time_us));
+    std::cout << fmt::format("{:<24} {:>16}\n", "launch overhead", fmt::format("{:.2f} us", m.figures.launch_overhead_us));
+    std::cout << "\nhow:\n";
+    for (const auto& n : m.notes) std::cout << "  " << n << '\n';
+    std::cout << '\n' << measured_section_yaml(m);
+
+    if (!a.output.empty()) {
+        const std::string updated = with_measured_section(read_text(hw.path), m);
+        // Check that the result still loads (the spec reader insists that id = file stem).
+        const auto dir = fs::temp_directory_path() / fmt::format("ridgeline-ceilings-{}", ::getpid());
+        fs::create_directories(dir);
+        const auto probe = dir / (hw.id + ".yaml");
+        {
+            std::ofstream f(probe, std::ios::binary);
+            f << updated;
+        }
+        try {
+            (void)load_hw_file(probe.string());
+        } catch (...) {
+            fs::remove_all(dir);
+            throw;
+        }
+        fs::remove_all(dir);
+        std::ofstream f(a.output, std::ios::binary);
+        if (!f) throw error(a.output + ": cannot open for writing");
+        f << updated;
+        if (!f) throw error(a.output + ": write failed");
+        std::cout << "\nwrote " << a.output << " (" << hw.path << " with its measured: section replaced)\n";
+    }
+    return 0;
+}
+
+// ---- trace -----------------------------------------------------------------------------------
+
+struct trace_args {
+    std::string output = "ridgeline_trace.json";
+    std::string inject;
+    bool no_nvtx = false;
+    std::vector<std::string> command;
+};
+
+std::string find_inject_library(const std::string& given) {
+    std::vector<std::string> candidates;
+    if (!given.empty()) candidates.push_back(given);
+    if (const char* env = std::getenv("RIDGELINE_INJECT_LIBRARY"); env && *env) candidates.emplace_back(env);
+#ifdef RIDGELINE_INJECT_LIBRARY_BUILD
+    candidates.emplace_back(RIDGELINE_INJECT_LIBRARY_BUILD);
+#endif
+#ifdef RIDGELINE_INJECT_LIBRARY_INSTALLED
+    candidates.emplace_back(RIDGELINE_INJECT_LIBRARY_INSTALLED);
+#endif
+    for (const auto& c : candidates) {
+        if (fs::exists(c)) return fs::absolute(c).string();
+    }
+    if (!given.empty()) throw usage_error("--inject " + given + ": no such file");
+    throw error("cannot find libridgeline_inject.so (give --inject PATH or set RIDGELINE_INJECT_LIBRARY)");
+}
+
+int run_trace(trace_args a) {
+    if (!a.command.empty() && a.command.front() == "--") a.command.erase(a.command.begin());
+    if (a.command.empty()) throw usage_error("trace: give the command to run, e.g. ridgeline trace -o t.json -- python3 run.py");
+    if (!built_with_cuda()) {
+        return report_status("trace", {measure_code::not_supported,
+                                        "ridgeline was built without CUDA, so there is no injection library "
+                                        "(configure with the CUDA toolkit and CUPTI, -DRIDGELINE_WITH_CUDA=ON)"});
+    }
+    if (auto s = check_gpu(0); !s) return report_status("trace", s);
+    const std::string lib = find_inject_library(a.inject);
+    const std::string out = fs::absolute(a.output).string();
+    std::error_code ec;
+    fs::remove(out, ec);
+    ::setenv("CUDA_INJECTION64_PATH", lib.c_str(), 1);
+    if (!a.no_nvtx && std::getenv("NVTX_INJECTION64_PATH") == nullptr) ::setenv("NVTX_INJECTION64_PATH", lib.c_str(), 1);
+    if (a.no_nvtx) ::setenv("RIDGELINE_TRACE_NVTX", "0", 1);
+    ::setenv("RIDGELINE_TRACE_OUT", out.c_str(), 1);
+
+    std::vector<char*> argv;
+    for (auto& s : a.command) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (const int rc = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); rc != 0) {
+        throw error("trace: cannot run '" + a.command.front() + "': " + std::strerror(rc));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) throw error(std::string("trace: waitpid failed: ") + std::strerror(errno));
+    }
+    const int child = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    if (!fs::exists(out)) {
+        std::cerr << "ridgeline trace: no trace was written to " << out
+                  << " (the program exited with " << child
+                  << " and never initialised CUDA through the driver, or it was killed before exit)\n";
+        return child != 0 ? child : not_available_exit;
+    }
+    const auto t = load_trace(out);
+    std::cout << "trace of '" << a.command.front() << "' (exit status " << child << ") in " << out << ":\n";
+    print_trace_summary(std::cout, t);
+    return child;
+}
+
+// ---- import-trace ----------------------------------------------------------------------------
+
+struct import_args {
+    std::string input;
+    std::string output;
+    std::string chrome;
+};
+
+int run_import(const import_args& a) {
+    const auto t = load_trace(a.input);
+    if (a.output.empty() && a.chrome.empty()) {
+        write_trace_json(std::cout, t);
+    } else {
+        if (!a.output.empty()) save_trace(t, a.output);
+        if (!a.chrome.empty()) save_chrome_trace(t, a.chrome);
+    }
+    std::cerr << a.input << " (" << (t.source.empty() ? "trace" : t.source) << "): ";
+    print_trace_summary(std::cerr, t);
+    return 0;
+}
+
+// ---- validate --------------------------------------------------------------------------------
+
+struct validate_args {
+    std::string model;
+    std::string hw;
+    std::string trace_path;
+    std::int64_t batch = 0;
+    std::vector<std::string> sets;
+    std::vector<std::string> inputs;
+    std::string dtype_text;
+    std::string method = "auto";
+    std::string window;
+    int passes = 0;
+    bool fused = false;
+    std::string format = "table";
+    std::size_t top = 25;
+};
+
+int run_validate(const validate_args& a) {
+    if (a.format != "table" && a.format != "json") throw usage_error("unknown format '" + a.format + "' (table or json)");
+    validate_options vo;
+    vo.method = parse_attribution(a.method);
+    vo.window = a.window;
+    vo.passes = a.passes;
+    const auto hw = load_hw(a.hw);
+    shape_options o;
+    o.batch = a.batch;
+    for (const auto& s : a.sets) o.symbols.insert(parse_binding(s));
+    for (const auto& s : a.inputs) o.input_shapes.insert(parse_input_shape(s));
+    graph g = load_onnx(a.model);
+    const auto report = infer_shapes(g, o);
+    for (const auto& d : report.diagnostics) {
+        if (d.level == severity::info) continue;
+        std::cerr << (d.level == severity::error ? "error: " : "warning: ") << a.model << ": " << d.message << '\n';
+    }
+    if (!report.ok()) throw error(a.model + ": shape inference failed (see the errors above)");
+    const dtype dt = a.dtype_text.empty() ? dtype::undefined : parse_dtype(a.dtype_text);
+    const bool tf32 = a.dtype_text == "tf32";
+    analysis_options ao;
+    ao.fused = a.fused;
+    ao.float_override = a.dtype_text == "fp32" || tf32 ? dtype::undefined : dt;
+    const auto m = analyze(g, ao);
+    cost_model_params cp;
+    cp.use_tf32 = tf32;
+    cp.fused = a.fused;
+    const auto lat = predict_latency(g, m, hw, dt == dtype::undefined ? dtype::f32 : dt, cp);
+    const auto t = load_trace(a.trace_path);
+    const auto v = validate(m, lat, t, vo);
+    if (a.format == "json") {
+        write_validation_json(std::cout, v);
+    } else {
+        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model).filename().string(), hw.id, a.trace_path,
+                                 t.source.empty() ? "trace" : t.source);
+        write_validation_table(std::cout, v, a.top);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void add_measure_commands(CLI::App& app, int& exit_code) {
+    auto c = std::make_shared<ceilings_args>();
+    auto* ceil = app.add_subcommand("ceilings", "measure a GPU's achievable ceilings (CUDA build, GPU needed)");
+    ceil->add_option("--hw", c->hw, "spec to compare with (and to update with -o)")->required();
+    ceil->add_option("-o,--output", c->output, "write the spec with its measured: section replaced to this file");
+    ceil->add_option("--device", c->device, "CUDA device index (default 0)");
+    ceil->add_flag("--quick", c->quick, "smaller sizes and fewer repeats (a rough figure in about a second)");
+    ceil->callback([c, &exit_code] { exit_code = run_ceilings(*c); });
+
+    auto t = std::make_shared<trace_args>();
+    auto* tr = app.add_subcommand("trace", "run a command under the injection library and collect its GPU trace");
+    tr->add_option("-o,--output", t->output, "trace file (ridgeline JSON; a .chrome.json lands next to it)");
+    tr->add_option("--inject", t->inject, "path of libridgeline_inject.so (default: the one built with this tool)");
+    tr->add_flag("--no-nvtx", t->no_nvtx, "do not record NVTX ranges");
+    // Everything after "--" is the program's (ridgeline trace -o t.json -- python3 run.py --batch 8).
+    tr->add_option("command", t->command, "the program and its arguments, after --");
+    tr->callback([t, &exit_code] { exit_code = run_trace(*t); });
+
+    auto i = std::make_shared<import_args>();
+    auto* im = app.add_subcommand("import-trace", "convert a torch.profiler/Kineto (or ridgeline) trace to ridgeline JSON");
+    im->add_option("trace", i->input, "trace JSON (Chrome-trace format, e.g. from torch.profiler)")->required();
+    im->add_option("-o,--output", i->output, "ridgeline trace JSON to write (default: standard output)");
+    im->add_option("--chrome", i->chrome, "also write Chrome-trace JSON (Perfetto) to this file");
+    im->callback([i, &exit_code] { exit_code = run_import(*i); });
+
+    auto v = std::make_shared<validate_args>();
+    auto* va = app.add_subcommand("validate", "predicted vs measured kernel time, node by node");
+    va->add_option("model", v->model, "ONNX model file")->required();
+    va->add_option("--hw", v->hw, "hardware spec id")->required();
+    va->add_option("--trace", v->trace_path, "trace file (ridgeline JSON or torch.profiler Chrome trace)")->required();
+    va->add_option("--batch,-b", v->batch, "bind the batch symbol (and each input's leading symbolic dim)");
+    va->add_option("--set", v->sets, "bind a symbol: NAME=N (repeatable)");
+    va->add_option("--input", v->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
+    va->add_option("--dtype", v->dtype_text, "precision the model ran in: fp32, tf32, fp16, bf16");
+    va->add_option("--method", v->method, "attribution: auto, external-id, ranges or sequence");
+    va->add_option("--window", v->window, "only kernels inside ranges of this name (one per measured pass)");
+    va->add_option("--passes", v->passes, "divide measured times by this (default: number of windows, else 1)");
+    va->add_flag("--fused", v->fused, "predict with fused elementwise chains (compiled runs)");
+    va->add_option("--format,-f", v->format, "table or json");
+    va->add_option("--top", v->top, "table: rows shown (0 = all)");
+    va->callback([v, &exit_code] { exit_code = run_validate(*v); });
+}
