@@ -35,7 +35,7 @@ if(NOT CUDAToolkit_FOUND)
 endif()
 if(NOT TARGET CUDA::cupti)
   message(FATAL_ERROR
-    "RIDGELINE_WITH_CUDA is ON but CUPTI was not found in the CUDA toolkit at ${CUDAToolkit_LIBRARY_ROOT}.\n"
+    "RIDGELINE_WITH_CUDA is ON but CUPTI was not found in the CUDA toolkit ${CUDAToolkit_VERSION} (nvcc in ${CUDAToolkit_BIN_DIR}).\n"
     "Looked for cupti.h in ${CUDAToolkit_INCLUDE_DIRS} and <toolkit>/extras/CUPTI/include, and for libcupti "
     "next to libcudart and in <toolkit>/extras/CUPTI/lib64.\n"
     "Fix: install CUPTI (Debian/Ubuntu NVIDIA repository: cuda-cupti-dev-${CUDAToolkit_VERSION_MAJOR}-"

@@ -13,7 +13,7 @@ int main(int argc, char** argv) try {
     ridgeline::shape_options base;
     base.symbols["sequence"] = 128;
     const auto points = ridgeline::sweep(g, base, {ridgeline::load_hw(argc > 2 ? argv[2] : "a100-sxm-80gb")},
-                                         {.batches = {1, 2, 4, 8, 16, 32, 64, 128}});
+                                         {.batches = {1, 2, 4, 8, 16, 32, 64, 128}, .images = {}, .sequences = {}});
     std::cout << std::setw(6) << "batch" << std::setw(14) << "latency" << std::setw(14) << "items/s" << std::setw(14)
               << "per item" << '\n';
     for (const auto& p : points) {

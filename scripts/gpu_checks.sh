@@ -20,7 +20,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
+cd "$here" || exit 2
 BUILD=${1:-build-measure}
 OUT=${2:-${OUT:-gpu-checks-out}}
 HW=${HW:-h100-sxm}

@@ -43,7 +43,9 @@ struct measured_ceilings {
     std::string date;                              /**< When. */
     std::string method;                            /**< How. */
     double dram_bandwidth_gbps = 0;                /**< Achieved copy bandwidth. */
+    double l2_bandwidth_gbps = 0;                  /**< Achieved copy bandwidth of an L2-resident buffer (0: not measured). */
     std::map<std::string, double> matmul_tflops;   /**< Achieved matmul rate per precision. */
+    std::map<std::string, double> vector_tflops;   /**< Achieved CUDA-core FMA rate per precision ("fp32", "fp16"). */
     double min_kernel_time_us = 0;                 /**< Shortest kernel's device time. */
     double launch_overhead_us = 0;                 /**< Host launch cost per kernel. */
 };

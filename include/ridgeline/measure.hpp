@@ -92,10 +92,10 @@ std::string_view activity_kind_name(activity_kind kind) noexcept;
 
 /** The host API call that launched a device activity (cudaLaunchKernel, cudaMemcpyAsync …). */
 struct launch_info {
-    std::string api;            /**< API name when known, e.g. "cudaLaunchKernel" (may be empty). */
-    std::uint64_t start_ns = 0; /**< Host timestamp when the call began. */
-    std::uint64_t end_ns = 0;   /**< Host timestamp when it returned. */
-    std::int64_t thread_id = -1;/**< Host thread that made it (-1: unknown). */
+    std::string api;             /**< API name when known, e.g. "cudaLaunchKernel" (may be empty). */
+    std::uint64_t start_ns = 0;  /**< Host timestamp when the call began. */
+    std::uint64_t end_ns = 0;    /**< Host timestamp when it returned. */
+    std::int64_t thread_id = -1; /**< Host thread that made it (-1: unknown). */
 };
 
 /**
@@ -107,19 +107,19 @@ struct launch_info {
  * @endcode
  */
 struct kernel_record {
-    activity_kind kind = activity_kind::kernel;  /**< Kernel, memcpy or memset. */
-    std::string name;                            /**< Demangled kernel name ("Memcpy DtoD", "Memset" for copies). */
-    std::uint64_t start_ns = 0;                  /**< Device start. */
-    std::uint64_t end_ns = 0;                    /**< Device end. */
-    std::int32_t device = -1;                    /**< Device index (-1: unknown). */
-    std::int64_t stream = -1;                    /**< Stream id (-1: unknown). */
-    std::uint64_t correlation_id = 0;            /**< CUPTI correlation id linking it to its launch call. */
-    std::optional<std::uint64_t> external_id;    /**< Caller's id (push_external_id; Kineto: "External id"). */
-    std::array<std::int32_t, 3> grid{0, 0, 0};   /**< Grid dimensions (kernels). */
-    std::array<std::int32_t, 3> block{0, 0, 0};  /**< Block dimensions (kernels). */
-    std::uint64_t bytes = 0;                     /**< Bytes copied or set (memcpy/memset). */
-    std::string op;                              /**< Framework operator that launched it, when known (Kineto cpu_op). */
-    std::optional<launch_info> launch;           /**< The launch call, when the trace has it. */
+    activity_kind kind = activity_kind::kernel; /**< Kernel, memcpy or memset. */
+    std::string name;                           /**< Demangled kernel name ("Memcpy DtoD", "Memset" for copies). */
+    std::uint64_t start_ns = 0;                 /**< Device start. */
+    std::uint64_t end_ns = 0;                   /**< Device end. */
+    std::int32_t device = -1;                   /**< Device index (-1: unknown). */
+    std::int64_t stream = -1;                   /**< Stream id (-1: unknown). */
+    std::uint64_t correlation_id = 0;           /**< CUPTI correlation id linking it to its launch call. */
+    std::optional<std::uint64_t> external_id;   /**< Caller's id (push_external_id; Kineto: "External id"). */
+    std::array<std::int32_t, 3> grid{0, 0, 0};  /**< Grid dimensions (kernels). */
+    std::array<std::int32_t, 3> block{0, 0, 0}; /**< Block dimensions (kernels). */
+    std::uint64_t bytes = 0;                    /**< Bytes copied or set (memcpy/memset). */
+    std::string op;                             /**< Framework operator that launched it, when known (Kineto cpu_op). */
+    std::optional<launch_info> launch;          /**< The launch call, when the trace has it. */
     /** end − start in ns (0 if inverted). */
     [[nodiscard]] std::uint64_t duration_ns() const noexcept { return end_ns > start_ns ? end_ns - start_ns : 0; }
     /** Duration in seconds. */
@@ -133,14 +133,14 @@ struct kernel_record {
  * @code for (const auto& r : t.ranges) std::cout << r.name << " " << (r.end_ns - r.start_ns) << " ns\n"; @endcode
  */
 struct nvtx_range {
-    std::string name;             /**< Range message. */
-    std::string domain;           /**< NVTX domain (empty: default domain). */
-    std::uint64_t start_ns = 0;   /**< Start. */
-    std::uint64_t end_ns = 0;     /**< End. */
-    std::int64_t thread_id = -1;  /**< Host thread (host ranges; -1 unknown). */
-    bool gpu = false;             /**< True: a device-time range (gpu_user_annotation). */
-    std::int32_t device = -1;     /**< Device (GPU ranges). */
-    std::int64_t stream = -1;     /**< Stream (GPU ranges). */
+    std::string name;            /**< Range message. */
+    std::string domain;          /**< NVTX domain (empty: default domain). */
+    std::uint64_t start_ns = 0;  /**< Start. */
+    std::uint64_t end_ns = 0;    /**< End. */
+    std::int64_t thread_id = -1; /**< Host thread (host ranges; -1 unknown). */
+    bool gpu = false;            /**< True: a device-time range (gpu_user_annotation). */
+    std::int32_t device = -1;    /**< Device (GPU ranges). */
+    std::int64_t stream = -1;    /**< Stream (GPU ranges). */
 };
 
 /**
@@ -148,11 +148,11 @@ struct nvtx_range {
  * @code auto t = ridgeline::load_trace("resnet50.json"); std::cout << t.kernel_time_s() << " s of kernels\n"; @endcode
  */
 struct trace {
-    std::string source;                /**< "cupti", "inject" (the injection library), "kineto" … */
-    std::int64_t process_id = 0;       /**< Recorded process (0: unknown). */
-    std::vector<kernel_record> records;/**< Kernels, memcpys and memsets, by start time. */
-    std::vector<nvtx_range> ranges;    /**< Named ranges, by start time. */
-    std::uint64_t dropped_records = 0; /**< Records CUPTI reported dropped (buffers full). */
+    std::string source;                 /**< "cupti", "inject" (the injection library), "kineto" … */
+    std::int64_t process_id = 0;        /**< Recorded process (0: unknown). */
+    std::vector<kernel_record> records; /**< Kernels, memcpys and memsets, by start time. */
+    std::vector<nvtx_range> ranges;     /**< Named ranges, by start time. */
+    std::uint64_t dropped_records = 0;  /**< Records CUPTI reported dropped (buffers full). */
     /** Records of one kind. */
     [[nodiscard]] std::size_t count(activity_kind kind) const noexcept;
     /** Σ durations of records of one kind, in seconds. */
@@ -170,10 +170,10 @@ void sort_trace(trace& t);
 
 /** What a kernel_tracer records. */
 struct tracer_options {
-    bool memcpy = true;           /**< CUPTI_ACTIVITY_KIND_MEMCPY. */
-    bool memset = true;           /**< CUPTI_ACTIVITY_KIND_MEMSET. */
-    bool nvtx = true;             /**< NVTX ranges (CUPTI_ACTIVITY_KIND_MARKER); see kernel_tracer::start. */
-    bool launches = true;         /**< Runtime/driver API records: launch time and thread of each record. */
+    bool memcpy = true;                  /**< CUPTI_ACTIVITY_KIND_MEMCPY. */
+    bool memset = true;                  /**< CUPTI_ACTIVITY_KIND_MEMSET. */
+    bool nvtx = true;                    /**< NVTX ranges (CUPTI_ACTIVITY_KIND_MARKER); see kernel_tracer::start. */
+    bool launches = true;                /**< Runtime/driver API records: launch time and thread of each record. */
     std::size_t buffer_bytes = 8u << 20; /**< Size of each CUPTI activity buffer. */
 };
 
@@ -306,12 +306,12 @@ trace load_trace(const std::string& path);
 
 /** How hard measure_ceilings works. The defaults take a few seconds on a data-centre GPU. */
 struct ceilings_options {
-    int device = 0;                         /**< CUDA device index. */
-    std::int64_t copy_bytes = 1LL << 30;    /**< Size of each DRAM copy buffer (source and destination). */
-    std::int64_t matmul_size = 8192;        /**< M = N = K of the cuBLASLt matmuls. */
-    int repeats = 20;                       /**< Timed repetitions per figure, after warm-up (median kept). */
-    int launches = 2000;                    /**< Kernels launched for the launch-overhead and minimum-time figures. */
-    bool fp8 = true;                        /**< Also try an fp8 (e4m3) matmul on devices that have it. */
+    int device = 0;                      /**< CUDA device index. */
+    std::int64_t copy_bytes = 1LL << 30; /**< Size of each DRAM copy buffer (source and destination). */
+    std::int64_t matmul_size = 8192;     /**< M = N = K of the cuBLASLt matmuls. */
+    int repeats = 20;                    /**< Timed repetitions per figure, after warm-up (median kept). */
+    int launches = 2000;                 /**< Kernels launched for the launch-overhead and minimum-time figures. */
+    bool fp8 = true;                     /**< Also try an fp8 (e4m3) matmul on devices that have it. */
 };
 
 /**

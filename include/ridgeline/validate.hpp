@@ -19,7 +19,10 @@
  *   with the device start. A range names a node when it equals the node's name
  *   ("/layer1/layer1.0/conv1/Conv") or the module path the PyTorch exporter encoded in it
  *   ("layer1.0.conv1"; a repeated call's "_1", "_2" suffix dropped, so "layer1.0.relu" names the
- *   block's three Relu nodes and its k-th occurrence goes to the k-th of them, cyclically).
+ *   block's three Relu nodes). When a name occurs, per pass, as often as the nodes it names, its
+ *   k-th occurrence stands for the k-th node (cyclically over passes); otherwise (an attention
+ *   module whose own forward holds MatMul, Softmax, MatMul) the kernels inside one occurrence are
+ *   spread over its nodes by the sequence alignment below.
  * - `sequence` (framework traces without usable ids or ranges): an order-preserving alignment of
  *   the measured kernel sequence with the predicted one by operation class — conv, gemm, norm, pool,
  *   softmax, reduce, layout (NCHW↔NHWC), copy, elementwise — read from the kernel's framework op
@@ -83,13 +86,13 @@ struct validate_options {
 
 /** Error statistics of predicted against measured values (see the file comment). */
 struct error_statistics {
-    std::size_t count = 0;    /**< Pairs compared. */
-    double median_ape = 0;    /**< Median |e|. */
-    double p90_ape = 0;       /**< 90th percentile of |e|. */
-    double mean_ape = 0;      /**< Mean |e|. */
-    double bias = 0;          /**< Mean signed e (> 0: predictions too slow). */
-    double within_10pct = 0;  /**< Share of pairs with |e| ≤ 0.10, in [0, 1]. */
-    double spearman = 0;      /**< Spearman rank correlation (NaN with < 2 pairs or no variation). */
+    std::size_t count = 0;   /**< Pairs compared. */
+    double median_ape = 0;   /**< Median |e|. */
+    double p90_ape = 0;      /**< 90th percentile of |e|. */
+    double mean_ape = 0;     /**< Mean |e|. */
+    double bias = 0;         /**< Mean signed e (> 0: predictions too slow). */
+    double within_10pct = 0; /**< Share of pairs with |e| ≤ 0.10, in [0, 1]. */
+    double spearman = 0;     /**< Spearman rank correlation (NaN with < 2 pairs or no variation). */
 };
 
 /**
@@ -106,13 +109,13 @@ double percentile(std::vector<double> values, double q);
 
 /** One row: a group of nodes and its predicted and measured kernel time. */
 struct node_comparison {
-    std::string name;                 /**< First node's name. */
-    std::string op_type;              /**< Its predicted kernel's label (op type or pattern), or op type. */
-    std::vector<std::size_t> layers;  /**< Indices into model_cost::layers. */
-    std::size_t predicted_kernels = 0;/**< Kernels the model predicts for the group. */
-    double predicted_s = 0;           /**< Σ predicted kernel time. */
-    double measured_kernels = 0;      /**< Kernels attributed, per pass. */
-    double measured_s = 0;            /**< Σ attributed kernel time, per pass. */
+    std::string name;                  /**< First node's name. */
+    std::string op_type;               /**< Its predicted kernel's label (op type or pattern), or op type. */
+    std::vector<std::size_t> layers;   /**< Indices into model_cost::layers. */
+    std::size_t predicted_kernels = 0; /**< Kernels the model predicts for the group. */
+    double predicted_s = 0;            /**< Σ predicted kernel time. */
+    double measured_kernels = 0;       /**< Kernels attributed, per pass. */
+    double measured_s = 0;             /**< Σ attributed kernel time, per pass. */
     /** True when some kernel time was attributed to the group. */
     [[nodiscard]] bool measured() const noexcept { return measured_s > 0; }
     /** (predicted − measured) / measured; 0 when not measured. */
@@ -123,40 +126,40 @@ struct node_comparison {
 
 /** Predicted against measured for one op type (rows whose op_type is it). */
 struct op_type_comparison {
-    std::string op_type;       /**< Op type or pattern label. */
-    std::size_t rows = 0;      /**< Rows with measured time. */
-    double predicted_s = 0;    /**< Σ predicted time of those rows. */
-    double measured_s = 0;     /**< Σ measured time of those rows. */
-    error_statistics errors;   /**< Row statistics within the type. */
+    std::string op_type;     /**< Op type or pattern label. */
+    std::size_t rows = 0;    /**< Rows with measured time. */
+    double predicted_s = 0;  /**< Σ predicted time of those rows. */
+    double measured_s = 0;   /**< Σ measured time of those rows. */
+    error_statistics errors; /**< Row statistics within the type. */
 };
 
 /** Kernel time no node claimed, by kernel name. */
 struct unattributed_kernels {
-    std::string name;          /**< Kernel name. */
-    double count = 0;          /**< Kernels, per pass. */
-    double time_s = 0;         /**< Their time, per pass. */
+    std::string name;  /**< Kernel name. */
+    double count = 0;  /**< Kernels, per pass. */
+    double time_s = 0; /**< Their time, per pass. */
 };
 
 /** The comparison of one model with one trace. */
 struct validation_result {
-    attribution method = attribution::automatic;      /**< The method used. */
-    std::string method_note;                          /**< Why it was chosen, in words. */
-    double passes = 1;                                /**< Passes the measured times are divided by. */
-    std::vector<node_comparison> rows;                /**< In predicted execution order (unpredicted rows last). */
-    error_statistics per_node;                        /**< Over rows with measured time. */
-    std::vector<op_type_comparison> by_op_type;       /**< Largest measured time first. */
-    double predicted_s = 0;                           /**< The model's predicted GPU time (Σ kernels). */
-    double measured_s = 0;                            /**< Σ measured kernel time per pass, attributed or not. */
-    double attributed_s = 0;                          /**< Of which attributed to a node. */
-    double unattributed_s = 0;                        /**< Of which not. */
-    double model_error = 0;                           /**< (predicted − measured) / measured (0 when nothing measured). */
-    std::size_t predicted_kernels = 0;                /**< Kernels predicted. */
-    double measured_kernels = 0;                      /**< Kernels measured, per pass. */
-    double attributed_kernels = 0;                    /**< Of which attributed, per pass. */
-    std::size_t rows_not_measured = 0;                /**< Rows with predicted kernels but no measured time. */
-    std::vector<unattributed_kernels> unattributed;   /**< Largest time first. */
-    double memcpy_s = 0;                              /**< Memcpy time per pass (not modelled, not in measured_s). */
-    double memset_s = 0;                              /**< Memset time per pass (likewise). */
+    attribution method = attribution::automatic; /**< The method used. */
+    std::string method_note;                     /**< Why it was chosen, in words. */
+    double passes = 1;                           /**< Passes the measured times are divided by. */
+    std::vector<node_comparison> rows;           /**< In predicted execution order (unpredicted rows last). */
+    error_statistics per_node;                   /**< Over rows with measured time. */
+    std::vector<op_type_comparison> by_op_type;  /**< Largest measured time first. */
+    double predicted_s = 0;                      /**< The model's predicted GPU time (Σ kernels). */
+    double measured_s = 0;                       /**< Σ measured kernel time per pass, attributed or not. */
+    double attributed_s = 0;                     /**< Of which attributed to a node. */
+    double unattributed_s = 0;                   /**< Of which not. */
+    double model_error = 0;                      /**< (predicted − measured) / measured (0 when nothing measured). */
+    std::size_t predicted_kernels = 0;           /**< Kernels predicted. */
+    double measured_kernels = 0;                 /**< Kernels measured, per pass. */
+    double attributed_kernels = 0;               /**< Of which attributed, per pass. */
+    std::size_t rows_not_measured = 0;           /**< Rows with predicted kernels but no measured time. */
+    std::vector<unattributed_kernels> unattributed; /**< Largest time first. */
+    double memcpy_s = 0;                            /**< Memcpy time per pass (not modelled, not in measured_s). */
+    double memset_s = 0;                            /**< Memset time per pass (likewise). */
 };
 
 /**

@@ -226,10 +226,12 @@ hw_spec load_hw_file(const std::string& path) {
         mc.date = r.text(m["date"], "measured.date", false);
         mc.method = r.text(m["method"], "measured.method", true);
         mc.dram_bandwidth_gbps = r.number(m["dram_bandwidth_gbps"], "measured.dram_bandwidth_gbps", max_gbps);
+        mc.l2_bandwidth_gbps = r.number(m["l2_bandwidth_gbps"], "measured.l2_bandwidth_gbps", max_gbps);
         if (m["matmul_tflops"]) {
             // Measured matmul rates use the same precision names as the peaks.
             mc.matmul_tflops = r.peaks(m["matmul_tflops"], "measured.matmul_tflops");
         }
+        if (m["vector_tflops"]) mc.vector_tflops = r.peaks(m["vector_tflops"], "measured.vector_tflops");
         mc.min_kernel_time_us = r.number(m["min_kernel_time_us"], "measured.min_kernel_time_us", 1e6);
         mc.launch_overhead_us = r.number(m["launch_overhead_us"], "measured.launch_overhead_us", 1e6);
         h.measured = mc;

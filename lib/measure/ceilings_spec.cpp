@@ -57,8 +57,8 @@ std::string measured_section_yaml(const ceiling_measurements& m) {
     y += "  method: " + quoted(f.method.empty() ? "ridgeline ceilings" : f.method) + "\n";
     if (f.dram_bandwidth_gbps > 0) y += "  dram_bandwidth_gbps: " + figure(f.dram_bandwidth_gbps) + "\n";
     if (m.l2_bandwidth_gbps > 0) y += "  l2_bandwidth_gbps: " + figure(m.l2_bandwidth_gbps) + "\n";
-    const std::vector<std::string> order{"fp64", "fp32", "tf32_tensor", "fp16", "bf16", "fp16_tensor", "bf16_tensor",
-                                         "fp8_tensor", "int8_tensor"};
+    const std::vector<std::string> order{"fp64",        "fp32",        "tf32_tensor", "fp16",       "bf16",
+                                         "fp16_tensor", "bf16_tensor", "fp8_tensor",  "int8_tensor"};
     if (!m.vector_tflops.empty()) y += "  vector_tflops: " + flow_map(m.vector_tflops, order) + "\n";
     if (!f.matmul_tflops.empty()) y += "  matmul_tflops: " + flow_map(f.matmul_tflops, order) + "\n";
     if (f.min_kernel_time_us > 0) y += "  min_kernel_time_us: " + figure(f.min_kernel_time_us) + "\n";
@@ -77,8 +77,8 @@ std::string with_measured_section(const std::string& spec_text, const ceiling_me
     bool replaced = false;
     for (std::size_t i = 0; i < lines.size();) {
         const auto& line = lines[i];
-        const bool starts_block = line.rfind("measured:", 0) == 0 &&
-                                  line.find_first_not_of(" \t", 9) == std::string::npos;
+        const bool starts_block =
+            line.rfind("measured:", 0) == 0 && line.find_first_not_of(" \t", 9) == std::string::npos;
         const bool starts_inline = line.rfind("measured:", 0) == 0 && !starts_block;  // measured: {...} on one line
         if (!replaced && (starts_block || starts_inline)) {
             out += block;

@@ -8,8 +8,9 @@ namespace {
 
 measure_status not_supported(const char* what) {
     return {measure_code::not_supported,
-            std::string(what) + ": ridgeline was built without CUDA (configure with the CUDA toolkit and CUPTI "
-                                "installed, -DRIDGELINE_WITH_CUDA=ON)"};
+            std::string(what) +
+                ": ridgeline was built without CUDA (configure with the CUDA toolkit and CUPTI "
+                "installed, -DRIDGELINE_WITH_CUDA=ON)"};
 }
 
 }  // namespace

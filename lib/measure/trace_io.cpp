@@ -21,19 +21,26 @@ using json = nlohmann::json;
 
 std::string_view measure_code_name(measure_code code) noexcept {
     switch (code) {
-        case measure_code::ok: return "ok";
-        case measure_code::not_supported: return "not supported";
-        case measure_code::no_device: return "no device";
-        case measure_code::error: return "error";
+        case measure_code::ok:
+            return "ok";
+        case measure_code::not_supported:
+            return "not supported";
+        case measure_code::no_device:
+            return "no device";
+        case measure_code::error:
+            return "error";
     }
     return "error";
 }
 
 std::string_view activity_kind_name(activity_kind kind) noexcept {
     switch (kind) {
-        case activity_kind::kernel: return "kernel";
-        case activity_kind::memcpy: return "memcpy";
-        case activity_kind::memset: return "memset";
+        case activity_kind::kernel:
+            return "kernel";
+        case activity_kind::memcpy:
+            return "memcpy";
+        case activity_kind::memset:
+            return "memset";
     }
     return "kernel";
 }
@@ -138,7 +145,8 @@ std::array<std::int32_t, 3> dims_of(const json& obj, const char* key, const std:
     std::array<std::int32_t, 3> d{0, 0, 0};
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return d;
-    if (!it->is_array() || it->size() != 3) throw trace_error(file, where, std::string("'") + key + "' is not an array of 3 integers");
+    if (!it->is_array() || it->size() != 3)
+        throw trace_error(file, where, std::string("'") + key + "' is not an array of 3 integers");
     for (std::size_t i = 0; i < 3; ++i) {
         const auto v = as_int((*it)[i]);
         if (!v) throw trace_error(file, where, std::string("'") + key + "' is not an array of 3 integers");
@@ -214,7 +222,8 @@ void write_trace_json(std::ostream& out, const trace& t) {
 namespace {
 
 trace read_ridgeline_json(const json& j, const std::string& path) {
-    if (j.value("format", std::string()) != "ridgeline-trace") throw trace_error(path, "", "'format' is not \"ridgeline-trace\"");
+    if (j.value("format", std::string()) != "ridgeline-trace")
+        throw trace_error(path, "", "'format' is not \"ridgeline-trace\"");
     if (const auto v = j.find("version"); v == j.end() || as_int(*v).value_or(0) != 1) {
         throw trace_error(path, "", "unsupported 'version' (this reader knows version 1)");
     }
@@ -314,12 +323,24 @@ void write_chrome_trace(std::ostream& out, const trace& t) {
             args["bytes"] = r.bytes;
         }
         if (!r.op.empty()) args["op"] = r.op;
-        const char* cat = r.kind == activity_kind::kernel ? "kernel" : r.kind == activity_kind::memcpy ? "gpu_memcpy" : "gpu_memset";
-        events.push_back({{"ph", "X"}, {"cat", cat}, {"name", r.name}, {"pid", pid}, {"tid", r.stream},
-                          {"ts", us(r.start_ns)}, {"dur", dur(r.start_ns, r.end_ns)}, {"args", std::move(args)}});
+        const char* cat = r.kind == activity_kind::kernel   ? "kernel"
+                          : r.kind == activity_kind::memcpy ? "gpu_memcpy"
+                                                            : "gpu_memset";
+        events.push_back({{"ph", "X"},
+                          {"cat", cat},
+                          {"name", r.name},
+                          {"pid", pid},
+                          {"tid", r.stream},
+                          {"ts", us(r.start_ns)},
+                          {"dur", dur(r.start_ns, r.end_ns)},
+                          {"args", std::move(args)}});
         if (r.launch) {
-            events.push_back({{"ph", "X"}, {"cat", "cuda_runtime"}, {"name", r.launch->api.empty() ? "launch" : r.launch->api},
-                              {"pid", host_pid}, {"tid", r.launch->thread_id}, {"ts", us(r.launch->start_ns)},
+            events.push_back({{"ph", "X"},
+                              {"cat", "cuda_runtime"},
+                              {"name", r.launch->api.empty() ? "launch" : r.launch->api},
+                              {"pid", host_pid},
+                              {"tid", r.launch->thread_id},
+                              {"ts", us(r.launch->start_ns)},
                               {"dur", dur(r.launch->start_ns, r.launch->end_ns)},
                               {"args", {{"correlation", r.correlation_id}}}});
         }
@@ -331,20 +352,36 @@ void write_chrome_trace(std::ostream& out, const trace& t) {
             args["device"] = r.device;
             args["stream"] = r.stream;
             devices.insert(r.device >= 0 ? r.device : 0);
-            events.push_back({{"ph", "X"}, {"cat", "gpu_user_annotation"}, {"name", r.name},
-                              {"pid", r.device >= 0 ? r.device : 0}, {"tid", r.stream}, {"ts", us(r.start_ns)},
-                              {"dur", dur(r.start_ns, r.end_ns)}, {"args", std::move(args)}});
+            events.push_back({{"ph", "X"},
+                              {"cat", "gpu_user_annotation"},
+                              {"name", r.name},
+                              {"pid", r.device >= 0 ? r.device : 0},
+                              {"tid", r.stream},
+                              {"ts", us(r.start_ns)},
+                              {"dur", dur(r.start_ns, r.end_ns)},
+                              {"args", std::move(args)}});
         } else {
-            events.push_back({{"ph", "X"}, {"cat", "user_annotation"}, {"name", r.name}, {"pid", host_pid},
-                              {"tid", r.thread_id}, {"ts", us(r.start_ns)}, {"dur", dur(r.start_ns, r.end_ns)},
+            events.push_back({{"ph", "X"},
+                              {"cat", "user_annotation"},
+                              {"name", r.name},
+                              {"pid", host_pid},
+                              {"tid", r.thread_id},
+                              {"ts", us(r.start_ns)},
+                              {"dur", dur(r.start_ns, r.end_ns)},
                               {"args", std::move(args)}});
         }
     }
     for (auto d : devices) {
-        events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", d}, {"tid", 0},
+        events.push_back({{"name", "process_name"},
+                          {"ph", "M"},
+                          {"pid", d},
+                          {"tid", 0},
                           {"args", {{"name", "GPU " + std::to_string(d)}}}});
     }
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", host_pid}, {"tid", 0},
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", host_pid},
+                      {"tid", 0},
                       {"args", {{"name", "host (" + (t.source.empty() ? std::string("trace") : t.source) + ")"}}}});
     json j{{"schemaVersion", 1},
            {"displayTimeUnit", "ms"},
@@ -359,7 +396,8 @@ namespace {
 trace read_chrome_json(const json& j, const std::string& path) {
     if (!j.is_object()) throw trace_error(path, "", "top level is not an object (not a Chrome trace)");
     const auto evs = j.find("traceEvents");
-    if (evs == j.end() || !evs->is_array()) throw trace_error(path, "", "has no 'traceEvents' array (not a Chrome trace)");
+    if (evs == j.end() || !evs->is_array())
+        throw trace_error(path, "", "has no 'traceEvents' array (not a Chrome trace)");
     std::int64_t base = 0;
     if (const auto b = j.find("baseTimeNanoseconds"); b != j.end() && !b->is_null()) {
         const auto v = as_int(*b);
@@ -413,10 +451,12 @@ trace read_chrome_json(const json& j, const std::string& path) {
         const auto ts_it = ev.find("ts");
         if (ts_it == ev.end() || !ts_it->is_number()) throw trace_error(path, where, "'ts' is missing or not a number");
         const auto dur_it = ev.find("dur");
-        if (dur_it == ev.end() || !dur_it->is_number()) throw trace_error(path, where, "'dur' is missing or not a number");
+        if (dur_it == ev.end() || !dur_it->is_number())
+            throw trace_error(path, where, "'dur' is missing or not a number");
         const double ts = ts_it->get<double>();
         const double du = dur_it->get<double>();
-        if (!std::isfinite(ts) || !std::isfinite(du) || du < 0) throw trace_error(path, where, "'ts'/'dur' must be finite and 'dur' ≥ 0");
+        if (!std::isfinite(ts) || !std::isfinite(du) || du < 0)
+            throw trace_error(path, where, "'ts'/'dur' must be finite and 'dur' ≥ 0");
         const std::int64_t start = base + us_to_ns(ts);
         if (start < 0) throw trace_error(path, where, "'ts' lies before the trace's base time");
         const auto start_ns = static_cast<std::uint64_t>(start);
@@ -504,7 +544,8 @@ trace read_chrome_json(const json& j, const std::string& path) {
                 t.ranges.push_back(std::move(r));
                 break;
             }
-            case what::none: break;
+            case what::none:
+                break;
         }
     }
     for (auto& r : t.records) {
@@ -528,7 +569,8 @@ trace load_trace(const std::string& path) {
     const json j = parse_file(path);
     if (j.is_object() && j.contains("traceEvents")) return read_chrome_json(j, path);
     if (j.is_object() && j.contains("format")) return read_ridgeline_json(j, path);
-    throw trace_error(path, "", "neither a Chrome trace ('traceEvents') nor a ridgeline trace ('format': \"ridgeline-trace\")");
+    throw trace_error(path, "",
+                      "neither a Chrome trace ('traceEvents') nor a ridgeline trace ('format': \"ridgeline-trace\")");
 }
 
 void save_trace(const trace& t, const std::string& path) {

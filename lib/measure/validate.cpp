@@ -18,10 +18,14 @@ namespace ridgeline {
 
 std::string_view attribution_name(attribution a) noexcept {
     switch (a) {
-        case attribution::automatic: return "auto";
-        case attribution::external_id: return "external-id";
-        case attribution::ranges: return "ranges";
-        case attribution::sequence: return "sequence";
+        case attribution::automatic:
+            return "auto";
+        case attribution::external_id:
+            return "external-id";
+        case attribution::ranges:
+            return "ranges";
+        case attribution::sequence:
+            return "sequence";
     }
     return "auto";
 }
@@ -77,7 +81,8 @@ double spearman_rank_correlation(const std::vector<double>& a, const std::vector
 }
 
 error_statistics compare_errors(const std::vector<double>& predicted, const std::vector<double>& measured) {
-    if (predicted.size() != measured.size()) throw usage_error("compare_errors: predicted and measured differ in length");
+    if (predicted.size() != measured.size())
+        throw usage_error("compare_errors: predicted and measured differ in length");
     error_statistics s;
     std::vector<double> ape, pred, meas;
     double signed_sum = 0;
@@ -126,7 +131,8 @@ std::string module_path(std::string_view name) {
     std::string_view prev;
     for (auto seg : segs) {
         if (seg.empty()) continue;
-        if (!acc.empty() && seg.size() > prev.size() + 1 && seg.substr(0, prev.size()) == prev && seg[prev.size()] == '.') {
+        if (!acc.empty() && seg.size() > prev.size() + 1 && seg.substr(0, prev.size()) == prev &&
+            seg[prev.size()] == '.') {
             acc += seg.substr(prev.size());  // "layer1" then "layer1.0": a container's child
         } else {
             if (!acc.empty()) acc += '.';
@@ -142,7 +148,9 @@ std::string strip_call_suffix(const std::string& path) {
     const auto us = path.rfind('_');
     const auto dot = path.rfind('.');
     if (us == std::string::npos || (dot != std::string::npos && us < dot) || us + 1 >= path.size()) return path;
-    if (!std::all_of(path.begin() + static_cast<std::ptrdiff_t>(us) + 1, path.end(), [](char c) { return c >= '0' && c <= '9'; })) return path;
+    if (!std::all_of(path.begin() + static_cast<std::ptrdiff_t>(us) + 1, path.end(),
+                     [](char c) { return c >= '0' && c <= '9'; }))
+        return path;
     return path.substr(0, us);
 }
 
@@ -153,6 +161,7 @@ struct context {
     const trace& t;
     std::vector<const kernel_record*> kernels;  // measured kernels kept (window), by start time
     std::vector<const nvtx_range*> windows;     // the window ranges (empty: no window)
+    std::vector<const nvtx_range*> ranges;      // every range, by start time (parents before children)
     double passes = 1;
 };
 
@@ -190,7 +199,8 @@ std::vector<long> by_external_id(const context& c) {
     for (std::size_t i = 0; i < c.kernels.size(); ++i) {
         const auto& id = c.kernels[i]->external_id;
         if (!id || *id > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max())) continue;
-        if (const auto it = layer_of_node.find(static_cast<std::int64_t>(*id)); it != layer_of_node.end()) out[i] = it->second;
+        if (const auto it = layer_of_node.find(static_cast<std::int64_t>(*id)); it != layer_of_node.end())
+            out[i] = it->second;
     }
     return out;
 }
@@ -199,7 +209,7 @@ std::vector<long> by_external_id(const context& c) {
 struct range_index {
     std::vector<const nvtx_range*> ranges;
     std::vector<std::uint64_t> max_end;
-    std::vector<long> layer;  // the node each range names (instance-resolved)
+    std::vector<long> entry;  // what each range stands for (an index into by_ranges' entries)
 
     void finish() {
         max_end.resize(ranges.size());
@@ -213,51 +223,11 @@ struct range_index {
         for (auto i = static_cast<std::ptrdiff_t>(it - ranges.begin()) - 1; i >= 0; --i) {
             const auto u = static_cast<std::size_t>(i);
             if (max_end[u] < t) break;
-            if (inside(r, *ranges[u], device_time_on_host)) return layer[u];
+            if (inside(r, *ranges[u], device_time_on_host)) return entry[u];
         }
         return none;
     }
 };
-
-std::vector<long> by_ranges(const context& c) {
-    // Keys a range may use for a layer: its name, its module path, and the path without a call suffix.
-    std::unordered_map<std::string, std::vector<std::size_t>> layers_of_key;
-    for (std::size_t i = 0; i < c.m.layers.size(); ++i) {
-        const auto& name = c.m.layers[i].name;
-        std::vector<std::string> keys{name};
-        if (auto path = module_path(name); !path.empty()) {
-            keys.push_back(path);
-            keys.push_back(strip_call_suffix(path));
-        }
-        std::sort(keys.begin(), keys.end());
-        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-        for (const auto& k : keys) layers_of_key[k].push_back(i);
-    }
-    // Only ranges that name a node matter: the innermost *naming* range wins. The k-th occurrence of
-    // a name goes to the k-th layer with that key, cyclically (passes repeat the same sequence).
-    std::map<std::pair<std::string, bool>, std::size_t> seen;  // host and GPU occurrences counted apart
-    range_index host, gpu;
-    for (const auto& g : c.t.ranges) {  // by start time
-        const auto it = layers_of_key.find(g.name);
-        if (it == layers_of_key.end()) continue;
-        const auto k = seen[{g.name, g.gpu}]++;
-        auto& idx = g.gpu ? gpu : host;
-        idx.ranges.push_back(&g);
-        idx.layer.push_back(static_cast<long>(it->second[k % it->second.size()]));
-    }
-    host.finish();
-    gpu.finish();
-    std::vector<long> out(c.kernels.size(), none);
-    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
-        const auto& r = *c.kernels[i];
-        long l = none;
-        if (r.launch) l = host.find(r, r.launch->start_ns, false);
-        if (l == none) l = gpu.find(r, r.start_ns, false);
-        if (l == none && !r.launch) l = host.find(r, r.start_ns, true);
-        out[i] = l;
-    }
-    return out;
-}
 
 // ---- sequence alignment ----------------------------------------------------------------------
 
@@ -274,24 +244,51 @@ std::string lowered(std::string s) {
 
 /** Class of a predicted kernel from its label (op type or pattern). */
 op_class class_of_label(const std::string& label) {
-    static const std::map<std::string, op_class, std::less<>> table{
-        {"Conv", op_class::conv}, {"ConvTranspose", op_class::conv}, {"ConvInteger", op_class::conv},
-        {"QLinearConv", op_class::conv}, {"MatMul", op_class::gemm}, {"Gemm", op_class::gemm},
-        {"Einsum", op_class::gemm}, {"MatMulInteger", op_class::gemm}, {"QLinearMatMul", op_class::gemm},
-        {"Attention", op_class::attention}, {"BatchNormalization", op_class::norm},
-        {"LayerNormalization", op_class::norm}, {"InstanceNormalization", op_class::norm},
-        {"GroupNormalization", op_class::norm}, {"RMSNormalization", op_class::norm},
-        {"SkipLayerNormalization", op_class::norm}, {"LpNormalization", op_class::norm},
-        {"MaxPool", op_class::pool}, {"AveragePool", op_class::pool}, {"GlobalAveragePool", op_class::pool},
-        {"GlobalMaxPool", op_class::pool}, {"LpPool", op_class::pool}, {"Softmax", op_class::softmax},
-        {"LogSoftmax", op_class::softmax}, {"NchwToNhwc", op_class::layout}, {"NhwcToNchw", op_class::layout},
-        {"Transpose", op_class::copy}, {"Concat", op_class::copy}, {"Slice", op_class::copy},
-        {"Gather", op_class::copy}, {"GatherElements", op_class::copy}, {"GatherND", op_class::copy},
-        {"Pad", op_class::copy}, {"Expand", op_class::copy}, {"Tile", op_class::copy}, {"Split", op_class::copy},
-        {"Resize", op_class::copy}, {"Upsample", op_class::copy}, {"ScatterND", op_class::copy},
-        {"ScatterElements", op_class::copy}, {"DepthToSpace", op_class::copy}, {"SpaceToDepth", op_class::copy}};
+    static const std::map<std::string, op_class, std::less<>> table{{"Conv", op_class::conv},
+                                                                    {"ConvTranspose", op_class::conv},
+                                                                    {"ConvInteger", op_class::conv},
+                                                                    {"QLinearConv", op_class::conv},
+                                                                    {"MatMul", op_class::gemm},
+                                                                    {"Gemm", op_class::gemm},
+                                                                    {"Einsum", op_class::gemm},
+                                                                    {"MatMulInteger", op_class::gemm},
+                                                                    {"QLinearMatMul", op_class::gemm},
+                                                                    {"Attention", op_class::attention},
+                                                                    {"BatchNormalization", op_class::norm},
+                                                                    {"LayerNormalization", op_class::norm},
+                                                                    {"InstanceNormalization", op_class::norm},
+                                                                    {"GroupNormalization", op_class::norm},
+                                                                    {"RMSNormalization", op_class::norm},
+                                                                    {"SkipLayerNormalization", op_class::norm},
+                                                                    {"LpNormalization", op_class::norm},
+                                                                    {"MaxPool", op_class::pool},
+                                                                    {"AveragePool", op_class::pool},
+                                                                    {"GlobalAveragePool", op_class::pool},
+                                                                    {"GlobalMaxPool", op_class::pool},
+                                                                    {"LpPool", op_class::pool},
+                                                                    {"Softmax", op_class::softmax},
+                                                                    {"LogSoftmax", op_class::softmax},
+                                                                    {"NchwToNhwc", op_class::layout},
+                                                                    {"NhwcToNchw", op_class::layout},
+                                                                    {"Transpose", op_class::copy},
+                                                                    {"Concat", op_class::copy},
+                                                                    {"Slice", op_class::copy},
+                                                                    {"Gather", op_class::copy},
+                                                                    {"GatherElements", op_class::copy},
+                                                                    {"GatherND", op_class::copy},
+                                                                    {"Pad", op_class::copy},
+                                                                    {"Expand", op_class::copy},
+                                                                    {"Tile", op_class::copy},
+                                                                    {"Split", op_class::copy},
+                                                                    {"Resize", op_class::copy},
+                                                                    {"Upsample", op_class::copy},
+                                                                    {"ScatterND", op_class::copy},
+                                                                    {"ScatterElements", op_class::copy},
+                                                                    {"DepthToSpace", op_class::copy},
+                                                                    {"SpaceToDepth", op_class::copy}};
     if (const auto it = table.find(label); it != table.end()) return it->second;
-    if (label.rfind("Reduce", 0) == 0 || label == "ArgMax" || label == "ArgMin" || label == "TopK") return op_class::reduce;
+    if (label.rfind("Reduce", 0) == 0 || label == "ArgMax" || label == "ArgMin" || label == "TopK")
+        return op_class::reduce;
     return op_class::elementwise;
 }
 
@@ -320,7 +317,8 @@ op_class class_of_kernel(const kernel_record& r) {
         if (op.rfind("aten::", 0) == 0) return op_class::elementwise;
     }
     const auto n = lowered(r.name);
-    if (contains(n, {"nchwtonhwc", "nhwctonchw", "nchw2nhwc", "nhwc2nchw", "nchwtonhwc", "transpose_nchw", "convert_layout"})) {
+    if (contains(n, {"nchwtonhwc", "nhwctonchw", "nchw2nhwc", "nhwc2nchw", "nchwtonhwc", "transpose_nchw",
+                     "convert_layout"})) {
         return op_class::layout;
     }
     if (contains(n, {"flash", "fmha", "attention", "attn"})) return op_class::attention;
@@ -328,14 +326,17 @@ op_class class_of_kernel(const kernel_record& r) {
                      "instance_norm", "rms_norm", "rmsnorm"})) {
         return op_class::norm;
     }
-    if (contains(n, {"conv", "fprop", "dgrad", "wgrad", "winograd", "implicit_gemm", "implicit_convolve", "fft2d", "im2col"})) {
+    if (contains(n, {"conv", "fprop", "dgrad", "wgrad", "winograd", "implicit_gemm", "implicit_convolve", "fft2d",
+                     "im2col"})) {
         return op_class::conv;
     }
-    if (contains(n, {"gemm", "gemv", "cutlass", "nvjet", "xmma", "cublas", "matmul", "dot_kernel"})) return op_class::gemm;
+    if (contains(n, {"gemm", "gemv", "cutlass", "nvjet", "xmma", "cublas", "matmul", "dot_kernel"}))
+        return op_class::gemm;
     if (contains(n, {"pool"})) return op_class::pool;
     if (contains(n, {"softmax"})) return op_class::softmax;
     if (contains(n, {"reduce", "reduction"})) return op_class::reduce;
-    if (contains(n, {"transpose", "copy", "cat_", "catarray", "gather", "index", "pad", "upsample", "scatter", "embedding"})) {
+    if (contains(n, {"transpose", "copy", "cat_", "catarray", "gather", "index", "pad", "upsample", "scatter",
+                     "embedding"})) {
         return op_class::copy;
     }
     if (contains(n, {"elementwise", "vectorized", "unrolled", "pointwise", "triton_poi", "relu", "gelu", "silu", "add",
@@ -354,17 +355,27 @@ int match_score(op_class predicted, op_class measured) {
         case op_class::attention:
             return measured == op_class::gemm || measured == op_class::softmax || measured == op_class::elementwise ||
                            measured == op_class::copy
-                       ? 2 : 0;
+                       ? 2
+                       : 0;
         case op_class::norm:
-            return measured == op_class::elementwise || measured == op_class::reduce || measured == op_class::other ? 2 : 0;
-        case op_class::pool: return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
-        case op_class::reduce: return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
-        case op_class::softmax: return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
-        case op_class::copy: return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
-        case op_class::elementwise: return measured == op_class::copy || measured == op_class::other ? 2 : 0;
-        case op_class::gemm: return measured == op_class::other ? 2 : 0;
-        case op_class::layout: return measured == op_class::copy ? 2 : 0;
-        case op_class::other: return 2;
+            return measured == op_class::elementwise || measured == op_class::reduce || measured == op_class::other ? 2
+                                                                                                                    : 0;
+        case op_class::pool:
+            return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
+        case op_class::reduce:
+            return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
+        case op_class::softmax:
+            return measured == op_class::reduce || measured == op_class::other ? 2 : 0;
+        case op_class::copy:
+            return measured == op_class::elementwise || measured == op_class::other ? 2 : 0;
+        case op_class::elementwise:
+            return measured == op_class::copy || measured == op_class::other ? 2 : 0;
+        case op_class::gemm:
+            return measured == op_class::other ? 2 : 0;
+        case op_class::layout:
+            return measured == op_class::copy ? 2 : 0;
+        case op_class::other:
+            return 2;
     }
     return 0;
 }
@@ -478,6 +489,104 @@ std::vector<long> align(const std::vector<op_class>& pred, const std::vector<op_
     return out;
 }
 
+/**
+ * Range attribution (validate.hpp). The layers a range name stands for are those whose name, module
+ * path or module path without a call suffix equals it (kernel-launching layers first). When the name
+ * occurs, per pass, as often as it has layers (or a multiple), the k-th occurrence stands for the k-th
+ * layer (a module called three times for three Relu nodes). Otherwise each occurrence stands for all
+ * of them (an attention module whose forward holds MatMul, Softmax, MatMul), and the kernels inside
+ * one occurrence are aligned to those layers by operation class.
+ */
+std::vector<long> by_ranges(const context& c) {
+    std::unordered_map<std::string, std::vector<std::size_t>> kernel_layers, other_layers;
+    for (std::size_t i = 0; i < c.m.layers.size(); ++i) {
+        const auto& l = c.m.layers[i];
+        std::vector<std::string> keys{l.name};
+        if (auto path = module_path(l.name); !path.empty()) {
+            keys.push_back(path);
+            keys.push_back(strip_call_suffix(path));
+        }
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        for (const auto& k : keys) (l.is_kernel() ? kernel_layers : other_layers)[k].push_back(i);
+    }
+    const auto layers_of = [&](const std::string& name) -> const std::vector<std::size_t>* {
+        if (const auto it = kernel_layers.find(name); it != kernel_layers.end()) return &it->second;
+        if (const auto it = other_layers.find(name); it != other_layers.end()) return &it->second;
+        return nullptr;
+    };
+
+    // Occurrences per pass: within the first window's pass when there are windows, else all / passes.
+    std::map<std::pair<std::string, bool>, std::size_t> total, first_pass;
+    const std::uint64_t pass_begin = c.windows.empty() ? 0 : c.windows.front()->start_ns;
+    const std::uint64_t pass_end =
+        c.windows.size() > 1 ? c.windows[1]->start_ns : std::numeric_limits<std::uint64_t>::max();
+    for (const auto* gp : c.ranges) {
+        const auto& g = *gp;
+        if (!layers_of(g.name)) continue;
+        ++total[{g.name, g.gpu}];
+        if (g.start_ns >= pass_begin && g.start_ns < pass_end) ++first_pass[{g.name, g.gpu}];
+    }
+    const auto per_pass = [&](const std::pair<std::string, bool>& key) {
+        if (!c.windows.empty()) return static_cast<double>(first_pass[key]);
+        return static_cast<double>(total[key]) / c.passes;
+    };
+
+    // One entry per range occurrence: the layers it stands for.
+    std::vector<std::vector<std::size_t>> entries;
+    std::map<std::pair<std::string, bool>, std::size_t> seen;  // host and GPU occurrences counted apart
+    range_index host, gpu;
+    for (const auto* gp : c.ranges) {  // by start time
+        const auto& g = *gp;
+        const auto* layers = layers_of(g.name);
+        if (!layers) continue;
+        const std::pair<std::string, bool> key{g.name, g.gpu};
+        const auto k = seen[key]++;
+        const double q = per_pass(key);
+        const auto n = static_cast<double>(layers->size());
+        const bool cyclic = layers->size() == 1 || (q >= n && std::fmod(q, n) == 0);
+        entries.push_back(cyclic ? std::vector<std::size_t>{(*layers)[k % layers->size()]} : *layers);
+        auto& idx = g.gpu ? gpu : host;
+        idx.ranges.push_back(&g);
+        idx.entry.push_back(static_cast<long>(entries.size() - 1));
+    }
+    host.finish();
+    gpu.finish();
+
+    // Each kernel to the innermost range naming a node; then layers within each occurrence.
+    std::vector<long> entry_of(c.kernels.size(), none);
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        const auto& r = *c.kernels[i];
+        long e = none;
+        if (r.launch) e = host.find(r, r.launch->start_ns, false);
+        if (e == none) e = gpu.find(r, r.start_ns, false);
+        if (e == none && !r.launch) e = host.find(r, r.start_ns, true);
+        entry_of[i] = e;
+    }
+    std::vector<long> out(c.kernels.size(), none);
+    std::map<long, std::vector<std::size_t>> kernels_of_entry;
+    for (std::size_t i = 0; i < c.kernels.size(); ++i) {
+        if (entry_of[i] == none) continue;
+        const auto& layers = entries[static_cast<std::size_t>(entry_of[i])];
+        if (layers.size() == 1) {
+            out[i] = static_cast<long>(layers.front());
+        } else {
+            kernels_of_entry[entry_of[i]].push_back(i);
+        }
+    }
+    for (const auto& [e, kernels] : kernels_of_entry) {
+        const auto& layers = entries[static_cast<std::size_t>(e)];
+        std::vector<op_class> pred, meas;
+        for (auto l : layers) pred.push_back(class_of_label(c.m.layers[l].op_type));
+        for (auto i : kernels) meas.push_back(class_of_kernel(*c.kernels[i]));
+        const auto a = align(pred, meas);
+        for (std::size_t k = 0; k < kernels.size(); ++k) {
+            if (a[k] != none) out[kernels[k]] = static_cast<long>(layers[static_cast<std::size_t>(a[k])]);
+        }
+    }
+    return out;
+}
+
 std::vector<long> by_sequence(const context& c) {
     std::vector<op_class> pred;
     pred.reserve(c.p.kernels.size());
@@ -523,23 +632,30 @@ std::string percent(double share) {
 
 // ---- validate --------------------------------------------------------------------------------
 
-validation_result validate(const model_cost& m, const latency_prediction& p, const trace& t, const validate_options& o) {
+validation_result validate(const model_cost& m, const latency_prediction& p, const trace& t,
+                           const validate_options& o) {
     if (o.passes < 0) throw usage_error("passes must be ≥ 0, got " + std::to_string(o.passes));
     validation_result v;
-    context c{m, p, t, {}, {}, 1};
+    context c{m, p, t, {}, {}, {}, 1};
+    for (const auto& g : t.ranges) c.ranges.push_back(&g);
+    std::stable_sort(c.ranges.begin(), c.ranges.end(), [](const nvtx_range* a, const nvtx_range* b) {
+        return a->start_ns != b->start_ns ? a->start_ns < b->start_ns : a->end_ns > b->end_ns;
+    });
 
     // Window and passes.
-    for (const auto& g : t.ranges) {
-        if (!o.window.empty() && g.name == o.window) c.windows.push_back(&g);
+    for (const auto* g : c.ranges) {
+        if (!o.window.empty() && g->name == o.window) c.windows.push_back(g);
     }
-    if (!o.window.empty() && c.windows.empty()) throw usage_error("--window '" + o.window + "' names no range in the trace");
+    if (!o.window.empty() && c.windows.empty())
+        throw usage_error("--window '" + o.window + "' names no range in the trace");
     // Kineto writes each record_function twice (host and GPU projection): count passes once, by host.
     if (std::any_of(c.windows.begin(), c.windows.end(), [](const nvtx_range* w) { return !w->gpu; })) {
         c.windows.erase(std::remove_if(c.windows.begin(), c.windows.end(), [](const nvtx_range* w) { return w->gpu; }),
                         c.windows.end());
     }
     const auto in_window = [&](const kernel_record& r) {
-        return c.windows.empty() || std::any_of(c.windows.begin(), c.windows.end(), [&](const nvtx_range* w) { return inside(r, *w, true); });
+        return c.windows.empty() || std::any_of(c.windows.begin(), c.windows.end(),
+                                                [&](const nvtx_range* w) { return inside(r, *w, true); });
     };
     c.passes = o.passes > 0 ? o.passes : (c.windows.empty() ? 1.0 : static_cast<double>(c.windows.size()));
     v.passes = c.passes;
@@ -549,7 +665,8 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
         if (r.kind == activity_kind::memcpy) v.memcpy_s += r.duration_s();
         if (r.kind == activity_kind::memset) v.memset_s += r.duration_s();
     }
-    std::stable_sort(c.kernels.begin(), c.kernels.end(), [](const kernel_record* a, const kernel_record* b) { return a->start_ns < b->start_ns; });
+    std::stable_sort(c.kernels.begin(), c.kernels.end(),
+                     [](const kernel_record* a, const kernel_record* b) { return a->start_ns < b->start_ns; });
     v.memcpy_s /= c.passes;
     v.memset_s /= c.passes;
 
@@ -561,22 +678,26 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
         case attribution::external_id:
             layer_of = by_external_id(c);
             v.method = attribution::external_id;
-            v.method_note = "external correlation ids read as graph node indices; attribute " + percent(share(layer_of)) + " of kernel time";
+            v.method_note = "external correlation ids read as graph node indices; attribute " +
+                            percent(share(layer_of)) + " of kernel time";
             break;
         case attribution::ranges:
             layer_of = by_ranges(c);
             v.method = attribution::ranges;
-            v.method_note = "innermost enclosing range naming a node; attributes " + percent(share(layer_of)) + " of kernel time";
+            v.method_note =
+                "innermost enclosing range naming a node; attributes " + percent(share(layer_of)) + " of kernel time";
             break;
         case attribution::sequence:
             layer_of = by_sequence(c);
             v.method = attribution::sequence;
-            v.method_note = "order-preserving alignment by operation class (heuristic); attributes " + percent(share(layer_of)) + " of kernel time";
+            v.method_note = "order-preserving alignment by operation class (heuristic); attributes " +
+                            percent(share(layer_of)) + " of kernel time";
             break;
         case attribution::automatic: {
             std::string why;
             const bool framework = t.source.rfind("kineto", 0) == 0;
-            const bool has_ids = std::any_of(c.kernels.begin(), c.kernels.end(), [](const kernel_record* r) { return r->external_id.has_value(); });
+            const bool has_ids = std::any_of(c.kernels.begin(), c.kernels.end(),
+                                             [](const kernel_record* r) { return r->external_id.has_value(); });
             if (!framework && has_ids) {
                 layer_of = by_external_id(c);
                 const double s = share(layer_of);
@@ -599,7 +720,8 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
             layer_of = by_sequence(c);
             v.method = attribution::sequence;
             v.method_note = "auto: " + why + "ranges attribute " + percent(s) +
-                            "; order-preserving alignment by operation class (heuristic) attributes " + percent(share(layer_of));
+                            "; order-preserving alignment by operation class (heuristic) attributes " +
+                            percent(share(layer_of));
             break;
         }
     }
@@ -672,8 +794,10 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
     v.unattributed_s /= c.passes;
     v.measured_kernels /= c.passes;
     v.attributed_kernels /= c.passes;
-    for (const auto& [name, cs] : unattributed) v.unattributed.push_back({name, cs.first / c.passes, cs.second / c.passes});
-    std::sort(v.unattributed.begin(), v.unattributed.end(), [](const auto& a, const auto& b) { return a.time_s > b.time_s; });
+    for (const auto& [name, cs] : unattributed)
+        v.unattributed.push_back({name, cs.first / c.passes, cs.second / c.passes});
+    std::sort(v.unattributed.begin(), v.unattributed.end(),
+              [](const auto& a, const auto& b) { return a.time_s > b.time_s; });
 
     // Statistics.
     std::vector<double> pred, meas;
@@ -696,7 +820,8 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
         oc.errors = compare_errors(pm.first, pm.second);
         v.by_op_type.push_back(std::move(oc));
     }
-    std::sort(v.by_op_type.begin(), v.by_op_type.end(), [](const auto& a, const auto& b) { return a.measured_s > b.measured_s; });
+    std::sort(v.by_op_type.begin(), v.by_op_type.end(),
+              [](const auto& a, const auto& b) { return a.measured_s > b.measured_s; });
     v.predicted_s = p.gpu_time_s;
     v.predicted_kernels = p.kernels.size();
     v.model_error = v.measured_s > 0 ? (v.predicted_s - v.measured_s) / v.measured_s : 0.0;

@@ -16,8 +16,12 @@ namespace {
 nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 nlohmann::json stats_json(const error_statistics& s) {
-    return {{"count", s.count},           {"median_ape", s.median_ape}, {"p90_ape", s.p90_ape},
-            {"mean_ape", s.mean_ape},     {"bias", s.bias},             {"within_10pct", s.within_10pct},
+    return {{"count", s.count},
+            {"median_ape", s.median_ape},
+            {"p90_ape", s.p90_ape},
+            {"mean_ape", s.mean_ape},
+            {"bias", s.bias},
+            {"within_10pct", s.within_10pct},
             {"spearman", number_or_null(s.spearman)}};
 }
 
@@ -35,14 +39,16 @@ void write_validation_table(std::ostream& out, const validation_result& v, std::
     out << fmt::format("model        predicted {} over {} kernels, measured {} over {:g} kernels: error {}\n",
                        human_time(v.predicted_s), v.predicted_kernels, human_time(v.measured_s), v.measured_kernels,
                        pct(v.model_error));
-    out << fmt::format("             attributed {} ({:g} kernels), unattributed {}; memcpy {}, memset {} (not modelled)\n",
-                       human_time(v.attributed_s), v.attributed_kernels, human_time(v.unattributed_s),
-                       human_time(v.memcpy_s), human_time(v.memset_s));
+    out << fmt::format(
+        "             attributed {} ({:g} kernels), unattributed {}; memcpy {}, memset {} (not modelled)\n",
+        human_time(v.attributed_s), v.attributed_kernels, human_time(v.unattributed_s), human_time(v.memcpy_s),
+        human_time(v.memset_s));
     const auto& s = v.per_node;
-    out << fmt::format("per node     {} rows measured ({} predicted rows without measured time): median |e| {}, p90 {}, "
-                       "bias {}, within ±10% {}, Spearman {}\n\n",
-                       s.count, v.rows_not_measured, upct(s.median_ape), upct(s.p90_ape), pct(s.bias), upct(s.within_10pct),
-                       rho(s.spearman));
+    out << fmt::format(
+        "per node     {} rows measured ({} predicted rows without measured time): median |e| {}, p90 {}, "
+        "bias {}, within ±10% {}, Spearman {}\n\n",
+        s.count, v.rows_not_measured, upct(s.median_ape), upct(s.p90_ape), pct(s.bias), upct(s.within_10pct),
+        rho(s.spearman));
 
     out << fmt::format("{:<24} {:>5} {:>12} {:>12} {:>9} {:>9} {:>8}\n", "op type", "rows", "predicted", "measured",
                        "median|e|", "bias", "rho");
@@ -58,14 +64,16 @@ void write_validation_table(std::ostream& out, const validation_result& v, std::
         return std::max(a->measured_s, a->predicted_s) > std::max(b->measured_s, b->predicted_s);
     });
     if (top_rows > 0 && rows.size() > top_rows) rows.resize(top_rows);
-    out << fmt::format("\n{:<48} {:<20} {:>12} {:>12} {:>9} {:>7}\n", "node", "op", "predicted", "measured", "error", "kernels");
+    out << fmt::format("\n{:<48} {:<20} {:>12} {:>12} {:>9} {:>7}\n", "node", "op", "predicted", "measured", "error",
+                       "kernels");
     for (const auto* r : rows) {
         out << fmt::format("{:<48} {:<20} {:>12} {:>12} {:>9} {:>7.3g}\n", clip(r->name, 48), clip(r->op_type, 20),
                            human_time(r->predicted_s), r->measured() ? human_time(r->measured_s) : "-",
                            r->measured() ? pct(r->relative_error()) : "-", r->measured_kernels);
     }
     if (!v.unattributed.empty()) {
-        out << fmt::format("\nunattributed kernel time {} ({} kernel names):\n", human_time(v.unattributed_s), v.unattributed.size());
+        out << fmt::format("\nunattributed kernel time {} ({} kernel names):\n", human_time(v.unattributed_s),
+                           v.unattributed.size());
         std::size_t shown = 0;
         for (const auto& u : v.unattributed) {
             if (++shown > 10) {
@@ -96,8 +104,11 @@ void write_validation_json(std::ostream& out, const validation_result& v) {
     j["per_node"] = stats_json(v.per_node);
     auto& types = j["by_op_type"] = nlohmann::json::array();
     for (const auto& o : v.by_op_type) {
-        types.push_back({{"op_type", o.op_type}, {"rows", o.rows}, {"predicted_s", o.predicted_s},
-                         {"measured_s", o.measured_s}, {"errors", stats_json(o.errors)}});
+        types.push_back({{"op_type", o.op_type},
+                         {"rows", o.rows},
+                         {"predicted_s", o.predicted_s},
+                         {"measured_s", o.measured_s},
+                         {"errors", stats_json(o.errors)}});
     }
     auto& rows = j["rows"] = nlohmann::json::array();
     for (const auto& r : v.rows) {

@@ -26,9 +26,15 @@ namespace ridgeline_test {
 
 cudaError_t launch_spin(int which, unsigned grid, unsigned block, std::uint64_t ns, int* out, cudaStream_t stream) {
     switch (which) {
-        case 0: ridgeline_test_spin_a<<<grid, block, 0, stream>>>(ns, out); break;
-        case 1: ridgeline_test_spin_b<<<grid, block, 0, stream>>>(ns, out); break;
-        default: ridgeline_test_spin_c<<<grid, block, 0, stream>>>(ns, out); break;
+        case 0:
+            ridgeline_test_spin_a<<<grid, block, 0, stream>>>(ns, out);
+            break;
+        case 1:
+            ridgeline_test_spin_b<<<grid, block, 0, stream>>>(ns, out);
+            break;
+        default:
+            ridgeline_test_spin_c<<<grid, block, 0, stream>>>(ns, out);
+            break;
     }
     return cudaGetLastError();
 }

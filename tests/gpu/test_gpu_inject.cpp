@@ -7,11 +7,11 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
 
 TEST_CASE("ridgeline trace records an unmodified CUDA program") {
     int count = 0;
@@ -24,7 +24,8 @@ TEST_CASE("ridgeline trace records an unmodified CUDA program") {
     const auto dir = fs::temp_directory_path() / "ridgeline-gpu-inject";
     fs::create_directories(dir);
     const auto out = (dir / "target.json").string();
-    const std::string cmd = std::string(RIDGELINE_MEASURE_CLI) + " trace -o " + out + " -- " + RIDGELINE_INJECT_TARGET + " 2>&1";
+    const std::string cmd =
+        std::string(RIDGELINE_MEASURE_CLI) + " trace -o " + out + " -- " + RIDGELINE_INJECT_TARGET + " 2>&1";
     const int st = std::system(cmd.c_str());
     REQUIRE(WIFEXITED(st));
     REQUIRE(WEXITSTATUS(st) == 0);

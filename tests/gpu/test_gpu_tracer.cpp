@@ -81,7 +81,8 @@ TEST_CASE("the tracer records a known kernel sequence exactly") {
         scoped_external_id tag(plan[i].id);
         REQUIRE(tag.status().ok());
         cudaEventRecord(timing[i].begin, stream);
-        REQUIRE(ridgeline_test::launch_spin(plan[i].which, plan[i].grid, plan[i].block, plan[i].ns, out, stream) == cudaSuccess);
+        REQUIRE(ridgeline_test::launch_spin(plan[i].which, plan[i].grid, plan[i].block, plan[i].ns, out, stream) ==
+                cudaSuccess);
         cudaEventRecord(timing[i].end, stream);
     }
     nvtxRangePop();

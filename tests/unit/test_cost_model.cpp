@@ -46,16 +46,16 @@ TEST_CASE("wave quantisation: whole waves of tiles") {
     // 4 x 2·128·128·64 FLOPs at 1 TFLOPS = 8.388608 µs (smaller tiles do no better).
     const auto one = matmul(128);
     REQUIRE(one.kernels.size() == 1);
-    CHECK(one.kernels[0].matmul_s == doctest::Approx(8.388608e-6));
+    CHECK(one.kernels[0].matmul_s == doctest::Approx(8.388608e-6).scale(0));
     CHECK(one.kernels[0].waves == 1);
     // M=512 fills the wave: same time. M=640 needs a second wave: twice the time.
-    CHECK(matmul(512).kernels[0].matmul_s == doctest::Approx(8.388608e-6));
-    CHECK(matmul(640).kernels[0].matmul_s == doctest::Approx(2 * 8.388608e-6));
+    CHECK(matmul(512).kernels[0].matmul_s == doctest::Approx(8.388608e-6).scale(0));
+    CHECK(matmul(640).kernels[0].matmul_s == doctest::Approx(2 * 8.388608e-6).scale(0));
     // Memory: (128·64 + 64·128 + 128·128) x 4 B = 131072 B at 100 GB/s = 1.31072 µs; compute-bound,
     // plus the 1 µs fixed per-kernel cost.
-    CHECK(one.kernels[0].memory_s == doctest::Approx(1.31072e-6));
+    CHECK(one.kernels[0].memory_s == doctest::Approx(1.31072e-6).scale(0));
     CHECK(one.kernels[0].bound == bound_kind::compute);
-    CHECK(one.gpu_time_s == doctest::Approx(8.388608e-6 + 1e-6));
+    CHECK(one.gpu_time_s == doctest::Approx(8.388608e-6 + 1e-6).scale(0));
     // Without quantisation: the ideal 2·128·128·64 / 1e12 = 2.097152 µs.
     test::model_builder b;
     b.input("a", dtype::f32, {128, 64}).weight("w", dtype::f32, {64, 128});
@@ -63,7 +63,7 @@ TEST_CASE("wave quantisation: whole waves of tiles") {
     b.output("y");
     cost_model_params flat;
     flat.quantise = false;
-    CHECK(predict_graph(b, flat).kernels[0].matmul_s == doctest::Approx(2.097152e-6));
+    CHECK(predict_graph(b, flat).kernels[0].matmul_s == doctest::Approx(2.097152e-6).scale(0));
 }
 
 TEST_CASE("kernels: GELU written with Erf and attention written out are one kernel each; views none") {
@@ -113,7 +113,7 @@ TEST_CASE("fused mode merges elementwise chains into the producer") {
     fused.fused = true;
     const auto p = predict_latency(g, analyze(g, {.fused = true}), tiny_gpu(), dtype::f32, fused);
     CHECK(p.kernels.size() == 1);
-    CHECK(p.launch_s == doctest::Approx(5e-6));  // one launch at the default 5 µs
+    CHECK(p.launch_s == doctest::Approx(5e-6).scale(0));  // one launch at the default 5 µs
 }
 
 TEST_CASE("calibration recovers known parameters") {
@@ -137,6 +137,6 @@ TEST_CASE("calibration recovers known parameters") {
     const auto fit = calibrate(samples, {});
     CHECK(fit.matmul_scale == doctest::Approx(1.3).epsilon(1e-6));
     CHECK(fit.memory_scale == doctest::Approx(1.5).epsilon(1e-6));
-    CHECK(fit.kernel_fixed_s == doctest::Approx(2e-6).epsilon(1e-6));
+    CHECK(fit.kernel_fixed_s == doctest::Approx(2e-6).epsilon(1e-6).scale(0));
     CHECK_THROWS_AS(calibrate({samples[0]}, {}), usage_error);
 }

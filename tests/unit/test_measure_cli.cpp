@@ -6,12 +6,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 /** Relative comparison: doctest's Approx adds an absolute slack of 1e-5, too coarse for seconds. */
 doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9); }
-
 
 struct result {
     int status = -1;
@@ -107,7 +106,8 @@ TEST_CASE("validate compares a model's prediction with a trace") {
     t.records.push_back(stray);
     scratch s;
     save_trace(t, s.path("mlp.json"));
-    const std::string args = "validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + s.path("mlp.json");
+    const std::string args =
+        "validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + s.path("mlp.json");
     const auto r = tool(args + " --format json", false);
     CAPTURE(r.out);
     REQUIRE(r.status == 0);
@@ -128,8 +128,8 @@ TEST_CASE("validate compares a model's prediction with a trace") {
     CHECK(table.out.find("unrelated_kernel") != std::string::npos);
 
     CHECK(tool(args + " --method magic").status == 2);
-    const auto bad = tool("validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + data +
-                          "/traces/kineto_bad.json");
+    const auto bad =
+        tool("validate " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2 --trace " + data + "/traces/kineto_bad.json");
     CHECK(bad.status == 1);
     CHECK(bad.out.find("bad_kernel") != std::string::npos);
 }

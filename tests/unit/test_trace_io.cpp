@@ -5,10 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace {
 
@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 /** Relative comparison: doctest's Approx adds an absolute slack of 1e-5, too coarse for seconds. */
 doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9); }
-
 
 const std::string traces = std::string(RIDGELINE_TEST_DATA) + "/traces";
 constexpr std::uint64_t base = 1700000000000000000ULL;
@@ -215,17 +214,21 @@ TEST_CASE("a malformed trace names the file and the offending event") {
     const auto not_json = s.file("not_json.json", "{\"traceEvents\": [");
     CHECK_THROWS_WITH_AS((void)import_chrome_trace(not_json), doctest::Contains("not valid JSON"), trace_error);
     const auto no_events = s.file("no_events.json", "{\"schemaVersion\": 1}");
-    CHECK_THROWS_WITH_AS((void)import_chrome_trace(no_events), doctest::Contains("no 'traceEvents' array"), trace_error);
-    const auto bad_ts = s.file("bad_ts.json",
-                               R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": "x", "dur": 1}]})");
-    CHECK_THROWS_WITH_AS((void)import_chrome_trace(bad_ts), doctest::Contains("traceEvents[0] ('k'): 'ts'"), trace_error);
-    const auto bad_grid = s.file("bad_grid.json",
-                                 R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"grid": [1, 2]}}]})");
+    CHECK_THROWS_WITH_AS((void)import_chrome_trace(no_events), doctest::Contains("no 'traceEvents' array"),
+                         trace_error);
+    const auto bad_ts =
+        s.file("bad_ts.json", R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": "x", "dur": 1}]})");
+    CHECK_THROWS_WITH_AS((void)import_chrome_trace(bad_ts), doctest::Contains("traceEvents[0] ('k'): 'ts'"),
+                         trace_error);
+    const auto bad_grid = s.file(
+        "bad_grid.json",
+        R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"grid": [1, 2]}}]})");
     CHECK_THROWS_WITH_AS((void)import_chrome_trace(bad_grid), doctest::Contains("'grid'"), trace_error);
     CHECK_THROWS_AS((void)import_chrome_trace(s.file("missing.json")), trace_error);
     // A ridgeline trace with a broken record names the record.
-    const auto bad_record = s.file("bad_record.json",
-                                   R"({"format": "ridgeline-trace", "version": 1, "records": [{"kind": "kernel", "name": "k", "start_ns": 5}]})");
+    const auto bad_record = s.file(
+        "bad_record.json",
+        R"({"format": "ridgeline-trace", "version": 1, "records": [{"kind": "kernel", "name": "k", "start_ns": 5}]})");
     CHECK_THROWS_WITH_AS((void)load_trace(bad_record), doctest::Contains("records[0]: has no 'end_ns'"), trace_error);
     const auto neither = s.file("neither.json", "[1, 2, 3]");
     CHECK_THROWS_WITH_AS((void)load_trace(neither), doctest::Contains("neither a Chrome trace"), trace_error);
@@ -253,10 +256,10 @@ TEST_CASE("Chrome-trace JSON round-trips exactly and looks like Kineto's") {
     std::stringstream ss;
     ss << f.rdbuf();
     const std::string text = ss.str();
-    for (const char* needle : {"\"traceEvents\"", "\"baseTimeNanoseconds\"", "\"cat\":\"kernel\"", "\"cat\":\"gpu_memcpy\"",
-                               "\"cat\":\"gpu_memset\"", "\"cat\":\"cuda_runtime\"", "\"cat\":\"user_annotation\"",
-                               "\"cat\":\"gpu_user_annotation\"", "\"External id\":12", "\"correlation\":101",
-                               "\"ph\":\"X\"", "\"process_name\""}) {
+    for (const char* needle : {"\"traceEvents\"", "\"baseTimeNanoseconds\"", "\"cat\":\"kernel\"",
+                               "\"cat\":\"gpu_memcpy\"", "\"cat\":\"gpu_memset\"", "\"cat\":\"cuda_runtime\"",
+                               "\"cat\":\"user_annotation\"", "\"cat\":\"gpu_user_annotation\"", "\"External id\":12",
+                               "\"correlation\":101", "\"ph\":\"X\"", "\"process_name\""}) {
         CAPTURE(needle);
         CHECK(text.find(needle) != std::string::npos);
     }

@@ -21,7 +21,6 @@ using namespace ridgeline;
 /** Relative comparison: doctest's Approx adds an absolute slack of 1e-5, too coarse for seconds. */
 doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9); }
 
-
 constexpr std::uint64_t us = 1000;  // ns per µs
 
 /** A small ResNet-like model: costs do not matter here, only names, op types and kernels. */
@@ -30,15 +29,14 @@ struct fixture {
     latency_prediction p;
 
     fixture() {
-        const std::vector<std::pair<std::string, std::string>> nodes{
-            {"/conv1/Conv", "Conv"},
-            {"/bn1/BatchNormalization", "BatchNormalization"},
-            {"/relu/Relu", "Relu"},
-            {"/layer1/layer1.0/conv1/Conv", "Conv"},
-            {"/layer1/layer1.0/relu/Relu", "Relu"},
-            {"/layer1/layer1.0/relu_1/Relu", "Relu"},
-            {"/Flatten", "Flatten"},
-            {"/fc/Gemm", "Gemm"}};
+        const std::vector<std::pair<std::string, std::string>> nodes{{"/conv1/Conv", "Conv"},
+                                                                     {"/bn1/BatchNormalization", "BatchNormalization"},
+                                                                     {"/relu/Relu", "Relu"},
+                                                                     {"/layer1/layer1.0/conv1/Conv", "Conv"},
+                                                                     {"/layer1/layer1.0/relu/Relu", "Relu"},
+                                                                     {"/layer1/layer1.0/relu_1/Relu", "Relu"},
+                                                                     {"/Flatten", "Flatten"},
+                                                                     {"/fc/Gemm", "Gemm"}};
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             layer_cost l;
             l.node = static_cast<std::int32_t>(i);
@@ -49,8 +47,10 @@ struct fixture {
         }
         // Predicted kernels (µs): conv1 10, bn1 4, relu 2, layer1 conv 8, relu 2, relu_1 2, fc 5.
         const std::vector<std::tuple<std::size_t, std::string, double>> kernels{
-            {0, "Conv", 10}, {1, "BatchNormalization", 4}, {2, "Relu", 2}, {3, "Conv", 8},
-            {4, "Relu", 2},  {5, "Relu", 2},               {7, "Gemm", 5}};
+            {0, "Conv", 10}, {1, "BatchNormalization", 4},
+            {2, "Relu", 2},  {3, "Conv", 8},
+            {4, "Relu", 2},  {5, "Relu", 2},
+            {7, "Gemm", 5}};
         for (const auto& [layer, label, t] : kernels) {
             kernel_prediction k;
             k.layers = {layer};
@@ -200,7 +200,8 @@ TEST_CASE("external ids attribute kernels to graph nodes; the rest is reported")
     CHECK(v.unattributed[1].name == "stray");
 
     // Per op type: Conv has two rows (10 vs 11, 8 vs 8.5).
-    const auto conv = std::find_if(v.by_op_type.begin(), v.by_op_type.end(), [](const auto& o) { return o.op_type == "Conv"; });
+    const auto conv =
+        std::find_if(v.by_op_type.begin(), v.by_op_type.end(), [](const auto& o) { return o.op_type == "Conv"; });
     REQUIRE(conv != v.by_op_type.end());
     CHECK(conv->rows == 2);
     CHECK(conv->predicted_s == near(18e-6));
@@ -288,6 +289,54 @@ TEST_CASE("ranges named after modules attribute the kernels launched inside them
     CHECK(vg.unattributed_s == near(1e-6));
 }
 
+TEST_CASE("a module range holding several nodes spreads its kernels over them by class") {
+    // An attention module whose forward computes MatMul → Softmax → MatMul itself: one range, three nodes.
+    model_cost m;
+    latency_prediction p;
+    const std::vector<std::pair<std::string, std::string>> nodes{{"/encoder/attn/MatMul", "MatMul"},
+                                                                 {"/encoder/attn/Softmax", "Softmax"},
+                                                                 {"/encoder/attn/MatMul_1", "MatMul"},
+                                                                 {"/encoder/norm/LayerNormalization", "LayerNormalization"}};
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        layer_cost l;
+        l.node = static_cast<std::int32_t>(i);
+        l.name = nodes[i].first;
+        l.op_type = nodes[i].second;
+        m.layers.push_back(l);
+        kernel_prediction k;
+        k.layers = {i};
+        k.label = l.op_type;
+        k.time_s = 1e-6;
+        p.kernels.push_back(k);
+        p.gpu_time_s += k.time_s;
+    }
+    trace t;
+    t.source = "cupti";
+    for (int pass = 0; pass < 2; ++pass) {
+        const double at = 1000.0 * pass;
+        add_range(t, "ridgeline_pass", at, at + 900);
+        add_range(t, "encoder.attn", at + 10, at + 50);
+        add_range(t, "encoder.norm", at + 60, at + 70);
+        const auto launched = [&](const std::string& name, double launch_us, double dur_us) {
+            auto& k = add_kernel(t, name, at + 100 + launch_us, dur_us);
+            k.launch = launch_info{"cudaLaunchKernel", static_cast<std::uint64_t>((at + launch_us) * us),
+                                   static_cast<std::uint64_t>((at + launch_us + 0.5) * us), 1};
+        };
+        launched("ampere_sgemm_128x64_tn", 11, 4);
+        launched("void at::native::softmax_warp_forward<float>", 21, 2);
+        launched("ampere_sgemm_64x64_nn", 31, 3);
+        launched("void at::native::vectorized_layer_norm_kernel<float>", 61, 1);
+    }
+    sort_trace(t);
+    const auto v = validate(m, p, t, options(attribution::ranges, "ridgeline_pass"));
+    CHECK(v.passes == 2);
+    CHECK(row(v, "/encoder/attn/MatMul").measured_s == near(4e-6));
+    CHECK(row(v, "/encoder/attn/Softmax").measured_s == near(2e-6));
+    CHECK(row(v, "/encoder/attn/MatMul_1").measured_s == near(3e-6));
+    CHECK(row(v, "/encoder/norm/LayerNormalization").measured_s == near(1e-6));
+    CHECK(v.unattributed_s == 0);
+}
+
 TEST_CASE("a window selects the measured passes and divides by their count") {
     fixture f;
     trace t;
@@ -309,7 +358,8 @@ TEST_CASE("a window selects the measured passes and divides by their count") {
     CHECK(v.measured_s == near(11.5e-6));
     const auto forced = validate(f.m, f.p, t, options(attribution::automatic, "ridgeline_pass", 1));
     CHECK(forced.measured_s == near(23e-6));
-    CHECK_THROWS_WITH_AS((void)validate(f.m, f.p, t, options(attribution::automatic, "nope")), doctest::Contains("'nope'"), usage_error);
+    CHECK_THROWS_WITH_AS((void)validate(f.m, f.p, t, options(attribution::automatic, "nope")),
+                         doctest::Contains("'nope'"), usage_error);
     CHECK_THROWS_AS((void)validate(f.m, f.p, t, options(attribution::automatic, "", -1)), usage_error);
 }
 
@@ -317,7 +367,8 @@ TEST_CASE("sequence alignment matches framework kernels by operation class") {
     fixture f;
     trace t;
     t.source = "kineto";
-    add_kernel(t, "void at::native::elementwise_kernel<128, 2>(copy input)", 0, 3);  // before the first conv: fits nowhere
+    add_kernel(t, "void at::native::elementwise_kernel<128, 2>(copy input)", 0,
+               3);  // before the first conv: fits nowhere
     add_kernel(t, "sm90_xmma_fprop_implicit_gemm_f32f32_tf32f32_f32_nhwckrsc_nchw", 10, 11);
     add_kernel(t, "void cudnn::bn_fw_inf_1C11_kernel_NCHW<float, float, true, 1>(float, float)", 30, 4);
     add_kernel(t, "void at::native::vectorized_elementwise_kernel<4, clamp_scalar>", 40, 2);
@@ -367,9 +418,11 @@ TEST_CASE("Kineto's doubled ranges (host and GPU) count once") {
         gpu_range("layer1.0.relu", at + 100, at + 102);
         gpu_range("layer1.0.relu", at + 110, at + 113);
         auto& a = add_kernel(t, "void at::native::vectorized_elementwise_kernel<4, clamp>", at + 100, 2);
-        a.launch = launch_info{"cudaLaunchKernel", static_cast<std::uint64_t>((at + 11) * us), static_cast<std::uint64_t>((at + 12) * us), 1};
+        a.launch = launch_info{"cudaLaunchKernel", static_cast<std::uint64_t>((at + 11) * us),
+                               static_cast<std::uint64_t>((at + 12) * us), 1};
         auto& b = add_kernel(t, "void at::native::vectorized_elementwise_kernel<4, clamp>", at + 110, 3);
-        b.launch = launch_info{"cudaLaunchKernel", static_cast<std::uint64_t>((at + 31) * us), static_cast<std::uint64_t>((at + 32) * us), 1};
+        b.launch = launch_info{"cudaLaunchKernel", static_cast<std::uint64_t>((at + 31) * us),
+                               static_cast<std::uint64_t>((at + 32) * us), 1};
     }
     sort_trace(t);
     const auto v = validate(f.m, f.p, t, options(attribution::automatic, "ridgeline_pass"));

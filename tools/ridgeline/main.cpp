@@ -4,6 +4,14 @@
 //                     [--fused] [--training] [--last-percent K] [--from NODE] [--to NODE] [--after TENSOR]
 //   ridgeline shapes MODEL [bindings]        every value's inferred shape
 //   ridgeline maxbatch MODEL --hw ID [bindings] [--dtype ...]
+//   ridgeline sweep MODEL --hw A,B --batch 1,8,32 [--image ...] [--seq ...]
+//   ridgeline compare MODEL... --hw A,B --batch N
+//   ridgeline report MODEL --hw A,B -o report.html
+//   ridgeline check-sample SAMPLE.json [--zoo DIR] [--hw ID] [--fit]
+//   ridgeline ceilings --hw ID [-o SPEC.yaml] [--device N] [--quick]        (CUDA builds, on a GPU)
+//   ridgeline trace [-o OUT.json] [--inject LIB] [--no-nvtx] -- COMMAND [ARGS...]
+//   ridgeline import-trace TRACE.json [-o OUT.json] [--chrome OUT.chrome.json]
+//   ridgeline validate MODEL --hw ID --trace FILE [bindings] [--dtype ...]
 //   ridgeline hw list | ridgeline hw show ID
 // Errors go to stderr with exit status 1 (bad input) or 2 (bad usage).
 #include "ridgeline/analysis.hpp"
@@ -14,6 +22,7 @@
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/shape.hpp"
 #include "ridgeline/sweep.hpp"
+#include "measure_commands.hpp"
 #include "report_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -70,7 +79,7 @@ graph load_and_infer(const common_args& a, const shape_options& o) {
     return g;
 }
 
-/** One row of a timing sample (../shared/measurements/*.json format). */
+/** One row of a timing sample (the format of ../shared/measurements/h100_pytorch_eager.json). */
 struct sample_row {
     std::string model;
     std::string dtype_text;
@@ -327,12 +336,15 @@ int run(int argc, char** argv) {
 
     int report_exit = 0;
     auto* report_cmd = add_report_command(app, report_exit);
+    int measure_exit = -1;  // set by ceilings, trace, import-trace, validate
+    add_measure_commands(app, measure_exit);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
     if (*report_cmd) return report_exit;
+    if (measure_exit >= 0) return measure_exit;
 
     if (*analyze_cmd) {
         const auto o = to_shape_options(aa);
@@ -429,31 +441,10 @@ int run(int argc, char** argv) {
     return 2;
 }
 
-/** Developer mode kept for quick checks: `ridgeline MODEL.onnx [batch [sequence]]`. */
-int debug_counts(int argc, char** argv) {
-    auto g = load_onnx(argv[1]);
-    shape_options o;
-    o.batch = argc > 2 ? std::stoll(argv[2]) : 0;
-    if (argc > 3) o.symbols["sequence"] = std::stoll(argv[3]);
-    auto r = infer_shapes(g, o);
-    for (const auto& d : r.diagnostics) std::cout << d.node << ": " << d.message << '\n';
-    std::cout << "noshape " << r.values_without_shape << " symbolic " << r.symbolic_values << '\n';
-    for (auto out : g.outputs) {
-        const auto& v = g.values[static_cast<std::size_t>(out)];
-        std::cout << v.name << ' ' << (v.dims ? shape_to_string(*v.dims) : "?") << '\n';
-    }
-    if (argc > 2) {
-        auto m = analyze(g);
-        std::cout << "matmul " << m.totals.flops_matmul << " params " << m.params << " peak " << m.peak_activation_bytes << '\n';
-    }
-    return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     try {
-        if (argc > 1 && std::string_view(argv[1]).ends_with(".onnx")) return debug_counts(argc, argv);
         return run(argc, argv);
     } catch (const ridgeline::usage_error& e) {
         std::cerr << "ridgeline: " << e.what() << '\n';

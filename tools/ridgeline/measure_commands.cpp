@@ -45,8 +45,9 @@ int report_status(const char* command, const measure_status& s) {
 
 void print_trace_summary(std::ostream& out, const trace& t) {
     out << fmt::format("{} kernels ({}), {} memcpy ({}), {} memset ({}), {} ranges{}\n", t.count(activity_kind::kernel),
-                       human_time(t.kernel_time_s()), t.count(activity_kind::memcpy), human_time(t.time_s(activity_kind::memcpy)),
-                       t.count(activity_kind::memset), human_time(t.time_s(activity_kind::memset)), t.ranges.size(),
+                       human_time(t.kernel_time_s()), t.count(activity_kind::memcpy),
+                       human_time(t.time_s(activity_kind::memcpy)), t.count(activity_kind::memset),
+                       human_time(t.time_s(activity_kind::memset)), t.ranges.size(),
                        t.dropped_records ? fmt::format(", {} records dropped", t.dropped_records) : "");
     std::map<std::string, std::pair<std::size_t, double>> by_name;
     for (const auto& r : t.records) {
@@ -59,7 +60,8 @@ void print_trace_summary(std::ostream& out, const trace& t) {
     std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
     if (top.size() > 10) top.resize(10);
     for (const auto& [name, e] : top) {
-        out << fmt::format("  {:>12} {:>6}x  {}\n", human_time(e.second), e.first, name.size() > 110 ? name.substr(0, 107) + "..." : name);
+        out << fmt::format("  {:>12} {:>6}x  {}\n", human_time(e.second), e.first,
+                           name.size() > 110 ? name.substr(0, 107) + "..." : name);
     }
 }
 
@@ -110,8 +112,10 @@ int run_ceilings(const ceilings_args& a) {
     row("L2 bandwidth", m.l2_bandwidth_gbps, hw.l2_bandwidth_gbps, "GB/s");
     for (const auto& [k, v] : m.vector_tflops) row("vector " + k, v, peak(k), "TFLOPS");
     for (const auto& [k, v] : m.figures.matmul_tflops) row("matmul " + k, v, peak(k), "TFLOPS");
-    std::cout << fmt::format("{:<24} {:>16}\n", "min kernel time", fmt::format("{:.2f} us", m.figures.min_kernel_time_us));
-    std::cout << fmt::format("{:<24} {:>16}\n", "launch overhead", fmt::format("{:.2f} us", m.figures.launch_overhead_us));
+    std::cout << fmt::format("{:<24} {:>16}\n", "min kernel time",
+                             fmt::format("{:.2f} us", m.figures.min_kernel_time_us));
+    std::cout << fmt::format("{:<24} {:>16}\n", "launch overhead",
+                             fmt::format("{:.2f} us", m.figures.launch_overhead_us));
     std::cout << "\nhow:\n";
     for (const auto& n : m.notes) std::cout << "  " << n << '\n';
     std::cout << '\n' << measured_section_yaml(m);
@@ -170,11 +174,12 @@ std::string find_inject_library(const std::string& given) {
 
 int run_trace(trace_args a) {
     if (!a.command.empty() && a.command.front() == "--") a.command.erase(a.command.begin());
-    if (a.command.empty()) throw usage_error("trace: give the command to run, e.g. ridgeline trace -o t.json -- python3 run.py");
+    if (a.command.empty())
+        throw usage_error("trace: give the command to run, e.g. ridgeline trace -o t.json -- python3 run.py");
     if (!built_with_cuda()) {
         return report_status("trace", {measure_code::not_supported,
-                                        "ridgeline was built without CUDA, so there is no injection library "
-                                        "(configure with the CUDA toolkit and CUPTI, -DRIDGELINE_WITH_CUDA=ON)"});
+                                       "ridgeline was built without CUDA, so there is no injection library "
+                                       "(configure with the CUDA toolkit and CUPTI, -DRIDGELINE_WITH_CUDA=ON)"});
     }
     if (auto s = check_gpu(0); !s) return report_status("trace", s);
     const std::string lib = find_inject_library(a.inject);
@@ -182,7 +187,8 @@ int run_trace(trace_args a) {
     std::error_code ec;
     fs::remove(out, ec);
     ::setenv("CUDA_INJECTION64_PATH", lib.c_str(), 1);
-    if (!a.no_nvtx && std::getenv("NVTX_INJECTION64_PATH") == nullptr) ::setenv("NVTX_INJECTION64_PATH", lib.c_str(), 1);
+    if (!a.no_nvtx && std::getenv("NVTX_INJECTION64_PATH") == nullptr)
+        ::setenv("NVTX_INJECTION64_PATH", lib.c_str(), 1);
     if (a.no_nvtx) ::setenv("RIDGELINE_TRACE_NVTX", "0", 1);
     ::setenv("RIDGELINE_TRACE_OUT", out.c_str(), 1);
 
@@ -199,8 +205,7 @@ int run_trace(trace_args a) {
     }
     const int child = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     if (!fs::exists(out)) {
-        std::cerr << "ridgeline trace: no trace was written to " << out
-                  << " (the program exited with " << child
+        std::cerr << "ridgeline trace: no trace was written to " << out << " (the program exited with " << child
                   << " and never initialised CUDA through the driver, or it was killed before exit)\n";
         return child != 0 ? child : not_available_exit;
     }
@@ -250,7 +255,8 @@ struct validate_args {
 };
 
 int run_validate(const validate_args& a) {
-    if (a.format != "table" && a.format != "json") throw usage_error("unknown format '" + a.format + "' (table or json)");
+    if (a.format != "table" && a.format != "json")
+        throw usage_error("unknown format '" + a.format + "' (table or json)");
     validate_options vo;
     vo.method = parse_attribution(a.method);
     vo.window = a.window;
@@ -282,8 +288,8 @@ int run_validate(const validate_args& a) {
     if (a.format == "json") {
         write_validation_json(std::cout, v);
     } else {
-        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model).filename().string(), hw.id, a.trace_path,
-                                 t.source.empty() ? "trace" : t.source);
+        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model).filename().string(), hw.id,
+                                 a.trace_path, t.source.empty() ? "trace" : t.source);
         write_validation_table(std::cout, v, a.top);
     }
     return 0;
@@ -310,7 +316,8 @@ void add_measure_commands(CLI::App& app, int& exit_code) {
     tr->callback([t, &exit_code] { exit_code = run_trace(*t); });
 
     auto i = std::make_shared<import_args>();
-    auto* im = app.add_subcommand("import-trace", "convert a torch.profiler/Kineto (or ridgeline) trace to ridgeline JSON");
+    auto* im =
+        app.add_subcommand("import-trace", "convert a torch.profiler/Kineto (or ridgeline) trace to ridgeline JSON");
     im->add_option("trace", i->input, "trace JSON (Chrome-trace format, e.g. from torch.profiler)")->required();
     im->add_option("-o,--output", i->output, "ridgeline trace JSON to write (default: standard output)");
     im->add_option("--chrome", i->chrome, "also write Chrome-trace JSON (Perfetto) to this file");

@@ -28,7 +28,8 @@ namespace {
 
 __global__ void copy_kernel(const float4* __restrict__ src, float4* __restrict__ dst, std::size_t n) {
     const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-    for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) dst[i] = src[i];
+    for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+        dst[i] = src[i];
 }
 
 /** Copies a↔b `passes` times through L2 (ld/st.cg bypass L1). Each element stays with one thread. */
@@ -259,7 +260,8 @@ measure_status measure_fma(const ceilings_options& o, const cudaDeviceProp& prop
         o.repeats, t);
     if (!s) return s;
     m.vector_tflops["fp16"] = lanes * 4 / t / 1e12;  // half2: two lanes, an FMA each
-    m.notes.push_back("vector_tflops: dependent FMA chains (8 per thread), fp32 fmaf and fp16 __hfma2, 2 FLOPs per FMA");
+    m.notes.push_back(
+        "vector_tflops: dependent FMA chains (8 per thread), fp32 fmaf and fp16 __hfma2, 2 FLOPs per FMA");
     return {};
 }
 
@@ -281,11 +283,16 @@ measure_status fill(void* p, std::size_t n, std::uint32_t seed) {
 
 measure_status fill_typed(cudaDataType_t type, void* p, std::size_t n, std::uint32_t seed) {
     switch (type) {
-        case CUDA_R_32F: return fill<float>(p, n, seed);
-        case CUDA_R_16F: return fill<__half>(p, n, seed);
-        case CUDA_R_16BF: return fill<__nv_bfloat16>(p, n, seed);
-        case CUDA_R_8F_E4M3: return fill<__nv_fp8_e4m3>(p, n, seed);
-        default: return {measure_code::error, "fill: unsupported data type"};
+        case CUDA_R_32F:
+            return fill<float>(p, n, seed);
+        case CUDA_R_16F:
+            return fill<__half>(p, n, seed);
+        case CUDA_R_16BF:
+            return fill<__nv_bfloat16>(p, n, seed);
+        case CUDA_R_8F_E4M3:
+            return fill<__nv_fp8_e4m3>(p, n, seed);
+        default:
+            return {measure_code::error, "fill: unsupported data type"};
     }
 }
 
@@ -331,8 +338,8 @@ measure_status measure_matmul(const ceilings_options& o, const matmul_case& mc, 
     RIDGELINE_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&h.b, mc.ab, n, n, static_cast<std::int64_t>(n)));
     RIDGELINE_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&h.c, mc.cd, n, n, static_cast<std::int64_t>(n)));
     RIDGELINE_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&h.pref));
-    RIDGELINE_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(h.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws_bytes,
-                                                                sizeof ws_bytes));
+    RIDGELINE_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(h.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                                &ws_bytes, sizeof ws_bytes));
     cublasLtMatmulHeuristicResult_t heuristic{};
     int found = 0;
     const cublasStatus_t hs =
@@ -371,8 +378,8 @@ measure_status measure_matmuls(const ceilings_options& o, const cudaDeviceProp& 
     for (const auto& mc : cases) {
         if (std::string(mc.key) == "fp8_tensor" && !o.fp8) continue;
         if (cc < mc.min_cc) {
-            m.notes.push_back(std::string(mc.key) + ": needs compute capability " + std::to_string(mc.min_cc / 10) + "." +
-                              std::to_string(mc.min_cc % 10) + "; skipped");
+            m.notes.push_back(std::string(mc.key) + ": needs compute capability " + std::to_string(mc.min_cc / 10) +
+                              "." + std::to_string(mc.min_cc % 10) + "; skipped");
             continue;
         }
         double tf = 0;
@@ -408,12 +415,14 @@ measure_status measure_min_kernel(const ceilings_options& o, ceiling_measurement
         if (stopped && !us.empty()) {
             m.figures.min_kernel_time_us = median(us);
             m.notes.push_back("min_kernel_time_us: median CUPTI device time of " + std::to_string(us.size()) +
-                              " empty <<<1,1>>> kernels (shortest " + fixed(*std::min_element(us.begin(), us.end()), 3) + " us)");
+                              " empty <<<1,1>>> kernels (shortest " +
+                              fixed(*std::min_element(us.begin(), us.end()), 3) + " us)");
             return {};
         }
         m.notes.push_back("min_kernel_time_us: CUPTI recorded no kernels (" + stopped.message + "); CUDA events used");
     } else {
-        m.notes.push_back("min_kernel_time_us: CUPTI unavailable (" + s.message + "); CUDA events used (an upper bound)");
+        m.notes.push_back("min_kernel_time_us: CUPTI unavailable (" + s.message +
+                          "); CUDA events used (an upper bound)");
     }
     double t = 0;
     auto s = time_median(
@@ -458,11 +467,12 @@ measure_status measure_all(const ceilings_options& o, ceiling_measurements& m) {
     RIDGELINE_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
     RIDGELINE_CUDA_CHECK(cudaDriverGetVersion(&driver));
     m.figures.date = today_utc();
-    m.figures.method = "ridgeline ceilings on " + m.device_name + " (compute capability " + m.compute_capability + ", " +
-                       std::to_string(m.sm_count) + " SMs), CUDA runtime " + version_text(runtime) + ", driver " +
-                       version_text(driver) + ", cuBLASLt " + std::to_string(cublasLtGetVersion()) +
+    m.figures.method = "ridgeline ceilings on " + m.device_name + " (compute capability " + m.compute_capability +
+                       ", " + std::to_string(m.sm_count) + " SMs), CUDA runtime " + version_text(runtime) +
+                       ", driver " + version_text(driver) + ", cuBLASLt " + std::to_string(cublasLtGetVersion()) +
                        ": float4 copy kernel / cudaMemcpy D2D (read+write bytes), cuBLASLt TN matmuls M=N=K=" +
-                       std::to_string(o.matmul_size) + " with fp32 accumulation, CUPTI-timed empty kernel, host time per launch";
+                       std::to_string(o.matmul_size) +
+                       " with fp32 accumulation, CUPTI-timed empty kernel, host time per launch";
     if (auto s = measure_dram(o, prop, m); !s) return s;
     if (auto s = measure_l2(o, prop, m); !s) return s;
     if (auto s = measure_fma(o, prop, m); !s) return s;

@@ -41,8 +41,8 @@ struct collector {
     std::mutex data_mutex;  // everything below
     std::size_t buffer_bytes = 8u << 20;
     std::vector<kernel_record> records;
-    std::unordered_map<std::uint32_t, launch_info> launches;  // correlation → launch call
-    std::unordered_map<std::uint32_t, std::uint64_t> external; // correlation → ridgeline's external id
+    std::unordered_map<std::uint32_t, launch_info> launches;    // correlation → launch call
+    std::unordered_map<std::uint32_t, std::uint64_t> external;  // correlation → ridgeline's external id
     std::unordered_map<std::uint32_t, open_marker> open_markers;
     std::vector<nvtx_range> ranges;
     std::map<std::pair<int, std::uint32_t>, std::string> api_names;
@@ -63,7 +63,7 @@ std::string api_name(collector& c, CUpti_CallbackDomain domain, CUpti_CallbackId
     if (cuptiGetCallbackName(domain, cbid, &raw) == CUPTI_SUCCESS && raw != nullptr) name = raw;
     // "cudaLaunchKernel_v7000" → "cudaLaunchKernel"
     if (const auto v = name.rfind("_v"); v != std::string::npos && v + 2 < name.size() &&
-                                          name.find_first_not_of("0123456789", v + 2) == std::string::npos) {
+                                         name.find_first_not_of("0123456789", v + 2) == std::string::npos) {
         name.resize(v);
     }
     return c.api_names[key] = name;
@@ -71,17 +71,28 @@ std::string api_name(collector& c, CUpti_CallbackDomain domain, CUpti_CallbackId
 
 const char* memcpy_kind_name(std::uint8_t kind) {
     switch (kind) {
-        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD: return "Memcpy HtoD";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOH: return "Memcpy DtoH";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOA: return "Memcpy HtoA";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOH: return "Memcpy AtoH";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOA: return "Memcpy AtoA";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOD: return "Memcpy AtoD";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOA: return "Memcpy DtoA";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOD: return "Memcpy DtoD";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOH: return "Memcpy HtoH";
-        case CUPTI_ACTIVITY_MEMCPY_KIND_PTOP: return "Memcpy PtoP";
-        default: return "Memcpy";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD:
+            return "Memcpy HtoD";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOH:
+            return "Memcpy DtoH";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOA:
+            return "Memcpy HtoA";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOH:
+            return "Memcpy AtoH";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOA:
+            return "Memcpy AtoA";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_ATOD:
+            return "Memcpy AtoD";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOA:
+            return "Memcpy DtoA";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_DTOD:
+            return "Memcpy DtoD";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_HTOH:
+            return "Memcpy HtoH";
+        case CUPTI_ACTIVITY_MEMCPY_KIND_PTOP:
+            return "Memcpy PtoP";
+        default:
+            return "Memcpy";
     }
 }
 
@@ -140,7 +151,8 @@ void decode(collector& c, const CUpti_Activity* rec) {
         case CUPTI_ACTIVITY_KIND_RUNTIME:
         case CUPTI_ACTIVITY_KIND_DRIVER: {
             const auto* a = reinterpret_cast<const CUpti_ActivityAPI*>(rec);
-            const auto domain = rec->kind == CUPTI_ACTIVITY_KIND_RUNTIME ? CUPTI_CB_DOMAIN_RUNTIME_API : CUPTI_CB_DOMAIN_DRIVER_API;
+            const auto domain =
+                rec->kind == CUPTI_ACTIVITY_KIND_RUNTIME ? CUPTI_CB_DOMAIN_RUNTIME_API : CUPTI_CB_DOMAIN_DRIVER_API;
             auto& l = c.launches[a->correlationId];
             // A runtime call and the driver call under it share a correlation id: keep the outer (runtime) one.
             if (l.start_ns == 0 || domain == CUPTI_CB_DOMAIN_RUNTIME_API) {
@@ -153,7 +165,8 @@ void decode(collector& c, const CUpti_Activity* rec) {
             const std::int64_t thread =
                 m->objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? static_cast<std::int64_t>(m->objectId.pt.threadId) : -1;
             if (m->flags & CUPTI_ACTIVITY_FLAG_MARKER_START) {
-                c.open_markers[m->id] = open_marker{m->name ? m->name : "", m->domain ? m->domain : "", m->timestamp, thread};
+                c.open_markers[m->id] =
+                    open_marker{m->name ? m->name : "", m->domain ? m->domain : "", m->timestamp, thread};
             } else if (m->flags & CUPTI_ACTIVITY_FLAG_MARKER_END) {
                 const auto it = c.open_markers.find(m->id);
                 if (it == c.open_markers.end()) break;
@@ -168,7 +181,8 @@ void decode(collector& c, const CUpti_Activity* rec) {
             }
             break;
         }
-        default: break;
+        default:
+            break;
     }
 }
 
@@ -200,14 +214,22 @@ void CUPTIAPI buffer_completed(CUcontext context, std::uint32_t stream_id, std::
 
 const char* kind_name(CUpti_ActivityKind k) {
     switch (k) {
-        case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: return "CONCURRENT_KERNEL";
-        case CUPTI_ACTIVITY_KIND_MEMCPY: return "MEMCPY";
-        case CUPTI_ACTIVITY_KIND_MEMSET: return "MEMSET";
-        case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION: return "EXTERNAL_CORRELATION";
-        case CUPTI_ACTIVITY_KIND_MARKER: return "MARKER";
-        case CUPTI_ACTIVITY_KIND_RUNTIME: return "RUNTIME";
-        case CUPTI_ACTIVITY_KIND_DRIVER: return "DRIVER";
-        default: return "?";
+        case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
+            return "CONCURRENT_KERNEL";
+        case CUPTI_ACTIVITY_KIND_MEMCPY:
+            return "MEMCPY";
+        case CUPTI_ACTIVITY_KIND_MEMSET:
+            return "MEMSET";
+        case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION:
+            return "EXTERNAL_CORRELATION";
+        case CUPTI_ACTIVITY_KIND_MARKER:
+            return "MARKER";
+        case CUPTI_ACTIVITY_KIND_RUNTIME:
+            return "RUNTIME";
+        case CUPTI_ACTIVITY_KIND_DRIVER:
+            return "DRIVER";
+        default:
+            return "?";
     }
 }
 
@@ -231,7 +253,9 @@ bool activity_running() noexcept {
 measure_status activity_start(const activity_config& config) {
     auto& c = state();
     std::lock_guard lock(c.control_mutex);
-    if (c.running) return {measure_code::error, "CUPTI activity recording is already running in this process (one tracer at a time)"};
+    if (c.running)
+        return {measure_code::error,
+                "CUPTI activity recording is already running in this process (one tracer at a time)"};
     {
         std::lock_guard data(c.data_mutex);
         c.buffer_bytes = std::max<std::size_t>(config.buffer_bytes, 64u << 10);
@@ -246,7 +270,8 @@ measure_status activity_start(const activity_config& config) {
         RIDGELINE_CUPTI_CHECK(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed));
         c.callbacks_registered = true;
     }
-    std::vector<CUpti_ActivityKind> kinds{CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION};
+    std::vector<CUpti_ActivityKind> kinds{CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
+                                          CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION};
     if (config.memcpy) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMCPY);
     if (config.memset) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMSET);
     if (config.nvtx) kinds.push_back(CUPTI_ACTIVITY_KIND_MARKER);
@@ -314,7 +339,8 @@ measure_status activity_pop_external_id() {
 
 std::string cupti_library_path() {
     Dl_info info{};
-    if (dladdr(reinterpret_cast<void*>(&cuptiActivityEnable), &info) != 0 && info.dli_fname != nullptr) return info.dli_fname;
+    if (dladdr(reinterpret_cast<void*>(&cuptiActivityEnable), &info) != 0 && info.dli_fname != nullptr)
+        return info.dli_fname;
     return {};
 }
 

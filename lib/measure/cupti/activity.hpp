@@ -15,10 +15,10 @@ namespace ridgeline::detail {
 
 /** What the collector records. */
 struct activity_config {
-    bool memcpy = true;            /**< MEMCPY records. */
-    bool memset = true;            /**< MEMSET records. */
-    bool nvtx = true;              /**< MARKER records (NVTX ranges). */
-    bool launches = true;          /**< RUNTIME and DRIVER API records (launch calls). */
+    bool memcpy = true;                  /**< MEMCPY records. */
+    bool memset = true;                  /**< MEMSET records. */
+    bool nvtx = true;                    /**< MARKER records (NVTX ranges). */
+    bool launches = true;                /**< RUNTIME and DRIVER API records (launch calls). */
     std::size_t buffer_bytes = 8u << 20; /**< Activity buffer size. */
 };
 

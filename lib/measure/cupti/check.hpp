@@ -18,7 +18,8 @@ namespace ridgeline::detail {
 inline measure_status cupti_status(CUptiResult r, const char* call) {
     const char* text = nullptr;
     if (cuptiGetResultString(r, &text) != CUPTI_SUCCESS || text == nullptr) text = "unknown CUPTI error";
-    std::string msg = std::string(call) + " failed: " + text + " (CUPTI error " + std::to_string(static_cast<int>(r)) + ")";
+    std::string msg =
+        std::string(call) + " failed: " + text + " (CUPTI error " + std::to_string(static_cast<int>(r)) + ")";
     switch (r) {
         case CUPTI_ERROR_INVALID_DEVICE:
             return {measure_code::no_device, msg};
@@ -56,35 +57,35 @@ inline measure_status cuda_status(cudaError_t e, const char* call) {
 
 /** Status for a failed cuBLASLt call (always error: the device itself was usable). */
 inline measure_status cublas_status(cublasStatus_t s, const char* call) {
-    return {measure_code::error, std::string(call) + " failed: " + cublasLtGetStatusName(s) + " (" +
-                                     cublasLtGetStatusString(s) + ")"};
+    return {measure_code::error,
+            std::string(call) + " failed: " + cublasLtGetStatusName(s) + " (" + cublasLtGetStatusString(s) + ")"};
 }
 
 }  // namespace ridgeline::detail
 
 /** Calls a CUPTI function; on failure returns its measure_status from the enclosing function. */
-#define RIDGELINE_CUPTI_CHECK(call)                                                               \
-    do {                                                                                          \
-        const CUptiResult ridgeline_cupti_result_ = (call);                                       \
-        if (ridgeline_cupti_result_ != CUPTI_SUCCESS) {                                           \
-            return ::ridgeline::detail::cupti_status(ridgeline_cupti_result_, #call);             \
-        }                                                                                         \
+#define RIDGELINE_CUPTI_CHECK(call)                                                   \
+    do {                                                                              \
+        const CUptiResult ridgeline_cupti_result_ = (call);                           \
+        if (ridgeline_cupti_result_ != CUPTI_SUCCESS) {                               \
+            return ::ridgeline::detail::cupti_status(ridgeline_cupti_result_, #call); \
+        }                                                                             \
     } while (false)
 
 /** Calls a cuBLASLt function; on failure returns its measure_status from the enclosing function. */
-#define RIDGELINE_CUBLAS_CHECK(call)                                                              \
-    do {                                                                                          \
-        const cublasStatus_t ridgeline_cublas_result_ = (call);                                   \
-        if (ridgeline_cublas_result_ != CUBLAS_STATUS_SUCCESS) {                                  \
-            return ::ridgeline::detail::cublas_status(ridgeline_cublas_result_, #call);           \
-        }                                                                                         \
+#define RIDGELINE_CUBLAS_CHECK(call)                                                    \
+    do {                                                                                \
+        const cublasStatus_t ridgeline_cublas_result_ = (call);                         \
+        if (ridgeline_cublas_result_ != CUBLAS_STATUS_SUCCESS) {                        \
+            return ::ridgeline::detail::cublas_status(ridgeline_cublas_result_, #call); \
+        }                                                                               \
     } while (false)
 
 /** Calls a CUDA runtime function; on failure returns its measure_status from the enclosing function. */
-#define RIDGELINE_CUDA_CHECK(call)                                                                \
-    do {                                                                                          \
-        const cudaError_t ridgeline_cuda_result_ = (call);                                        \
-        if (ridgeline_cuda_result_ != cudaSuccess) {                                              \
-            return ::ridgeline::detail::cuda_status(ridgeline_cuda_result_, #call);               \
-        }                                                                                         \
+#define RIDGELINE_CUDA_CHECK(call)                                                  \
+    do {                                                                            \
+        const cudaError_t ridgeline_cuda_result_ = (call);                          \
+        if (ridgeline_cuda_result_ != cudaSuccess) {                                \
+            return ::ridgeline::detail::cuda_status(ridgeline_cuda_result_, #call); \
+        }                                                                           \
     } while (false)

@@ -23,7 +23,8 @@ measure_status check_gpu(int device) {
     cudaDeviceProp prop{};
     RIDGELINE_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     return {measure_code::ok, std::string(prop.name) + ", compute capability " + std::to_string(prop.major) + "." +
-                                  std::to_string(prop.minor) + ", " + std::to_string(prop.multiProcessorCount) + " SMs"};
+                                  std::to_string(prop.minor) + ", " + std::to_string(prop.multiProcessorCount) +
+                                  " SMs"};
 }
 
 struct kernel_tracer::impl {
@@ -54,7 +55,8 @@ measure_status kernel_tracer::start() {
     impl_->result = trace{};
     if (impl_->options.nvtx && std::getenv("NVTX_INJECTION64_PATH") == nullptr) {
         // NVTX reads this on each module's first NVTX call: later first calls reach CUPTI.
-        if (const auto path = detail::cupti_library_path(); !path.empty()) ::setenv("NVTX_INJECTION64_PATH", path.c_str(), 0);
+        if (const auto path = detail::cupti_library_path(); !path.empty())
+            ::setenv("NVTX_INJECTION64_PATH", path.c_str(), 0);
     }
     detail::activity_config config;
     config.memcpy = impl_->options.memcpy;

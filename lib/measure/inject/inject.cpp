@@ -44,7 +44,8 @@ std::string output_path() {
 }
 
 std::string chrome_path(const std::string& path) {
-    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) return path.substr(0, path.size() - 5) + ".chrome.json";
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0)
+        return path.substr(0, path.size() - 5) + ".chrome.json";
     return path + ".chrome.json";
 }
 
