@@ -80,8 +80,8 @@ void run_stage(benchmark::State& state, const std::string& file, stage last) {
         return;
     }
     state.counters["nodes"] = static_cast<double>(nodes);
-    state.counters["peak_rss"] = benchmark::Counter(peak_rss_bytes(), benchmark::Counter::kDefaults,
-                                                    benchmark::Counter::kIs1024);
+    state.counters["peak_rss"] =
+        benchmark::Counter(peak_rss_bytes(), benchmark::Counter::kDefaults, benchmark::Counter::kIs1024);
 }
 
 void BM_load(benchmark::State& state, const std::string& file) { run_stage(state, file, stage::load); }
@@ -98,7 +98,8 @@ BENCHMARK_CAPTURE(BM_load_infer, longformer_base, std::string("longformer_base.o
 BENCHMARK_CAPTURE(BM_load_infer, vit_l_16, std::string("vit_l_16.onnx"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_load_infer, squeezenet1_0, std::string("squeezenet1_0.onnx"))->Unit(benchmark::kMillisecond);
 
-BENCHMARK_CAPTURE(BM_full_analysis, longformer_base, std::string("longformer_base.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_full_analysis, longformer_base, std::string("longformer_base.onnx"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_full_analysis, vit_l_16, std::string("vit_l_16.onnx"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_full_analysis, squeezenet1_0, std::string("squeezenet1_0.onnx"))->Unit(benchmark::kMillisecond);
 

@@ -8,7 +8,10 @@
 #include <iostream>
 
 int main(int argc, char** argv) try {
-    if (argc < 2) { std::cerr << "usage: " << argv[0] << " MODEL.onnx [DEVICE]\n"; return 2; }
+    if (argc < 2) {
+        std::cerr << "usage: " << argv[0] << " MODEL.onnx [DEVICE]\n";
+        return 2;
+    }
     auto g = ridgeline::load_onnx(argv[1]);
     ridgeline::shape_options base;
     base.symbols["sequence"] = 128;

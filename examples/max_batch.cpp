@@ -9,7 +9,10 @@
 #include <iostream>
 
 int main(int argc, char** argv) try {
-    if (argc < 2) { std::cerr << "usage: " << argv[0] << " MODEL.onnx\n"; return 2; }
+    if (argc < 2) {
+        std::cerr << "usage: " << argv[0] << " MODEL.onnx\n";
+        return 2;
+    }
     auto g = ridgeline::load_onnx(argv[1]);
     ridgeline::shape_options base;
     base.symbols["sequence"] = 128;
@@ -19,7 +22,8 @@ int main(int argc, char** argv) try {
         const auto hw = ridgeline::load_hw(id);
         const auto fit = ridgeline::largest_batch(g, base, {}, hw.memory_bytes(), 1 << 16);
         std::cout << std::left << std::setw(18) << id << std::right << std::setw(10)
-                  << ridgeline::human_bytes(static_cast<double>(hw.memory_bytes())) << std::setw(12) << fit.batch << '\n';
+                  << ridgeline::human_bytes(static_cast<double>(hw.memory_bytes())) << std::setw(12) << fit.batch
+                  << '\n';
     }
     return 0;
 } catch (const std::exception& e) {

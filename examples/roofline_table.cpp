@@ -8,7 +8,10 @@
 #include <string>
 
 int main(int argc, char** argv) try {
-    if (argc < 2) { std::cerr << "usage: " << argv[0] << " MODEL.onnx [DEVICE] [BATCH]\n"; return 2; }
+    if (argc < 2) {
+        std::cerr << "usage: " << argv[0] << " MODEL.onnx [DEVICE] [BATCH]\n";
+        return 2;
+    }
     const auto hw = ridgeline::load_hw(argc > 2 ? argv[2] : "h100-sxm");
     auto g = ridgeline::load_onnx(argv[1]);
     ridgeline::shape_options bind;

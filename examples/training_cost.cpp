@@ -9,7 +9,10 @@
 #include <map>
 
 int main(int argc, char** argv) try {
-    if (argc < 2) { std::cerr << "usage: " << argv[0] << " MODEL.onnx [BATCH]\n"; return 2; }
+    if (argc < 2) {
+        std::cerr << "usage: " << argv[0] << " MODEL.onnx [BATCH]\n";
+        return 2;
+    }
     auto g = ridgeline::load_onnx(argv[1]);
     ridgeline::shape_options bind;
     bind.batch = argc > 2 ? std::stoll(argv[2]) : 32;

@@ -60,13 +60,13 @@ struct graph_slice {
 
 /** FLOPs and bytes of a counted quantity, forward or backward. */
 struct counts {
-    std::int64_t macs = 0;                    /**< Multiply-accumulates. */
-    std::int64_t flops_matmul = 0;            /**< 2 × MACs of matmul-class ops. */
-    std::int64_t flops_vector = 0;            /**< Vector-unit FLOPs. */
-    std::int64_t flops_special = 0;           /**< Special-function evaluations. */
-    std::int64_t bytes_read_activations = 0;  /**< Activation bytes read. */
-    std::int64_t bytes_read_weights = 0;      /**< Weight bytes read. */
-    std::int64_t bytes_written = 0;           /**< Bytes written. */
+    std::int64_t macs = 0;                   /**< Multiply-accumulates. */
+    std::int64_t flops_matmul = 0;           /**< 2 × MACs of matmul-class ops. */
+    std::int64_t flops_vector = 0;           /**< Vector-unit FLOPs. */
+    std::int64_t flops_special = 0;          /**< Special-function evaluations. */
+    std::int64_t bytes_read_activations = 0; /**< Activation bytes read. */
+    std::int64_t bytes_read_weights = 0;     /**< Weight bytes read. */
+    std::int64_t bytes_written = 0;          /**< Bytes written. */
     /** All FLOPs. */
     [[nodiscard]] std::int64_t flops() const { return flops_matmul + flops_vector + flops_special; }
     /** All bytes read. */
@@ -102,24 +102,24 @@ struct layer_cost {
 
 /** Totals for one op type. */
 struct op_type_total {
-    std::int64_t nodes = 0;   /**< Node count (kernels only). */
-    counts forward;           /**< Summed forward counts. */
+    std::int64_t nodes = 0; /**< Node count (kernels only). */
+    counts forward;         /**< Summed forward counts. */
 };
 
 /** The whole model's analysis. */
 struct model_cost {
-    std::vector<layer_cost> layers;                   /**< In topological order (slice applied). */
-    counts totals;                                    /**< Forward totals. */
-    counts backward_totals;                           /**< Backward totals (training only). */
-    std::map<std::string, op_type_total> by_op_type;  /**< Breakdown. */
-    std::int64_t params = 0;                          /**< Floating initializer elements, each once. */
-    std::int64_t param_bytes = 0;                     /**< Their bytes (after the dtype override). */
-    std::int64_t peak_activation_bytes = 0;           /**< Liveness peak over the topological order. */
-    std::int64_t input_bytes = 0;                     /**< Graph inputs. */
-    std::int64_t kernels = 0;                         /**< Nodes that launch a kernel. */
-    std::vector<diagnostic> diagnostics;              /**< Unknown ops, uncounted subgraphs … */
-    std::map<std::string, int> unknown_ops;           /**< Operator → nodes counted as unknown. */
-    dtype float_override = dtype::undefined;          /**< The re-typing the counts used. */
+    std::vector<layer_cost> layers;                  /**< In topological order (slice applied). */
+    counts totals;                                   /**< Forward totals. */
+    counts backward_totals;                          /**< Backward totals (training only). */
+    std::map<std::string, op_type_total> by_op_type; /**< Breakdown. */
+    std::int64_t params = 0;                         /**< Floating initializer elements, each once. */
+    std::int64_t param_bytes = 0;                    /**< Their bytes (after the dtype override). */
+    std::int64_t peak_activation_bytes = 0;          /**< Liveness peak over the topological order. */
+    std::int64_t input_bytes = 0;                    /**< Graph inputs. */
+    std::int64_t kernels = 0;                        /**< Nodes that launch a kernel. */
+    std::vector<diagnostic> diagnostics;             /**< Unknown ops, uncounted subgraphs … */
+    std::map<std::string, int> unknown_ops;          /**< Operator → nodes counted as unknown. */
+    dtype float_override = dtype::undefined;         /**< The re-typing the counts used. */
 };
 
 /** Bytes of a value at its element size after `float_override` (0 when not fully numeric). */
@@ -134,9 +134,9 @@ model_cost analyze(const graph& g, const analysis_options& options = {}, const g
 
 /** Memory needed to run inference: weights + peak activations + workspace. */
 struct memory_estimate {
-    std::int64_t weight_bytes = 0;      /**< Parameters (and other stored tensors) resident. */
-    std::int64_t activation_bytes = 0;  /**< Peak live activations. */
-    std::int64_t workspace_bytes = 0;   /**< Scratch for the largest kernel (see docs/counting.md). */
+    std::int64_t weight_bytes = 0;     /**< Parameters (and other stored tensors) resident. */
+    std::int64_t activation_bytes = 0; /**< Peak live activations. */
+    std::int64_t workspace_bytes = 0;  /**< Scratch for the largest kernel (see docs/counting.md). */
     /** Sum of the three. */
     [[nodiscard]] std::int64_t total() const { return weight_bytes + activation_bytes + workspace_bytes; }
 };
@@ -146,9 +146,9 @@ memory_estimate inference_memory(const model_cost& m);
 
 /** Result of `largest_batch`. */
 struct batch_fit {
-    std::int64_t batch = 0;           /**< Largest batch that fits (0: not even batch 1). */
-    memory_estimate at_batch;         /**< Memory at that batch. */
-    memory_estimate at_next;          /**< Memory at batch + 1 (what did not fit). */
+    std::int64_t batch = 0;   /**< Largest batch that fits (0: not even batch 1). */
+    memory_estimate at_batch; /**< Memory at that batch. */
+    memory_estimate at_next;  /**< Memory at batch + 1 (what did not fit). */
 };
 
 /**

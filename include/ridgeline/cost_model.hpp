@@ -67,29 +67,29 @@ struct default_efficiency {
 
 /** One predicted kernel. */
 struct kernel_prediction {
-    std::vector<std::size_t> layers; /**< Indices into model_cost::layers it covers. */
-    std::string name;                /**< First layer's name. */
-    std::string label;               /**< op_type, or the pattern ("Attention", "Gelu", "SiLU"). */
-    std::int64_t flops = 0;          /**< All FLOPs of its layers. */
-    std::int64_t bytes = 0;          /**< Bytes crossing the kernel's boundary. */
-    double matmul_s = 0;             /**< Matmul-class compute time (after quantisation). */
-    double vector_s = 0;             /**< Vector/special compute time. */
-    double memory_s = 0;             /**< Memory time. */
-    double waves = 0;                /**< Waves of tiles (matmul-class kernels). */
-    double time_s = 0;               /**< Predicted duration. */
+    std::vector<std::size_t> layers;     /**< Indices into model_cost::layers it covers. */
+    std::string name;                    /**< First layer's name. */
+    std::string label;                   /**< op_type, or the pattern ("Attention", "Gelu", "SiLU"). */
+    std::int64_t flops = 0;              /**< All FLOPs of its layers. */
+    std::int64_t bytes = 0;              /**< Bytes crossing the kernel's boundary. */
+    double matmul_s = 0;                 /**< Matmul-class compute time (after quantisation). */
+    double vector_s = 0;                 /**< Vector/special compute time. */
+    double memory_s = 0;                 /**< Memory time. */
+    double waves = 0;                    /**< Waves of tiles (matmul-class kernels). */
+    double time_s = 0;                   /**< Predicted duration. */
     bound_kind bound = bound_kind::none; /**< Dominant term. */
 };
 
 /** A model's predicted latency. */
 struct latency_prediction {
-    ceilings achievable;                   /**< Achievable ceilings used (before scales). */
-    cost_model_params params;              /**< Parameters used (resolved). */
-    std::vector<kernel_prediction> kernels;/**< In execution order. */
-    std::vector<double> layer_time_s;      /**< Per model_cost::layers entry (kernel time split by FLOPs/bytes). */
-    double gpu_time_s = 0;                 /**< Σ kernel durations. */
-    double launch_s = 0;                   /**< Host launch overhead: kernels × per-launch cost. */
-    double wall_time_s = 0;                /**< max(GPU time, launch time): host and device overlap. */
-    bound_kind bound = bound_kind::none;   /**< Where most predicted time goes. */
+    ceilings achievable;                    /**< Achievable ceilings used (before scales). */
+    cost_model_params params;               /**< Parameters used (resolved). */
+    std::vector<kernel_prediction> kernels; /**< In execution order. */
+    std::vector<double> layer_time_s;       /**< Per model_cost::layers entry (kernel time split by FLOPs/bytes). */
+    double gpu_time_s = 0;                  /**< Σ kernel durations. */
+    double launch_s = 0;                    /**< Host launch overhead: kernels × per-launch cost. */
+    double wall_time_s = 0;                 /**< max(GPU time, launch time): host and device overlap. */
+    bound_kind bound = bound_kind::none;    /**< Where most predicted time goes. */
 };
 
 /** Predicts the latency of an analysed model (`m` from `analyze(g, …)` on the same bound graph). */
@@ -98,8 +98,8 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
 
 /** One measured model time, for calibration. */
 struct timing_sample {
-    latency_prediction prediction;  /**< The model's prediction with unit scales. */
-    double measured_s = 0;          /**< Measured summed kernel time. */
+    latency_prediction prediction; /**< The model's prediction with unit scales. */
+    double measured_s = 0;         /**< Measured summed kernel time. */
 };
 
 /**

@@ -80,8 +80,8 @@ public:
 
     /** One term of the polynomial: coefficient × product of symbols (repeats mean powers). */
     struct term {
-        std::int64_t coeff = 0;             /**< Integer coefficient. */
-        std::vector<std::string> factors;  /**< Sorted symbol names. */
+        std::int64_t coeff = 0;           /**< Integer coefficient. */
+        std::vector<std::string> factors; /**< Sorted symbol names. */
     };
 
 private:

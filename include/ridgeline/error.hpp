@@ -30,8 +30,7 @@ public:
 class model_error : public error {
 public:
     /** @code throw model_error("m.onnx", "truncated protobuf"); @endcode */
-    model_error(std::string file, const std::string& message)
-        : error(file + ": " + message), file_(std::move(file)) {}
+    model_error(std::string file, const std::string& message) : error(file + ": " + message), file_(std::move(file)) {}
     /** The offending file's path. */
     [[nodiscard]] const std::string& file() const noexcept { return file_; }
 
@@ -66,8 +65,7 @@ class unbound_symbol_error : public error {
 public:
     /** @code throw unbound_symbol_error("sequence", "node 'attn/MatMul'"); @endcode */
     unbound_symbol_error(std::string symbol, const std::string& where)
-        : error("unbound symbol '" + symbol + "' needed by " + where +
-                " (bind it with --set " + symbol + "=N" +
+        : error("unbound symbol '" + symbol + "' needed by " + where + " (bind it with --set " + symbol + "=N" +
                 (symbol == "batch" ? " or --batch N" : "") + ")"),
           symbol_(std::move(symbol)) {}
     /** The symbol's name, e.g. "sequence". */
@@ -82,8 +80,7 @@ class spec_error : public error {
 public:
     /** @code throw spec_error("hwspecs/t4.yaml", "peak_tflops.fp32", "must be positive"); @endcode */
     spec_error(std::string file, std::string key, const std::string& message)
-        : error(file + ": key '" + key + "': " + message), file_(std::move(file)),
-          key_(std::move(key)) {}
+        : error(file + ": key '" + key + "': " + message), file_(std::move(file)), key_(std::move(key)) {}
     /** The spec file's path (or id). */
     [[nodiscard]] const std::string& file() const noexcept { return file_; }
     /** The dotted key, e.g. "memory.dram.bandwidth_gbps". */
@@ -99,7 +96,8 @@ class trace_error : public error {
 public:
     /** @code throw trace_error("t.json", "traceEvents[12] ('volta_sgemm')", "'dur' is not a number"); @endcode */
     trace_error(std::string file, std::string event, const std::string& message)
-        : error(file + (event.empty() ? "" : ": " + event) + ": " + message), file_(std::move(file)),
+        : error(file + (event.empty() ? "" : ": " + event) + ": " + message),
+          file_(std::move(file)),
           event_(std::move(event)) {}
     /** The trace file's path. */
     [[nodiscard]] const std::string& file() const noexcept { return file_; }

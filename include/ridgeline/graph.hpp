@@ -29,9 +29,29 @@ namespace ridgeline {
 
 /** Element types, numbered as ONNX's TensorProto.DataType so the numbers round-trip. */
 enum class dtype : std::uint8_t {
-    undefined = 0, f32 = 1, u8 = 2, i8 = 3, u16 = 4, i16 = 5, i32 = 6, i64 = 7, string = 8,
-    boolean = 9, f16 = 10, f64 = 11, u32 = 12, u64 = 13, c64 = 14, c128 = 15, bf16 = 16,
-    f8e4m3fn = 17, f8e4m3fnuz = 18, f8e5m2 = 19, f8e5m2fnuz = 20, u4 = 21, i4 = 22,
+    undefined = 0,
+    f32 = 1,
+    u8 = 2,
+    i8 = 3,
+    u16 = 4,
+    i16 = 5,
+    i32 = 6,
+    i64 = 7,
+    string = 8,
+    boolean = 9,
+    f16 = 10,
+    f64 = 11,
+    u32 = 12,
+    u64 = 13,
+    c64 = 14,
+    c128 = 15,
+    bf16 = 16,
+    f8e4m3fn = 17,
+    f8e4m3fnuz = 18,
+    f8e5m2 = 19,
+    f8e5m2fnuz = 20,
+    u4 = 21,
+    i4 = 22,
 };
 
 /** Bytes per element (sub-byte types round up to 1). @code element_size_bytes(dtype::f16) == 2 @endcode */
@@ -51,61 +71,72 @@ class graph;
  * `Shape → Gather → Concat → Reshape` chains stay symbolic; reals are plain doubles.
  */
 struct known_data {
-    bool is_real = false;        /**< Which of the two vectors is used. */
-    std::vector<dim> ints;       /**< Integer/boolean elements, row-major. */
-    std::vector<double> reals;   /**< Floating elements, row-major. */
+    bool is_real = false;      /**< Which of the two vectors is used. */
+    std::vector<dim> ints;     /**< Integer/boolean elements, row-major. */
+    std::vector<double> reals; /**< Floating elements, row-major. */
     /** Element count. */
     [[nodiscard]] std::size_t size() const noexcept { return is_real ? reals.size() : ints.size(); }
 };
 
 /** A tensor stored in the model (initializer or attribute): dims and dtype; data only if small. */
 struct tensor_info {
-    dtype type = dtype::undefined;                  /**< Element type. */
-    std::vector<std::int64_t> dims;                 /**< Static dims. */
-    bool external = false;                          /**< Data lives in an external file. */
-    std::shared_ptr<const known_data> data;         /**< Set only for small tensors. */
+    dtype type = dtype::undefined;          /**< Element type. */
+    std::vector<std::int64_t> dims;         /**< Static dims. */
+    bool external = false;                  /**< Data lives in an external file. */
+    std::shared_ptr<const known_data> data; /**< Set only for small tensors. */
 };
 
 /** One node attribute, kept as in the file. */
 struct attribute {
     /** Which field holds the value (ONNX AttributeProto.AttributeType numbering). */
-    enum class kind : std::uint8_t { undefined = 0, f = 1, i = 2, s = 3, t = 4, g = 5,
-                                     floats = 6, ints = 7, strings = 8, tensors = 9, graphs = 10 };
-    std::string name;                        /**< Attribute name, e.g. "strides". */
-    kind type = kind::undefined;             /**< Which member below is set. */
-    double f = 0;                            /**< kind::f */
-    std::int64_t i = 0;                      /**< kind::i */
-    std::string s;                           /**< kind::s */
-    std::vector<double> floats;              /**< kind::floats */
-    std::vector<std::int64_t> ints;          /**< kind::ints */
-    std::vector<std::string> strings;        /**< kind::strings */
-    std::shared_ptr<const tensor_info> t;    /**< kind::t */
-    std::vector<std::shared_ptr<const graph>> graphs;  /**< kind::g (one) and kind::graphs */
+    enum class kind : std::uint8_t {
+        undefined = 0,
+        f = 1,
+        i = 2,
+        s = 3,
+        t = 4,
+        g = 5,
+        floats = 6,
+        ints = 7,
+        strings = 8,
+        tensors = 9,
+        graphs = 10
+    };
+    std::string name;                                 /**< Attribute name, e.g. "strides". */
+    kind type = kind::undefined;                      /**< Which member below is set. */
+    double f = 0;                                     /**< kind::f */
+    std::int64_t i = 0;                               /**< kind::i */
+    std::string s;                                    /**< kind::s */
+    std::vector<double> floats;                       /**< kind::floats */
+    std::vector<std::int64_t> ints;                   /**< kind::ints */
+    std::vector<std::string> strings;                 /**< kind::strings */
+    std::shared_ptr<const tensor_info> t;             /**< kind::t */
+    std::vector<std::shared_ptr<const graph>> graphs; /**< kind::g (one) and kind::graphs */
 };
 
 /** A tensor flowing through the graph. */
 struct value {
-    std::string name;                          /**< As in the file. */
-    dtype type = dtype::undefined;             /**< Element type (filled by shape inference). */
-    std::optional<shape> dims;                 /**< Shape; empty optional = rank unknown. */
-    std::int32_t producer = -1;                /**< Index of the producing node, -1 if none. */
-    bool is_initializer = false;               /**< A stored tensor (weights or constants). */
-    bool is_graph_input = false;               /**< Listed in graph.input and not an initializer. */
-    bool external_data = false;                /**< Initializer whose data lives outside the file. */
-    std::shared_ptr<const known_data> data;    /**< Known contents, when small and computable. */
-    dtype declared_type = dtype::undefined;    /**< Type the file declares (value_info/output). */
-    std::optional<shape> declared;             /**< Shape the file declares, kept as a hint. */
+    std::string name;                       /**< As in the file. */
+    dtype type = dtype::undefined;          /**< Element type (filled by shape inference). */
+    std::optional<shape> dims;              /**< Shape; empty optional = rank unknown. */
+    std::int32_t producer = -1;             /**< Index of the producing node, -1 if none. */
+    bool is_initializer = false;            /**< A stored tensor (weights or constants). */
+    bool is_graph_input = false;            /**< Listed in graph.input and not an initializer. */
+    bool external_data = false;             /**< Initializer whose data lives outside the file. */
+    std::shared_ptr<const known_data> data; /**< Known contents, when small and computable. */
+    dtype declared_type = dtype::undefined; /**< Type the file declares (value_info/output). */
+    std::optional<shape> declared;          /**< Shape the file declares, kept as a hint. */
 };
 
 /** One operator application. Input index -1 marks an omitted optional input. */
 struct node {
-    std::string name;                    /**< As in the file (may be empty; see `display_name`). */
-    std::string op_type;                 /**< E.g. "Conv". */
-    std::string domain;                  /**< "" (= ai.onnx), "com.microsoft", … */
-    std::vector<std::int32_t> inputs;    /**< Value indices; -1 for an omitted optional input. */
-    std::vector<std::int32_t> outputs;   /**< Value indices; -1 for an omitted optional output. */
-    std::vector<attribute> attributes;   /**< As in the file. */
-    std::int32_t index = 0;              /**< Position in `graph::nodes`. */
+    std::string name;                  /**< As in the file (may be empty; see `display_name`). */
+    std::string op_type;               /**< E.g. "Conv". */
+    std::string domain;                /**< "" (= ai.onnx), "com.microsoft", … */
+    std::vector<std::int32_t> inputs;  /**< Value indices; -1 for an omitted optional input. */
+    std::vector<std::int32_t> outputs; /**< Value indices; -1 for an omitted optional output. */
+    std::vector<attribute> attributes; /**< As in the file. */
+    std::int32_t index = 0;            /**< Position in `graph::nodes`. */
 
     /** The attribute of that name, or nullptr. */
     [[nodiscard]] const attribute* find(std::string_view attr) const noexcept;
@@ -124,17 +155,17 @@ struct node {
 /** A whole graph: the IR's root. Values and nodes are stored in vectors and referred to by index. */
 class graph {
 public:
-    std::string path;                                 /**< File it came from (for messages). */
-    std::string name;                                 /**< GraphProto.name. */
-    std::int64_t ir_version = 0;                      /**< ModelProto.ir_version. */
-    std::string producer;                             /**< producer_name + version. */
-    std::map<std::string, std::int64_t> opsets;       /**< Domain → opset version ("" = ai.onnx). */
-    std::vector<value> values;                        /**< Every tensor. */
-    std::vector<node> nodes;                          /**< In file order. */
-    std::vector<std::int32_t> inputs;                 /**< Graph inputs that are not initializers. */
-    std::vector<std::int32_t> outputs;                /**< Graph outputs. */
-    std::vector<std::int32_t> initializers;           /**< Stored tensors. */
-    std::vector<diagnostic> diagnostics;              /**< Import findings (functions, subgraphs…). */
+    std::string path;                           /**< File it came from (for messages). */
+    std::string name;                           /**< GraphProto.name. */
+    std::int64_t ir_version = 0;                /**< ModelProto.ir_version. */
+    std::string producer;                       /**< producer_name + version. */
+    std::map<std::string, std::int64_t> opsets; /**< Domain → opset version ("" = ai.onnx). */
+    std::vector<value> values;                  /**< Every tensor. */
+    std::vector<node> nodes;                    /**< In file order. */
+    std::vector<std::int32_t> inputs;           /**< Graph inputs that are not initializers. */
+    std::vector<std::int32_t> outputs;          /**< Graph outputs. */
+    std::vector<std::int32_t> initializers;     /**< Stored tensors. */
+    std::vector<diagnostic> diagnostics;        /**< Import findings (functions, subgraphs…). */
 
     /** Index of the value with that name, or -1. */
     [[nodiscard]] std::int32_t find_value(std::string_view value_name) const;
@@ -158,8 +189,8 @@ public:
 private:
     /** One slot of the name index (open addressing): a value's index and its name's hash. */
     struct name_slot {
-        std::uint32_t hash = 0;    /**< Hash of the value's name. */
-        std::int32_t index = -1;   /**< Index in `values`; -1 = empty slot. */
+        std::uint32_t hash = 0;  /**< Hash of the value's name. */
+        std::int32_t index = -1; /**< Index in `values`; -1 = empty slot. */
     };
     /** Slot holding `value_name` (hash `h`), or the empty slot where it would go. */
     [[nodiscard]] std::size_t find_slot(std::string_view value_name, std::uint32_t h) const;

@@ -23,15 +23,15 @@ namespace ridgeline {
 
 /** Micro-architecture of a CPU, from which peaks can be derived. */
 struct cpu_microarch {
-    std::int64_t sockets = 0;                     /**< Sockets. */
-    std::int64_t cores_per_socket = 0;            /**< Cores per socket. */
-    double base_clock_ghz = 0;                    /**< Base clock. */
-    double avx_clock_ghz = 0;                     /**< All-core AVX clock, when published (0 = unknown). */
-    std::int64_t simd_width_bits = 0;             /**< 256 for AVX2, 512 for AVX-512. */
-    std::int64_t fma_units_per_core = 0;          /**< FMA pipes per core. */
-    std::int64_t memory_channels_per_socket = 0;  /**< DRAM channels per socket. */
-    std::int64_t memory_transfer_rate_mts = 0;    /**< DRAM transfer rate (MT/s). */
-    std::int64_t memory_bus_width_bits = 0;       /**< Bits per channel (64 for DDR4). */
+    std::int64_t sockets = 0;                    /**< Sockets. */
+    std::int64_t cores_per_socket = 0;           /**< Cores per socket. */
+    double base_clock_ghz = 0;                   /**< Base clock. */
+    double avx_clock_ghz = 0;                    /**< All-core AVX clock, when published (0 = unknown). */
+    std::int64_t simd_width_bits = 0;            /**< 256 for AVX2, 512 for AVX-512. */
+    std::int64_t fma_units_per_core = 0;         /**< FMA pipes per core. */
+    std::int64_t memory_channels_per_socket = 0; /**< DRAM channels per socket. */
+    std::int64_t memory_transfer_rate_mts = 0;   /**< DRAM transfer rate (MT/s). */
+    std::int64_t memory_bus_width_bits = 0;      /**< Bits per channel (64 for DDR4). */
     /** Peak TFLOPS at element width `bits` (32 or 64): the textbook formula. */
     [[nodiscard]] double peak_tflops(int bits) const;
     /** DRAM bandwidth in GB/s: sockets × channels × MT/s × width/8 / 1000. */
@@ -40,36 +40,36 @@ struct cpu_microarch {
 
 /** Ceilings measured on the device (date and method kept). */
 struct measured_ceilings {
-    std::string date;                              /**< When. */
-    std::string method;                            /**< How. */
-    double dram_bandwidth_gbps = 0;                /**< Achieved copy bandwidth. */
-    double l2_bandwidth_gbps = 0;                  /**< Achieved copy bandwidth of an L2-resident buffer (0: not measured). */
-    std::map<std::string, double> matmul_tflops;   /**< Achieved matmul rate per precision. */
-    std::map<std::string, double> vector_tflops;   /**< Achieved CUDA-core FMA rate per precision ("fp32", "fp16"). */
-    double min_kernel_time_us = 0;                 /**< Shortest kernel's device time. */
-    double launch_overhead_us = 0;                 /**< Host launch cost per kernel. */
+    std::string date;               /**< When. */
+    std::string method;             /**< How. */
+    double dram_bandwidth_gbps = 0; /**< Achieved copy bandwidth. */
+    double l2_bandwidth_gbps = 0;   /**< Achieved copy bandwidth of an L2-resident buffer (0: not measured). */
+    std::map<std::string, double> matmul_tflops; /**< Achieved matmul rate per precision. */
+    std::map<std::string, double> vector_tflops; /**< Achieved CUDA-core FMA rate per precision ("fp32", "fp16"). */
+    double min_kernel_time_us = 0;               /**< Shortest kernel's device time. */
+    double launch_overhead_us = 0;               /**< Host launch cost per kernel. */
 };
 
 /** One device. Figures absent from the file are 0 / empty. */
 struct hw_spec {
-    std::string id;                                  /**< File stem, e.g. "h100-sxm". */
-    std::string path;                                /**< File it was read from. */
-    std::string name;                                /**< Marketing name. */
-    std::string kind;                                /**< gpu | cpu | tpu | soc | accelerator. */
-    std::string vendor;                              /**< Vendor. */
-    std::string architecture;                        /**< Micro-architecture name. */
-    std::vector<std::string> sources;                /**< Where the figures come from. */
-    std::int64_t sm_count = 0;                       /**< GPU SMs (or compute units). */
-    double boost_clock_mhz = 0;                      /**< Boost clock. */
-    std::map<std::string, double> peak_tflops;       /**< Dense peaks per precision. */
-    std::map<std::string, double> sparse_peak_tflops;/**< Structured-sparsity peaks, never used by default. */
-    double dram_capacity_gib = 0;                    /**< Device memory. */
-    double dram_bandwidth_gbps = 0;                  /**< DRAM bandwidth. */
-    double l2_size_mib = 0;                          /**< L2 size. */
-    double l2_bandwidth_gbps = 0;                    /**< L2 bandwidth, when known. */
-    std::optional<cpu_microarch> cpu;                /**< CPUs: micro-architecture. */
-    std::optional<measured_ceilings> measured;       /**< Measured ceilings, when present. */
-    std::vector<std::string> derived;                /**< Figures computed rather than copied (what and how). */
+    std::string id;                                   /**< File stem, e.g. "h100-sxm". */
+    std::string path;                                 /**< File it was read from. */
+    std::string name;                                 /**< Marketing name. */
+    std::string kind;                                 /**< gpu | cpu | tpu | soc | accelerator. */
+    std::string vendor;                               /**< Vendor. */
+    std::string architecture;                         /**< Micro-architecture name. */
+    std::vector<std::string> sources;                 /**< Where the figures come from. */
+    std::int64_t sm_count = 0;                        /**< GPU SMs (or compute units). */
+    double boost_clock_mhz = 0;                       /**< Boost clock. */
+    std::map<std::string, double> peak_tflops;        /**< Dense peaks per precision. */
+    std::map<std::string, double> sparse_peak_tflops; /**< Structured-sparsity peaks, never used by default. */
+    double dram_capacity_gib = 0;                     /**< Device memory. */
+    double dram_bandwidth_gbps = 0;                   /**< DRAM bandwidth. */
+    double l2_size_mib = 0;                           /**< L2 size. */
+    double l2_bandwidth_gbps = 0;                     /**< L2 bandwidth, when known. */
+    std::optional<cpu_microarch> cpu;                 /**< CPUs: micro-architecture. */
+    std::optional<measured_ceilings> measured;        /**< Measured ceilings, when present. */
+    std::vector<std::string> derived;                 /**< Figures computed rather than copied (what and how). */
 
     /** Device memory in bytes; throws spec_error naming the key when the file lacks it. */
     [[nodiscard]] std::int64_t memory_bytes() const;

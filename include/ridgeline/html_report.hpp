@@ -42,11 +42,11 @@ namespace ridgeline {
  * @code ridgeline::html_device d{.hw = t4, .prediction = ridgeline::predict(m, t4, ridgeline::dtype::f16)}; @endcode
  */
 struct html_device {
-    hw_spec hw;                           /**< The device. */
-    model_prediction prediction;          /**< Roofline per layer (bounds, attainable performance). */
-    latency_prediction latency;           /**< Latency model (predicted times per kernel and layer). */
-    std::optional<batch_fit> max_batch;   /**< Largest batch that fits, when computed. */
-    std::string memory_note;              /**< Why `max_batch` is absent (e.g. the spec gives no capacity). */
+    hw_spec hw;                         /**< The device. */
+    model_prediction prediction;        /**< Roofline per layer (bounds, attainable performance). */
+    latency_prediction latency;         /**< Latency model (predicted times per kernel and layer). */
+    std::optional<batch_fit> max_batch; /**< Largest batch that fits, when computed. */
+    std::string memory_note;            /**< Why `max_batch` is absent (e.g. the spec gives no capacity). */
 };
 
 /**

@@ -38,7 +38,6 @@ struct load_options {
 graph load_onnx(const std::string& path, const load_options& options = {});
 
 /** Same, from bytes already in memory; `name` is used in messages. */
-graph load_onnx_bytes(const void* data, std::size_t size, const std::string& name,
-                      const load_options& options = {});
+graph load_onnx_bytes(const void* data, std::size_t size, const std::string& name, const load_options& options = {});
 
 }  // namespace ridgeline

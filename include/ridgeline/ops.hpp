@@ -31,14 +31,14 @@ namespace ridgeline {
 
 /** What sort of kernel an operator becomes; drives the cost model and the default bytes. */
 enum class op_kind : std::uint8_t {
-    view,           /**< No kernel, moves nothing (Reshape, Squeeze, Shape, Identity, Constant …). */
-    elementwise,    /**< One pass over the output (Add, Relu, Erf, Where, Cast …). */
-    matmul,         /**< Tensor-core class work (Conv, Gemm, MatMul, Einsum, attention). */
-    normalization,  /**< Softmax and the *Normalization family. */
-    reduction,      /**< Reduce*, ArgMax, CumSum, global pooling. */
-    pooling,        /**< Windowed pooling. */
-    data_movement,  /**< Copies without arithmetic (Transpose, Concat, Gather, Pad, Resize …). */
-    control,        /**< If/Loop/Scan: subgraph bodies, not counted. */
+    view,          /**< No kernel, moves nothing (Reshape, Squeeze, Shape, Identity, Constant …). */
+    elementwise,   /**< One pass over the output (Add, Relu, Erf, Where, Cast …). */
+    matmul,        /**< Tensor-core class work (Conv, Gemm, MatMul, Einsum, attention). */
+    normalization, /**< Softmax and the *Normalization family. */
+    reduction,     /**< Reduce*, ArgMax, CumSum, global pooling. */
+    pooling,       /**< Windowed pooling. */
+    data_movement, /**< Copies without arithmetic (Transpose, Concat, Gather, Pad, Resize …). */
+    control,       /**< If/Loop/Scan: subgraph bodies, not counted. */
 };
 
 /** Name of an `op_kind`, e.g. "matmul". */
@@ -46,13 +46,13 @@ std::string_view op_kind_name(op_kind k) noexcept;
 
 /** Counts for one node, forward pass. */
 struct op_cost {
-    std::int64_t macs = 0;                    /**< Multiply-accumulates of matmul-class work. */
-    std::int64_t flops_matmul = 0;            /**< 2 × macs (no bias add). */
-    std::int64_t flops_vector = 0;            /**< Adds, muls, compares, reductions, bias adds. */
-    std::int64_t flops_special = 0;           /**< exp, log, sqrt, erf, tanh, sigmoid, div … */
-    std::int64_t bytes_read_activations = 0;  /**< Non-initializer inputs read. */
-    std::int64_t bytes_read_weights = 0;      /**< Initializer inputs read. */
-    std::int64_t bytes_written = 0;           /**< Outputs written. */
+    std::int64_t macs = 0;                   /**< Multiply-accumulates of matmul-class work. */
+    std::int64_t flops_matmul = 0;           /**< 2 × macs (no bias add). */
+    std::int64_t flops_vector = 0;           /**< Adds, muls, compares, reductions, bias adds. */
+    std::int64_t flops_special = 0;          /**< exp, log, sqrt, erf, tanh, sigmoid, div … */
+    std::int64_t bytes_read_activations = 0; /**< Non-initializer inputs read. */
+    std::int64_t bytes_read_weights = 0;     /**< Initializer inputs read. */
+    std::int64_t bytes_written = 0;          /**< Outputs written. */
     /** Backward-pass matmul FLOPs multiplier over forward (2 = dX and dW products). */
     double backward_matmul_factor = 2.0;
     /** Backward-pass vector/special FLOPs multiplier over forward. */
@@ -162,8 +162,7 @@ public:
     /** Adds a rule (a later rule with the same key replaces the earlier one). */
     void add(const op_rule& rule);
     /** Newest rule for (domain, op_type) with since_version <= opset, or nullptr. */
-    [[nodiscard]] const op_rule* find(std::string_view domain, std::string_view op_type,
-                                      std::int64_t opset) const;
+    [[nodiscard]] const op_rule* find(std::string_view domain, std::string_view op_type, std::int64_t opset) const;
     /** Every rule, for listing and for the "every op has both rules" test. */
     [[nodiscard]] const std::vector<op_rule>& rules() const noexcept { return rules_; }
 

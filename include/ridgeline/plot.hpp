@@ -42,12 +42,12 @@ namespace ridgeline {
  * @code ridgeline::plot_options o{.width_px = 900, .title = "ResNet-18 on H100"}; @endcode
  */
 struct plot_options {
-    double width_px = 0;        /**< Whole SVG width (0: the plot's default). */
-    double height_px = 0;       /**< Whole SVG height (0: the plot's default). */
-    double font_size_px = 13;   /**< Tick and legend text; titles are a little larger. */
-    std::string title{};        /**< Empty: a default title naming what is drawn. */
-    std::string x_label{};      /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
-    std::string y_label{};      /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
+    double width_px = 0;      /**< Whole SVG width (0: the plot's default). */
+    double height_px = 0;     /**< Whole SVG height (0: the plot's default). */
+    double font_size_px = 13; /**< Tick and legend text; titles are a little larger. */
+    std::string title{};      /**< Empty: a default title naming what is drawn. */
+    std::string x_label{};    /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
+    std::string y_label{};    /**< Empty: the default axis label (scatters and sweeps; keep the unit). */
 };
 
 /**
@@ -66,11 +66,11 @@ const std::vector<std::string>& plot_palette();
  * @endcode
  */
 struct axis_map {
-    bool log = false;       /**< log10 scale. */
-    double data_min = 0;    /**< Data value at `pixel_min`. */
-    double data_max = 1;    /**< Data value at `pixel_max`. */
-    double pixel_min = 0;   /**< Pixel of `data_min`. */
-    double pixel_max = 1;   /**< Pixel of `data_max`. */
+    bool log = false;     /**< log10 scale. */
+    double data_min = 0;  /**< Data value at `pixel_min`. */
+    double data_max = 1;  /**< Data value at `pixel_max`. */
+    double pixel_min = 0; /**< Pixel of `data_min`. */
+    double pixel_max = 1; /**< Pixel of `data_max`. */
     /** Pixel coordinate of a data value. */
     [[nodiscard]] double to_pixel(double v) const;
     /** Data value at a pixel coordinate (inverse of `to_pixel`). */
@@ -84,15 +84,15 @@ struct axis_map {
  * @code double y = ceiling.attainable(50.0);   // min(peak, 50 × bandwidth) @endcode
  */
 struct roofline_ceiling {
-    std::string id;                    /**< "dram-matmul", "dram-vector", "l2-matmul". */
-    std::string label;                 /**< e.g. "matmul 989 TFLOP/s (fp16_tensor)". */
-    std::string memory_label;          /**< e.g. "DRAM 3.35 TB/s" (", measured" when it is). */
-    std::string key;                   /**< Spec key of the roof, e.g. "fp16_tensor". */
-    bool measured_peak = false;        /**< The roof is a measured ceiling, not a datasheet peak. */
-    bool measured_bandwidth = false;   /**< The slope is a measured bandwidth. */
-    std::string applies_to;            /**< "matmul", "vector" or "cache". */
-    double peak_flops_per_s = 0;       /**< Compute roof. */
-    double bandwidth_bytes_per_s = 0;  /**< Memory slope. */
+    std::string id;                   /**< "dram-matmul", "dram-vector", "l2-matmul". */
+    std::string label;                /**< e.g. "matmul 989 TFLOP/s (fp16_tensor)". */
+    std::string memory_label;         /**< e.g. "DRAM 3.35 TB/s" (", measured" when it is). */
+    std::string key;                  /**< Spec key of the roof, e.g. "fp16_tensor". */
+    bool measured_peak = false;       /**< The roof is a measured ceiling, not a datasheet peak. */
+    bool measured_bandwidth = false;  /**< The slope is a measured bandwidth. */
+    std::string applies_to;           /**< "matmul", "vector" or "cache". */
+    double peak_flops_per_s = 0;      /**< Compute roof. */
+    double bandwidth_bytes_per_s = 0; /**< Memory slope. */
     /** min(peak, intensity × bandwidth). */
     [[nodiscard]] double attainable(double intensity_flop_per_byte) const;
     /** Intensity where slope and roof meet, FLOP/byte. */
@@ -106,15 +106,15 @@ struct roofline_ceiling {
  * @code assert(p.flops_per_s <= p.roof_flops_per_s); @endcode
  */
 struct roofline_point {
-    std::size_t layer = 0;                  /**< Index into model_cost::layers. */
-    std::string name;                       /**< Layer name. */
-    std::string op_type;                    /**< Operator (colour and legend). */
-    std::size_t ceiling = 0;                /**< Index into roofline_data::ceilings. */
-    double operational_intensity = 0;       /**< FLOP/byte. */
-    double flops_per_s = 0;                 /**< Plotted performance (attainable or measured). */
-    double roof_flops_per_s = 0;            /**< The applicable roof at this intensity. */
-    bool measured = false;                  /**< From a measured time rather than the roofline. */
-    bool clamped = false;                   /**< Measured value was above the roof and was clamped. */
+    std::size_t layer = 0;            /**< Index into model_cost::layers. */
+    std::string name;                 /**< Layer name. */
+    std::string op_type;              /**< Operator (colour and legend). */
+    std::size_t ceiling = 0;          /**< Index into roofline_data::ceilings. */
+    double operational_intensity = 0; /**< FLOP/byte. */
+    double flops_per_s = 0;           /**< Plotted performance (attainable or measured). */
+    double roof_flops_per_s = 0;      /**< The applicable roof at this intensity. */
+    bool measured = false;            /**< From a measured time rather than the roofline. */
+    bool clamped = false;             /**< Measured value was above the roof and was clamped. */
 };
 
 /**
@@ -122,12 +122,12 @@ struct roofline_point {
  * @code auto data = ridgeline::roofline_for(m, pred, hw); std::size_t n = data.points.size(); @endcode
  */
 struct roofline_data {
-    std::string device_id;                   /**< Spec id. */
-    std::string device_name;                 /**< Marketing name (panel titles). */
-    std::vector<roofline_ceiling> ceilings;  /**< DRAM+matmul first, then DRAM+vector, then L2 when known. */
-    std::vector<roofline_point> points;      /**< One per kernel layer with FLOPs and bytes. */
-    std::size_t kernels_without_flops = 0;   /**< Kernel layers not drawn (no FLOPs or no bytes). */
-    std::size_t clamped_points = 0;          /**< Measured points clamped to their roof. */
+    std::string device_id;                  /**< Spec id. */
+    std::string device_name;                /**< Marketing name (panel titles). */
+    std::vector<roofline_ceiling> ceilings; /**< DRAM+matmul first, then DRAM+vector, then L2 when known. */
+    std::vector<roofline_point> points;     /**< One per kernel layer with FLOPs and bytes. */
+    std::size_t kernels_without_flops = 0;  /**< Kernel layers not drawn (no FLOPs or no bytes). */
+    std::size_t clamped_points = 0;         /**< Measured points clamped to their roof. */
 };
 
 /**
@@ -157,14 +157,15 @@ std::string svg_roofline_multiples(const std::vector<roofline_data>& devices, co
 
 /**
  * One model (or one layer) on one device, for the latency scatters and correlation tables.
- * @code ridgeline::model_sample s{.model = "resnet18", .device = "t4", .flops = 3.6e9, .params = 1.2e7, .latency_s = 2e-3}; @endcode
+ * @code ridgeline::model_sample s{.model = "resnet18", .device = "t4", .flops = 3.6e9, .params = 1.2e7, .latency_s =
+ * 2e-3}; @endcode
  */
 struct model_sample {
-    std::string model;      /**< Model (or layer) name. */
-    std::string device;     /**< Spec id (one series per device). */
-    double flops = 0;       /**< FLOPs. */
-    double params = 0;      /**< Parameters. */
-    double latency_s = 0;   /**< Predicted (or measured) latency. */
+    std::string model;    /**< Model (or layer) name. */
+    std::string device;   /**< Spec id (one series per device). */
+    double flops = 0;     /**< FLOPs. */
+    double params = 0;    /**< Parameters. */
+    double latency_s = 0; /**< Predicted (or measured) latency. */
 };
 
 /** The x quantity of `svg_latency_scatter`. @code auto x = ridgeline::scatter_x::params; @endcode */
@@ -176,7 +177,8 @@ enum class scatter_x { flops, params };
  * be drawn on a log axis and are counted in the note).
  * @code std::string svg = ridgeline::svg_latency_scatter(samples, ridgeline::scatter_x::flops); @endcode
  */
-std::string svg_latency_scatter(const std::vector<model_sample>& samples, scatter_x x, const plot_options& options = {});
+std::string svg_latency_scatter(const std::vector<model_sample>& samples, scatter_x x,
+                                const plot_options& options = {});
 
 /** The y quantity of `svg_sweep`. @code auto y = ridgeline::sweep_metric::per_item_time; @endcode */
 enum class sweep_metric { throughput, per_item_time, gpu_time };
@@ -226,9 +228,9 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b);
  * @code auto c = ridgeline::spearman_matrix({"FLOPs", "params"}, {flops, params}); double r = c.rho[0][1]; @endcode
  */
 struct correlation_matrix {
-    std::vector<std::string> labels;        /**< Column names, e.g. "FLOPs", "latency t4". */
-    std::vector<std::vector<double>> rho;   /**< rho[i][j]; NaN where undefined. */
-    std::size_t items = 0;                  /**< Rows (models or layers) the columns hold. */
+    std::vector<std::string> labels;      /**< Column names, e.g. "FLOPs", "latency t4". */
+    std::vector<std::vector<double>> rho; /**< rho[i][j]; NaN where undefined. */
+    std::size_t items = 0;                /**< Rows (models or layers) the columns hold. */
 };
 
 /**
@@ -236,7 +238,8 @@ struct correlation_matrix {
  * computed on rank matrices with Eigen. Throws usage_error when lengths differ.
  * @code auto c = ridgeline::spearman_matrix({"FLOPs", "params", "latency t4"}, {f, p, t}); @endcode
  */
-correlation_matrix spearman_matrix(const std::vector<std::string>& labels, const std::vector<std::vector<double>>& columns);
+correlation_matrix spearman_matrix(const std::vector<std::string>& labels,
+                                   const std::vector<std::vector<double>>& columns);
 
 /**
  * The correlation matrix as a heat map: labelled cells showing the coefficient, a diverging

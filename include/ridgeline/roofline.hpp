@@ -54,11 +54,11 @@ double attainable_flops(double intensity, double peak_flops_per_s, double bandwi
 
 /** One layer on the roofline. */
 struct layer_prediction {
-    double compute_s = 0;    /**< FLOPs at the ceilings. */
-    double memory_s = 0;     /**< Bytes at DRAM bandwidth. */
-    double time_s = 0;       /**< max(compute, memory), at least the minimum kernel time. */
-    bound_kind bound = bound_kind::none;  /**< Which term dominates (none: no kernel). */
-    double attainable_flops_per_s = 0;    /**< Roofline value at the layer's intensity. */
+    double compute_s = 0;                /**< FLOPs at the ceilings. */
+    double memory_s = 0;                 /**< Bytes at DRAM bandwidth. */
+    double time_s = 0;                   /**< max(compute, memory), at least the minimum kernel time. */
+    bound_kind bound = bound_kind::none; /**< Which term dominates (none: no kernel). */
+    double attainable_flops_per_s = 0;   /**< Roofline value at the layer's intensity. */
 };
 
 /** A model on a device. */

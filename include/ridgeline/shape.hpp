@@ -47,10 +47,10 @@ struct shape_options {
 
 /** What inference found. */
 struct shape_report {
-    std::vector<diagnostic> diagnostics;          /**< Per-node findings. */
-    std::map<std::string, int> unknown_ops;       /**< Operator → node count, for unsupported ops. */
-    std::size_t values_without_shape = 0;         /**< Values still of unknown rank afterwards. */
-    std::size_t symbolic_values = 0;              /**< Values whose shape still has a symbol. */
+    std::vector<diagnostic> diagnostics;    /**< Per-node findings. */
+    std::map<std::string, int> unknown_ops; /**< Operator → node count, for unsupported ops. */
+    std::size_t values_without_shape = 0;   /**< Values still of unknown rank afterwards. */
+    std::size_t symbolic_values = 0;        /**< Values whose shape still has a symbol. */
     /** Nodes whose rule needed contents not known at analysis time (e.g. a Reshape target fed
         as a graph input), control-flow bodies included; their outputs use the shapes the file
         declares, when it declares any. */

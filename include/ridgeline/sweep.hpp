@@ -21,23 +21,23 @@ namespace ridgeline {
 
 /** What to vary. An empty list keeps that dimension as bound in `base`. */
 struct sweep_axes {
-    std::vector<std::int64_t> batches;    /**< Batch sizes. */
-    std::vector<std::int64_t> images;     /**< Square image sizes (first input becomes [b, C, s, s]). */
-    std::vector<std::int64_t> sequences;  /**< Values of the `sequence` symbol. */
+    std::vector<std::int64_t> batches;   /**< Batch sizes. */
+    std::vector<std::int64_t> images;    /**< Square image sizes (first input becomes [b, C, s, s]). */
+    std::vector<std::int64_t> sequences; /**< Values of the `sequence` symbol. */
 };
 
 /** One predicted point. */
 struct sweep_point {
-    std::string device;             /**< Spec id. */
-    std::int64_t batch = 0;         /**< Batch size. */
-    std::int64_t image = 0;         /**< Image size (0: not swept). */
-    std::int64_t sequence = 0;      /**< Sequence length (0: not swept). */
-    std::int64_t flops = 0;         /**< Total FLOPs at this point. */
-    std::int64_t kernels = 0;       /**< Predicted kernels. */
-    double gpu_time_s = 0;          /**< Predicted GPU time per pass. */
-    double wall_time_s = 0;         /**< With host launch overhead overlapped. */
-    double throughput_per_s = 0;    /**< Items per second (batch / GPU time). */
-    double per_item_s = 0;          /**< GPU time / batch. */
+    std::string device;          /**< Spec id. */
+    std::int64_t batch = 0;      /**< Batch size. */
+    std::int64_t image = 0;      /**< Image size (0: not swept). */
+    std::int64_t sequence = 0;   /**< Sequence length (0: not swept). */
+    std::int64_t flops = 0;      /**< Total FLOPs at this point. */
+    std::int64_t kernels = 0;    /**< Predicted kernels. */
+    double gpu_time_s = 0;       /**< Predicted GPU time per pass. */
+    double wall_time_s = 0;      /**< With host launch overhead overlapped. */
+    double throughput_per_s = 0; /**< Items per second (batch / GPU time). */
+    double per_item_s = 0;       /**< GPU time / batch. */
 };
 
 /** Evaluates every combination of the axes on every device. */

@@ -36,7 +36,7 @@ std::int64_t value_elements(const value& v) {
 
 std::int64_t value_bytes(const value& v, dtype float_override) {
     const auto size = (float_override != dtype::undefined && is_floating(v.type)) ? element_size_bytes(float_override)
-                                                                                   : element_size_bytes(v.type);
+                                                                                  : element_size_bytes(v.type);
     return checked_mul(value_elements(v), size);
 }
 
@@ -66,7 +66,8 @@ buffers alias_roots(const graph& g, const std::vector<layer_cost*>& by_node) {
         const auto& n = g.nodes[static_cast<std::size_t>(id)];
         if (!l || !l->is_view || n.inputs.empty() || n.inputs[0] < 0) continue;
         const auto r = b.root[static_cast<std::size_t>(n.inputs[0])];
-        for (auto out : n.outputs) if (out >= 0) b.root[static_cast<std::size_t>(out)] = r;
+        for (auto out : n.outputs)
+            if (out >= 0) b.root[static_cast<std::size_t>(out)] = r;
     }
     return b;
 }
@@ -98,14 +99,18 @@ std::vector<char> slice_mask(const graph& g, const graph_slice& s, const std::ve
             const auto& n = g.nodes[static_cast<std::size_t>(order[i])];
             bool hit = std::any_of(n.inputs.begin(), n.inputs.end(),
                                    [&](std::int32_t in) { return in >= 0 && reached[static_cast<std::size_t>(in)]; });
-            if (hit) for (auto out : n.outputs) if (out >= 0) reached[static_cast<std::size_t>(out)] = 1;
+            if (hit)
+                for (auto out : n.outputs)
+                    if (out >= 0) reached[static_cast<std::size_t>(out)] = 1;
             if (!hit) keep[i] = 0;
         }
     }
     if (s.last_percent > 0 && s.last_percent < 100) {
         std::vector<std::size_t> kernels;
-        for (std::size_t i = 0; i < order.size(); ++i) if (keep[i] && all[i].is_kernel()) kernels.push_back(i);
-        const auto want = static_cast<std::size_t>(std::ceil(static_cast<double>(kernels.size()) * s.last_percent / 100.0));
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (keep[i] && all[i].is_kernel()) kernels.push_back(i);
+        const auto want =
+            static_cast<std::size_t>(std::ceil(static_cast<double>(kernels.size()) * s.last_percent / 100.0));
         if (want < kernels.size()) {
             const auto first = kernels[kernels.size() - want];
             for (std::size_t i = 0; i < first; ++i) keep[i] = 0;
@@ -146,7 +151,7 @@ std::int64_t counted_bytes(const value& v, const node& n, dtype float_override) 
     std::int64_t elements = 1;
     for (const auto& d : *v.dims) elements = checked_mul(elements, d.value());
     const auto size = (float_override != dtype::undefined && is_floating(v.type)) ? element_size_bytes(float_override)
-                                                                                   : element_size_bytes(v.type);
+                                                                                  : element_size_bytes(v.type);
     return checked_mul(elements, size);
 }
 
@@ -216,11 +221,13 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
                 continue;  // the same tensor read twice is read once
             }
             const auto& v = g.values[static_cast<std::size_t>(n.inputs[i])];
-            (v.is_initializer ? c.bytes_read_weights : c.bytes_read_activations) += counted_bytes(v, n, options.float_override);
+            (v.is_initializer ? c.bytes_read_weights : c.bytes_read_activations) +=
+                counted_bytes(v, n, options.float_override);
         }
         for (auto out : n.outputs) {
             if (out < 0) continue;
-            c.bytes_written = checked_add(c.bytes_written, counted_bytes(g.values[static_cast<std::size_t>(out)], n, options.float_override));
+            c.bytes_written = checked_add(
+                c.bytes_written, counted_bytes(g.values[static_cast<std::size_t>(out)], n, options.float_override));
         }
         try {
             rule->cost(ctx, c);
@@ -233,10 +240,13 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             continue;
         }
         if (options.training) backward_factors[pos] = {c.backward_matmul_factor, c.backward_vector_factor};
-        l.forward = {c.macs, c.flops_matmul, c.flops_vector, c.flops_special, c.bytes_read_activations,
-                     c.bytes_read_weights, c.bytes_written};
+        l.forward = {c.macs,          c.flops_matmul,           c.flops_vector,
+                     c.flops_special, c.bytes_read_activations, c.bytes_read_weights,
+                     c.bytes_written};
         for (auto out : n.outputs) {
-            if (out >= 0) l.output_bytes = checked_add(l.output_bytes, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
+            if (out >= 0)
+                l.output_bytes = checked_add(
+                    l.output_bytes, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
         }
     }
 
@@ -270,7 +280,8 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
                 }
             }
         }
-        for (auto out : n.outputs) if (out >= 0) group_of_value[static_cast<std::size_t>(out)] = l.fusion_group;
+        for (auto out : n.outputs)
+            if (out >= 0) group_of_value[static_cast<std::size_t>(out)] = l.fusion_group;
     }
     if (options.fused) {
         std::vector<char> crosses(g.values.size(), 0);  // root read outside its producer's group
@@ -280,7 +291,8 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             for (auto in : g.nodes[static_cast<std::size_t>(l.node)].inputs) {
                 if (in < 0) continue;
                 const auto r = buf.root[static_cast<std::size_t>(in)];
-                if (group_of_value[static_cast<std::size_t>(r)] != l.fusion_group) crosses[static_cast<std::size_t>(r)] = 1;
+                if (group_of_value[static_cast<std::size_t>(r)] != l.fusion_group)
+                    crosses[static_cast<std::size_t>(r)] = 1;
             }
         }
         for (auto& l : all) {
@@ -292,14 +304,17 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
                 if (in < 0 || g.values[static_cast<std::size_t>(in)].is_initializer) continue;
                 const auto r = buf.root[static_cast<std::size_t>(in)];
                 if (group_of_value[static_cast<std::size_t>(r)] == l.fusion_group) {
-                    internal_reads = checked_add(internal_reads, value_bytes(g.values[static_cast<std::size_t>(in)], options.float_override));
+                    internal_reads = checked_add(
+                        internal_reads, value_bytes(g.values[static_cast<std::size_t>(in)], options.float_override));
                 }
             }
-            l.forward.bytes_read_activations = std::max<std::int64_t>(0, l.forward.bytes_read_activations - internal_reads);
+            l.forward.bytes_read_activations =
+                std::max<std::int64_t>(0, l.forward.bytes_read_activations - internal_reads);
             std::int64_t written = 0;
             for (auto out : n.outputs) {
                 if (out >= 0 && crosses[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])]) {
-                    written = checked_add(written, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
+                    written = checked_add(written,
+                                          value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
                 }
             }
             l.forward.bytes_written = written;
@@ -347,10 +362,13 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
     for (std::size_t pos = 0; pos < steps; ++pos) {
         if (!keep[pos]) continue;
         for (auto in : g.nodes[static_cast<std::size_t>(order[pos])].inputs) {
-            if (in >= 0) last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(in)])] = static_cast<std::int64_t>(pos);
+            if (in >= 0)
+                last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(in)])] =
+                    static_cast<std::int64_t>(pos);
         }
     }
-    for (auto out : g.outputs) last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = static_cast<std::int64_t>(steps);
+    for (auto out : g.outputs)
+        last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = static_cast<std::int64_t>(steps);
     // The buffers freed after each step, as singly linked lists threaded through one pool
     // (one allocation instead of a vector per step).
     std::vector<std::int32_t> free_head(steps + 1, -1);
@@ -420,8 +438,9 @@ batch_fit largest_batch(graph& g, const shape_options& base, const analysis_opti
         o.batch = b;
         o.symbols.erase("batch");
         auto report = infer_shapes(g, o);
-        if (!report.ok()) throw error("shape inference failed at batch " + std::to_string(b) + ": " +
-                                      report.diagnostics.front().message);
+        if (!report.ok())
+            throw error("shape inference failed at batch " + std::to_string(b) + ": " +
+                        report.diagnostics.front().message);
         return inference_memory(analyze(g, options));
     };
     batch_fit fit;
@@ -435,7 +454,10 @@ batch_fit largest_batch(graph& g, const shape_options& base, const analysis_opti
     std::int64_t hi = 2;  // first candidate that may not fit
     memory_estimate hi_mem;
     while (true) {
-        if (hi > max_batch) { hi = max_batch + 1; break; }
+        if (hi > max_batch) {
+            hi = max_batch + 1;
+            break;
+        }
         hi_mem = memory_at(hi);
         if (hi_mem.total() > capacity_bytes) break;
         lo = hi;
@@ -445,8 +467,13 @@ batch_fit largest_batch(graph& g, const shape_options& base, const analysis_opti
     while (hi - lo > 1) {
         const auto mid = lo + (hi - lo) / 2;
         auto mem = memory_at(mid);
-        if (mem.total() <= capacity_bytes) { lo = mid; lo_mem = mem; }
-        else { hi = mid; hi_mem = mem; }
+        if (mem.total() <= capacity_bytes) {
+            lo = mid;
+            lo_mem = mem;
+        } else {
+            hi = mid;
+            hi_mem = mem;
+        }
     }
     fit.batch = lo;
     fit.at_batch = lo_mem;

@@ -73,8 +73,8 @@ constexpr tile_config tiles[] = {{128, 128, 1, 1.0}, {128, 64, 2, 0.95}, {64, 64
  * Like cuBLAS/cuDNN heuristics, the best tile shape and split-K factor (K cut into s slices run as
  * separate tiles, at a 5% cost for the extra reduction) are chosen for the shape.
  */
-std::pair<double, double> matmul_time(const gemm_shape& s, double flops, double rate, std::int64_t sms,
-                                      bool quantise, bool misaligned) {
+std::pair<double, double> matmul_time(const gemm_shape& s, double flops, double rate, std::int64_t sms, bool quantise,
+                                      bool misaligned) {
     const double penalty = misaligned ? 2.0 : 1.0;
     if (!quantise || sms <= 0 || s.m <= 0) return {penalty * flops / rate, 0};
     double best = std::numeric_limits<double>::infinity();
@@ -118,7 +118,8 @@ class kernel_former {
 public:
     kernel_former(const graph& g, const model_cost& m, bool fused) : g_(g), m_(m), consumers_(consumers_of(g)) {
         layer_of_node_.assign(g.nodes.size(), -1);
-        for (std::size_t i = 0; i < m.layers.size(); ++i) layer_of_node_[static_cast<std::size_t>(m.layers[i].node)] = static_cast<int>(i);
+        for (std::size_t i = 0; i < m.layers.size(); ++i)
+            layer_of_node_[static_cast<std::size_t>(m.layers[i].node)] = static_cast<int>(i);
         group_.assign(m.layers.size(), -1);
         match_patterns();
         if (fused) merge_fusion_groups();
@@ -148,11 +149,14 @@ private:
         if (v < 0) return -1;
         const auto& c = consumers_[static_cast<std::size_t>(v)];
         if (c.size() != 1) return -1;
-        for (auto out : g_.outputs) if (out == v) return -1;
+        for (auto out : g_.outputs)
+            if (out == v) return -1;
         return layer_of_node_[static_cast<std::size_t>(c[0])];
     }
 
-    const node& node_of(int layer) const { return g_.nodes[static_cast<std::size_t>(m_.layers[static_cast<std::size_t>(layer)].node)]; }
+    const node& node_of(int layer) const {
+        return g_.nodes[static_cast<std::size_t>(m_.layers[static_cast<std::size_t>(layer)].node)];
+    }
 
     bool free(int layer) const { return layer >= 0 && group_[static_cast<std::size_t>(layer)] < 0; }
 
@@ -174,9 +178,12 @@ private:
             const int li = static_cast<int>(i);
             if (!free(li) || !m_.layers[i].is_kernel()) continue;
             const auto& n = node_of(li);
-            if (op == "Erf") match_gelu(li, n);
-            else if (op == "Sigmoid") match_silu(li, n);
-            else if (op == "Softmax") match_attention(li, n);
+            if (op == "Erf")
+                match_gelu(li, n);
+            else if (op == "Sigmoid")
+                match_silu(li, n);
+            else if (op == "Softmax")
+                match_attention(li, n);
         }
     }
 
@@ -240,9 +247,11 @@ private:
             auto [it, fresh] = first.try_emplace(l.fusion_group, own);
             if (fresh) continue;
             // Re-key every layer of this kernel into the producer's kernel.
-            for (auto& gkey : group_) if (gkey == own) gkey = it->second;
+            for (auto& gkey : group_)
+                if (gkey == own) gkey = it->second;
             group_[i] = it->second;
-            if (group_[static_cast<std::size_t>(it->second)] < 0) group_[static_cast<std::size_t>(it->second)] = it->second;
+            if (group_[static_cast<std::size_t>(it->second)] < 0)
+                group_[static_cast<std::size_t>(it->second)] = it->second;
         }
     }
 
@@ -298,14 +307,17 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
     const bool measured_matmul = hw.measured && hw.measured->matmul_tflops.count(roof.matmul_key);
     if (!measured_matmul) roof.matmul_flops_per_s *= default_efficiency::matmul;
     roof.vector_flops_per_s *= default_efficiency::vector;
-    if (!(hw.measured && hw.measured->dram_bandwidth_gbps > 0)) roof.bandwidth_bytes_per_s *= default_efficiency::bandwidth;
+    if (!(hw.measured && hw.measured->dram_bandwidth_gbps > 0))
+        roof.bandwidth_bytes_per_s *= default_efficiency::bandwidth;
     auto& prm = p.params;
     if (prm.kernel_fixed_s < 0) {
-        prm.kernel_fixed_s = roof.min_kernel_s > 0 ? roof.min_kernel_s : (hw.kind == "gpu" ? default_kernel_fixed_gpu_s : 0.0);
+        prm.kernel_fixed_s =
+            roof.min_kernel_s > 0 ? roof.min_kernel_s : (hw.kind == "gpu" ? default_kernel_fixed_gpu_s : 0.0);
     }
     if (prm.launch_overhead_s < 0) {
-        prm.launch_overhead_s = hw.measured && hw.measured->launch_overhead_us > 0 ? hw.measured->launch_overhead_us * 1e-6
-                                                                                  : default_launch_s;
+        prm.launch_overhead_s = hw.measured && hw.measured->launch_overhead_us > 0
+                                    ? hw.measured->launch_overhead_us * 1e-6
+                                    : default_launch_s;
     }
     const bool half_tensor = roof.matmul_key == "fp16_tensor" || roof.matmul_key == "bf16_tensor" ||
                              roof.matmul_key == "fp8_tensor" || roof.matmul_key == "int8_tensor";
@@ -345,10 +357,12 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
         p.gpu_time_s += k.time_s;
         // Split the kernel's time over its layers by their share of FLOPs and bytes.
         double weight_sum = 0;
-        for (auto i : members) weight_sum += static_cast<double>(m.layers[i].forward.flops() + m.layers[i].forward.bytes());
+        for (auto i : members)
+            weight_sum += static_cast<double>(m.layers[i].forward.flops() + m.layers[i].forward.bytes());
         for (auto i : members) {
             const double w = static_cast<double>(m.layers[i].forward.flops() + m.layers[i].forward.bytes());
-            p.layer_time_s[i] = weight_sum > 0 ? k.time_s * w / weight_sum : k.time_s / static_cast<double>(members.size());
+            p.layer_time_s[i] =
+                weight_sum > 0 ? k.time_s * w / weight_sum : k.time_s / static_cast<double>(members.size());
         }
         // NCHW <-> NHWC conversions around half-precision tensor-core convolutions (eager mode).
         const auto& first = m.layers[members.front()];
@@ -412,7 +426,8 @@ cost_model_params calibrate(const std::vector<timing_sample>& samples, const cos
         double best_err = std::numeric_limits<double>::infinity();
         for (int mask = 1; mask < 16; ++mask) {
             std::vector<int> cols;
-            for (int c = 0; c < 4; ++c) if (mask & (1 << c)) cols.push_back(c);
+            for (int c = 0; c < 4; ++c)
+                if (mask & (1 << c)) cols.push_back(c);
             Eigen::MatrixXd sub(a.rows(), static_cast<Eigen::Index>(cols.size()));
             for (std::size_t c = 0; c < cols.size(); ++c) sub.col(static_cast<Eigen::Index>(c)) = a.col(cols[c]);
             const Eigen::VectorXd sol = sub.colPivHouseholderQr().solve(b);
@@ -420,7 +435,10 @@ cost_model_params calibrate(const std::vector<timing_sample>& samples, const cos
             Eigen::Vector4d full = Eigen::Vector4d::Zero();
             for (std::size_t c = 0; c < cols.size(); ++c) full[cols[c]] = sol[static_cast<Eigen::Index>(c)];
             const double err = (a * full - b).squaredNorm();
-            if (err < best_err) { best_err = err; best = full; }
+            if (err < best_err) {
+                best_err = err;
+                best = full;
+            }
         }
         const bool settled = (best - x).norm() < 1e-9 * (1 + x.norm());
         x = best;

@@ -15,8 +15,7 @@ namespace ridgeline {
 std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
     std::int64_t r = 0;
     if (__builtin_mul_overflow(a, b, &r)) {
-        throw overflow_error("integer overflow computing " + std::to_string(a) + " * " +
-                             std::to_string(b));
+        throw overflow_error("integer overflow computing " + std::to_string(a) + " * " + std::to_string(b));
     }
     return r;
 }
@@ -24,8 +23,7 @@ std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
 std::int64_t checked_add(std::int64_t a, std::int64_t b) {
     std::int64_t r = 0;
     if (__builtin_add_overflow(a, b, &r)) {
-        throw overflow_error("integer overflow computing " + std::to_string(a) + " + " +
-                             std::to_string(b));
+        throw overflow_error("integer overflow computing " + std::to_string(a) + " + " + std::to_string(b));
     }
     return r;
 }
@@ -86,9 +84,12 @@ dim dim::parse(const std::string& text) {
     // term (('+'|'-') term)*, term = factor ('*' factor)*, factor = integer | identifier
     std::vector<term> terms;
     std::size_t i = 0;
-    auto skip = [&] { while (i < text.size() && text[i] == ' ') ++i; };
+    auto skip = [&] {
+        while (i < text.size() && text[i] == ' ') ++i;
+    };
     auto is_id = [](char c, bool first) {
-        return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (!first && std::isdigit(static_cast<unsigned char>(c)));
+        return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+               (!first && std::isdigit(static_cast<unsigned char>(c)));
     };
     std::int64_t sign = 1;
     skip();
@@ -110,7 +111,10 @@ dim dim::parse(const std::string& text) {
                 return symbol(text);
             }
             skip();
-            if (i < text.size() && text[i] == '*') { ++i; continue; }
+            if (i < text.size() && text[i] == '*') {
+                ++i;
+                continue;
+            }
             break;
         }
         std::sort(t.factors.begin(), t.factors.end());
@@ -203,12 +207,17 @@ std::string dim::to_string() const {
     bool first = true;
     for (const auto& t : *poly_) {
         std::int64_t c = t.coeff;
-        if (!first) os << (c < 0 ? " - " : " + ");
-        else if (c < 0) os << '-';
+        if (!first)
+            os << (c < 0 ? " - " : " + ");
+        else if (c < 0)
+            os << '-';
         if (!first || c < 0) c = c < 0 ? -c : c;
-        if (t.factors.empty()) os << c;
-        else if (c == 1) os << join_factors(t.factors);
-        else os << c << '*' << join_factors(t.factors);
+        if (t.factors.empty())
+            os << c;
+        else if (c == 1)
+            os << join_factors(t.factors);
+        else
+            os << c << '*' << join_factors(t.factors);
         first = false;
     }
     return os.str();
@@ -263,10 +272,16 @@ dim floor_div(const dim& a, const dim& b) {
         std::vector<term> out;
         bool exact = true;
         for (auto x : a.terms()) {
-            if (x.coeff % d.coeff != 0) { exact = false; break; }
+            if (x.coeff % d.coeff != 0) {
+                exact = false;
+                break;
+            }
             for (const auto& f : d.factors) {
                 auto it = std::find(x.factors.begin(), x.factors.end(), f);
-                if (it == x.factors.end()) { exact = false; break; }
+                if (it == x.factors.end()) {
+                    exact = false;
+                    break;
+                }
                 x.factors.erase(it);
             }
             if (!exact) break;

@@ -10,48 +10,94 @@ namespace ridgeline {
 
 std::int64_t element_size_bytes(dtype t) noexcept {
     switch (t) {
-    case dtype::f64: case dtype::i64: case dtype::u64: case dtype::c64: return 8;
-    case dtype::c128: return 16;
-    case dtype::f32: case dtype::i32: case dtype::u32: return 4;
-    case dtype::f16: case dtype::bf16: case dtype::i16: case dtype::u16: return 2;
-    case dtype::undefined: case dtype::string: return 0;
-    default: return 1;  // 8-bit types, bool, fp8, and 4-bit types rounded up
+        case dtype::f64:
+        case dtype::i64:
+        case dtype::u64:
+        case dtype::c64:
+            return 8;
+        case dtype::c128:
+            return 16;
+        case dtype::f32:
+        case dtype::i32:
+        case dtype::u32:
+            return 4;
+        case dtype::f16:
+        case dtype::bf16:
+        case dtype::i16:
+        case dtype::u16:
+            return 2;
+        case dtype::undefined:
+        case dtype::string:
+            return 0;
+        default:
+            return 1;  // 8-bit types, bool, fp8, and 4-bit types rounded up
     }
 }
 
 std::string_view dtype_name(dtype t) noexcept {
     switch (t) {
-    case dtype::f32: return "fp32";
-    case dtype::u8: return "uint8";
-    case dtype::i8: return "int8";
-    case dtype::u16: return "uint16";
-    case dtype::i16: return "int16";
-    case dtype::i32: return "int32";
-    case dtype::i64: return "int64";
-    case dtype::string: return "string";
-    case dtype::boolean: return "bool";
-    case dtype::f16: return "fp16";
-    case dtype::f64: return "fp64";
-    case dtype::u32: return "uint32";
-    case dtype::u64: return "uint64";
-    case dtype::c64: return "complex64";
-    case dtype::c128: return "complex128";
-    case dtype::bf16: return "bf16";
-    case dtype::f8e4m3fn: return "fp8e4m3fn";
-    case dtype::f8e4m3fnuz: return "fp8e4m3fnuz";
-    case dtype::f8e5m2: return "fp8e5m2";
-    case dtype::f8e5m2fnuz: return "fp8e5m2fnuz";
-    case dtype::u4: return "uint4";
-    case dtype::i4: return "int4";
-    default: return "undefined";
+        case dtype::f32:
+            return "fp32";
+        case dtype::u8:
+            return "uint8";
+        case dtype::i8:
+            return "int8";
+        case dtype::u16:
+            return "uint16";
+        case dtype::i16:
+            return "int16";
+        case dtype::i32:
+            return "int32";
+        case dtype::i64:
+            return "int64";
+        case dtype::string:
+            return "string";
+        case dtype::boolean:
+            return "bool";
+        case dtype::f16:
+            return "fp16";
+        case dtype::f64:
+            return "fp64";
+        case dtype::u32:
+            return "uint32";
+        case dtype::u64:
+            return "uint64";
+        case dtype::c64:
+            return "complex64";
+        case dtype::c128:
+            return "complex128";
+        case dtype::bf16:
+            return "bf16";
+        case dtype::f8e4m3fn:
+            return "fp8e4m3fn";
+        case dtype::f8e4m3fnuz:
+            return "fp8e4m3fnuz";
+        case dtype::f8e5m2:
+            return "fp8e5m2";
+        case dtype::f8e5m2fnuz:
+            return "fp8e5m2fnuz";
+        case dtype::u4:
+            return "uint4";
+        case dtype::i4:
+            return "int4";
+        default:
+            return "undefined";
     }
 }
 
 bool is_floating(dtype t) noexcept {
     switch (t) {
-    case dtype::f32: case dtype::f16: case dtype::f64: case dtype::bf16: case dtype::f8e4m3fn:
-    case dtype::f8e4m3fnuz: case dtype::f8e5m2: case dtype::f8e5m2fnuz: return true;
-    default: return false;
+        case dtype::f32:
+        case dtype::f16:
+        case dtype::f64:
+        case dtype::bf16:
+        case dtype::f8e4m3fn:
+        case dtype::f8e4m3fnuz:
+        case dtype::f8e5m2:
+        case dtype::f8e5m2fnuz:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -62,8 +108,7 @@ dtype parse_dtype(std::string_view name) {
     if (name == "fp8" || name == "fp8e4m3") return dtype::f8e4m3fn;
     if (name == "int8") return dtype::i8;
     if (name == "fp64") return dtype::f64;
-    throw usage_error("unknown dtype '" + std::string(name) +
-                      "' (expected fp32, tf32, fp16, bf16, fp8 or int8)");
+    throw usage_error("unknown dtype '" + std::string(name) + "' (expected fp32, tf32, fp16, bf16, fp8 or int8)");
 }
 
 const attribute* node::find(std::string_view attr) const noexcept {
@@ -93,9 +138,7 @@ std::vector<std::int64_t> node::attr_ints(std::string_view attr) const {
     return a ? a->ints : std::vector<std::int64_t>{};
 }
 
-std::string node::display_name() const {
-    return name.empty() ? op_type + "#" + std::to_string(index) : name;
-}
+std::string node::display_name() const { return name.empty() ? op_type + "#" + std::to_string(index) : name; }
 
 namespace {
 
@@ -181,8 +224,7 @@ void graph::relink() {
             if (out < 0) continue;
             auto& v = values[static_cast<std::size_t>(out)];
             if (v.producer >= 0 || v.is_initializer || v.is_graph_input) {
-                throw graph_error(n.display_name(), "value '" + v.name +
-                                                        "' is defined more than once");
+                throw graph_error(n.display_name(), "value '" + v.name + "' is defined more than once");
             }
             v.producer = n.index;
         }
@@ -304,7 +346,10 @@ const std::vector<std::int32_t>& graph::topological_order() const {
         std::string cycle = culprit;
         const auto begin = static_cast<std::size_t>(step[at]);
         for (std::size_t k = walk.size() - 1; k > begin; --k) {
-            if (walk.size() - k > 8) { cycle += " -> ..."; break; }
+            if (walk.size() - k > 8) {
+                cycle += " -> ...";
+                break;
+            }
             cycle += " -> " + nodes[walk[k]].display_name();
         }
         throw graph_error(culprit, "is part of a cycle (the graph is not a DAG): " + cycle + " -> " + culprit);

@@ -26,36 +26,46 @@ double cpu_microarch::dram_bandwidth_gbps() const {
 }
 
 const std::vector<std::string>& precision_keys() {
-    static const std::vector<std::string> keys{"fp64", "fp64_tensor", "fp32", "tf32_tensor", "fp16", "bf16",
-                                               "fp16_tensor", "bf16_tensor", "fp8_tensor", "int8_tensor",
-                                               "int4_tensor", "int8"};
+    static const std::vector<std::string> keys{"fp64",       "fp64_tensor", "fp32",        "tf32_tensor",
+                                               "fp16",       "bf16",        "fp16_tensor", "bf16_tensor",
+                                               "fp8_tensor", "int8_tensor", "int4_tensor", "int8"};
     return keys;
 }
 
 std::int64_t hw_spec::memory_bytes() const {
-    if (dram_capacity_gib <= 0) throw spec_error(path, "memory.dram.capacity_gib", "is not given; the memory fit needs it");
+    if (dram_capacity_gib <= 0)
+        throw spec_error(path, "memory.dram.capacity_gib", "is not given; the memory fit needs it");
     return static_cast<std::int64_t>(dram_capacity_gib * 1024.0 * 1024.0 * 1024.0);
 }
 
 double hw_spec::peak_flops(const std::string& precision) const {
     auto it = peak_tflops.find(precision);
-    if (it == peak_tflops.end()) throw spec_error(path, "peak_tflops." + precision, "is not given; the analysis needs it");
+    if (it == peak_tflops.end())
+        throw spec_error(path, "peak_tflops." + precision, "is not given; the analysis needs it");
     return it->second * 1e12;
 }
 
 double hw_spec::bandwidth_bytes_per_s() const {
-    if (dram_bandwidth_gbps <= 0) throw spec_error(path, "memory.dram.bandwidth_gbps", "is not given; the analysis needs it");
+    if (dram_bandwidth_gbps <= 0)
+        throw spec_error(path, "memory.dram.bandwidth_gbps", "is not given; the analysis needs it");
     return dram_bandwidth_gbps * 1e9;
 }
 
 namespace {
 
 // Keys whose value is a count (no unit needed); every other numeric key must end in a unit.
-const std::set<std::string, std::less<>> count_keys{
-    "sm_count", "cuda_cores", "tensor_cores", "compute_units", "sockets", "cores_per_socket",
-    "fma_units_per_core", "memory_channels_per_socket", "threads_per_core", "cores"};
-const std::vector<std::string> unit_suffixes{"_gbps", "_gib", "_mib", "_kib", "_mhz", "_ghz", "_us", "_w",
-                                             "_tflops", "_tops", "_bits", "_mts", "_ns", "_s", "_bytes"};
+const std::set<std::string, std::less<>> count_keys{"sm_count",
+                                                    "cuda_cores",
+                                                    "tensor_cores",
+                                                    "compute_units",
+                                                    "sockets",
+                                                    "cores_per_socket",
+                                                    "fma_units_per_core",
+                                                    "memory_channels_per_socket",
+                                                    "threads_per_core",
+                                                    "cores"};
+const std::vector<std::string> unit_suffixes{"_gbps",   "_gib",  "_mib",  "_kib", "_mhz", "_ghz", "_us",   "_w",
+                                             "_tflops", "_tops", "_bits", "_mts", "_ns",  "_s",   "_bytes"};
 // Figures above these are not plausible for any device of this decade (catches unit slips).
 constexpr double max_tflops = 1e5;
 constexpr double max_gbps = 1e5;
@@ -70,7 +80,9 @@ class reader {
 public:
     explicit reader(std::string file) : file_(std::move(file)) {}
 
-    [[noreturn]] void fail(const std::string& key, const std::string& message) const { throw spec_error(file_, key, message); }
+    [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+        throw spec_error(file_, key, message);
+    }
 
     /** A positive number at `key` (dotted), bounded by `max`; 0 when absent. */
     double number(const YAML::Node& n, const std::string& key, double max = 1e12) const {
@@ -80,7 +92,8 @@ public:
         try {
             v = n.as<double>();
         } catch (const YAML::Exception&) {
-            fail(key, "must be a plain number (put the unit in the key name, not in the value): got '" + n.Scalar() + "'");
+            fail(key,
+                 "must be a plain number (put the unit in the key name, not in the value): got '" + n.Scalar() + "'");
         }
         if (!(v > 0)) fail(key, "must be positive, got " + n.Scalar());
         if (v > max) fail(key, "value " + n.Scalar() + " is not plausible (unit slip?)");
@@ -127,8 +140,9 @@ public:
         for (const auto& kv : n) {
             const auto p = kv.first.Scalar();
             if (std::find(allowed.begin(), allowed.end(), p) == allowed.end()) {
-                fail(key + "." + p, "unknown precision name (known: fp64, fp64_tensor, fp32, tf32_tensor, fp16, bf16, "
-                                    "fp16_tensor, bf16_tensor, fp8_tensor, int8_tensor, int4_tensor, int8)");
+                fail(key + "." + p,
+                     "unknown precision name (known: fp64, fp64_tensor, fp32, tf32_tensor, fp16, bf16, "
+                     "fp16_tensor, bf16_tensor, fp8_tensor, int8_tensor, int4_tensor, int8)");
             }
             out[p] = number(kv.second, key + "." + p, max_tflops);
         }
@@ -196,9 +210,13 @@ hw_spec load_hw_file(const std::string& path) {
         a.avx_clock_ghz = r.number(c["avx_clock_ghz"], "cpu.avx_clock_ghz", 10);
         a.simd_width_bits = r.count(c["simd_width_bits"], "cpu.simd_width_bits");
         a.fma_units_per_core = r.count(c["fma_units_per_core"], "cpu.fma_units_per_core");
-        a.memory_channels_per_socket = c["memory_channels_per_socket"] ? r.count(c["memory_channels_per_socket"], "cpu.memory_channels_per_socket") : 0;
-        a.memory_transfer_rate_mts = c["memory_transfer_rate_mts"] ? r.count(c["memory_transfer_rate_mts"], "cpu.memory_transfer_rate_mts") : 0;
-        a.memory_bus_width_bits = c["memory_bus_width_bits"] ? r.count(c["memory_bus_width_bits"], "cpu.memory_bus_width_bits") : 0;
+        a.memory_channels_per_socket = c["memory_channels_per_socket"]
+                                           ? r.count(c["memory_channels_per_socket"], "cpu.memory_channels_per_socket")
+                                           : 0;
+        a.memory_transfer_rate_mts =
+            c["memory_transfer_rate_mts"] ? r.count(c["memory_transfer_rate_mts"], "cpu.memory_transfer_rate_mts") : 0;
+        a.memory_bus_width_bits =
+            c["memory_bus_width_bits"] ? r.count(c["memory_bus_width_bits"], "cpu.memory_bus_width_bits") : 0;
         if (a.sockets == 0 || a.cores_per_socket == 0 || a.base_clock_ghz == 0 || a.simd_width_bits == 0 ||
             a.fma_units_per_core == 0) {
             r.fail("cpu", "needs sockets, cores_per_socket, base_clock_ghz, simd_width_bits and fma_units_per_core");

@@ -36,15 +36,15 @@ namespace ridgeline {
 namespace {
 
 constexpr std::uint64_t protobuf_limit_bytes = 2147483647ULL;  // 2 GiB - 1: protobuf's hard limit
-constexpr int max_function_depth = 16;                          // nested model-local function calls
-constexpr int max_subgraph_depth = 64;                          // If/Loop/Scan bodies within bodies
-constexpr std::size_t max_inlined_nodes = 4'000'000;            // stops a "function bomb" from eating memory
+constexpr int max_function_depth = 16;                         // nested model-local function calls
+constexpr int max_subgraph_depth = 64;                         // If/Loop/Scan bodies within bodies
+constexpr std::size_t max_inlined_nodes = 4'000'000;           // stops a "function bomb" from eating memory
 
 /** One field of a message: its number and wire type, and the varint/fixed value or the payload. */
 struct field {
     std::uint32_t number = 0;
-    std::uint32_t wire_type = 0;     // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32
-    std::uint64_t varint = 0;        // wire types 0, 1 and 5 (fixed values as raw bits)
+    std::uint32_t wire_type = 0;         // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32
+    std::uint64_t varint = 0;            // wire types 0, 1 and 5 (fixed values as raw bits)
     const std::uint8_t* data = nullptr;  // wire type 2: the payload
     std::size_t size = 0;
 };
@@ -93,8 +93,7 @@ private:
  * model_error naming `file` and the message kind `what` when the bytes are not a valid message.
  */
 template <class Visit>
-void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& file, const char* what,
-                    Visit&& visit) {
+void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& file, const char* what, Visit&& visit) {
     wire_reader in(p, n);
     while (!in.done()) {
         std::uint64_t tag = 0;
@@ -109,24 +108,31 @@ void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& fil
         }
         bool ok = true;
         switch (f.wire_type) {
-        case 0: ok = in.varint(f.varint); break;
-        case 1: ok = in.fixed(8, f.varint); break;
-        case 5: ok = in.fixed(4, f.varint); break;
-        case 2: {
-            std::uint64_t len = 0;
-            ok = in.varint(len);
-            if (ok && len > in.left()) {
-                throw model_error(file, std::string("truncated file: a field of ") + what +
-                                            " runs past the end of the data");
+            case 0:
+                ok = in.varint(f.varint);
+                break;
+            case 1:
+                ok = in.fixed(8, f.varint);
+                break;
+            case 5:
+                ok = in.fixed(4, f.varint);
+                break;
+            case 2: {
+                std::uint64_t len = 0;
+                ok = in.varint(len);
+                if (ok && len > in.left()) {
+                    throw model_error(
+                        file, std::string("truncated file: a field of ") + what + " runs past the end of the data");
+                }
+                f.data = in.at();
+                f.size = static_cast<std::size_t>(len);
+                if (ok) in.skip(f.size);
+                break;
             }
-            f.data = in.at();
-            f.size = static_cast<std::size_t>(len);
-            if (ok) in.skip(f.size);
-            break;
-        }
-        default:
-            throw model_error(file, std::string("corrupt protobuf in ") + what + " (unsupported wire type " +
-                                        std::to_string(f.wire_type) + " for field " + std::to_string(f.number) + ")");
+            default:
+                throw model_error(file, std::string("corrupt protobuf in ") + what + " (unsupported wire type " +
+                                            std::to_string(f.wire_type) + " for field " + std::to_string(f.number) +
+                                            ")");
         }
         if (!ok) throw model_error(file, std::string("truncated or corrupt protobuf in ") + what);
         visit(f);
@@ -140,9 +146,7 @@ std::string as_string(const field& f) { return std::string(as_view(f)); }
  * TensorProto.DataType number → dtype. Numbers newer than this IR (e.g. 23, FLOAT4E2M1) are kept
  * as they are (element size 1, name "undefined"); numbers outside the enum's byte become undefined.
  */
-dtype to_dtype(std::uint64_t v) {
-    return v <= UINT8_MAX ? static_cast<dtype>(v) : dtype::undefined;
-}
+dtype to_dtype(std::uint64_t v) { return v <= UINT8_MAX ? static_cast<dtype>(v) : dtype::undefined; }
 
 float half_to_float(std::uint16_t h) {
     const std::uint32_t sign = (h & 0x8000U) << 16;
@@ -154,7 +158,10 @@ float half_to_float(std::uint16_t h) {
             bits = sign;
         } else {  // subnormal: renormalise
             exp = 127 - 15 + 1;
-            while ((mant & 0x400U) == 0) { mant <<= 1; --exp; }
+            while ((mant & 0x400U) == 0) {
+                mant <<= 1;
+                --exp;
+            }
             mant &= 0x3FFU;
             bits = sign | (exp << 23) | (mant << 13);
         }
@@ -278,60 +285,94 @@ std::shared_ptr<const known_data> decode_small(const tensor_view& t, std::int64_
     };
     auto put_int = [&](std::int64_t v) { d->ints.emplace_back(v); };
     switch (type) {
-    case dtype::i64: case dtype::u64:
-        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::int64_t>(t.raw, i));
-        else if (typed(type == dtype::i64 ? t.int64_data : t.uint64_data, 0)) for (auto v : vals) put_int(static_cast<std::int64_t>(v));
-        else return nullptr;
-        break;
-    case dtype::i32: case dtype::i16: case dtype::i8: case dtype::u8: case dtype::u16: case dtype::boolean: {
-        if (raw) {
-            for (std::size_t i = 0; i < n; ++i) {
-                switch (type) {
-                case dtype::i32: put_int(read_le<std::int32_t>(t.raw, i)); break;
-                case dtype::i16: put_int(read_le<std::int16_t>(t.raw, i)); break;
-                case dtype::u16: put_int(read_le<std::uint16_t>(t.raw, i)); break;
-                case dtype::i8: put_int(read_le<std::int8_t>(t.raw, i)); break;
-                default: put_int(read_le<std::uint8_t>(t.raw, i)); break;
+        case dtype::i64:
+        case dtype::u64:
+            if (raw)
+                for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::int64_t>(t.raw, i));
+            else if (typed(type == dtype::i64 ? t.int64_data : t.uint64_data, 0))
+                for (auto v : vals) put_int(static_cast<std::int64_t>(v));
+            else
+                return nullptr;
+            break;
+        case dtype::i32:
+        case dtype::i16:
+        case dtype::i8:
+        case dtype::u8:
+        case dtype::u16:
+        case dtype::boolean: {
+            if (raw) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    switch (type) {
+                        case dtype::i32:
+                            put_int(read_le<std::int32_t>(t.raw, i));
+                            break;
+                        case dtype::i16:
+                            put_int(read_le<std::int16_t>(t.raw, i));
+                            break;
+                        case dtype::u16:
+                            put_int(read_le<std::uint16_t>(t.raw, i));
+                            break;
+                        case dtype::i8:
+                            put_int(read_le<std::int8_t>(t.raw, i));
+                            break;
+                        default:
+                            put_int(read_le<std::uint8_t>(t.raw, i));
+                            break;
+                    }
                 }
+            } else if (typed(t.int32_data, 0)) {
+                for (auto v : vals) put_int(static_cast<std::int32_t>(v));  // int32 varints are sign-extended
+            } else {
+                return nullptr;
             }
-        } else if (typed(t.int32_data, 0)) {
-            for (auto v : vals) put_int(static_cast<std::int32_t>(v));  // int32 varints are sign-extended
-        } else {
-            return nullptr;
+            break;
         }
-        break;
-    }
-    case dtype::u32:
-        if (raw) for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::uint32_t>(t.raw, i));
-        else if (typed(t.uint64_data, 0)) for (auto v : vals) put_int(static_cast<std::int64_t>(v));
-        else return nullptr;
-        break;
-    case dtype::f32: case dtype::f64: case dtype::f16: case dtype::bf16: {
-        d->is_real = true;
-        if (raw) {
-            for (std::size_t i = 0; i < n; ++i) {
-                switch (type) {
-                case dtype::f32: d->reals.push_back(read_le<float>(t.raw, i)); break;
-                case dtype::f64: d->reals.push_back(read_le<double>(t.raw, i)); break;
-                case dtype::f16: d->reals.push_back(half_to_float(read_le<std::uint16_t>(t.raw, i))); break;
-                default: d->reals.push_back(bf16_to_float(read_le<std::uint16_t>(t.raw, i))); break;
+        case dtype::u32:
+            if (raw)
+                for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::uint32_t>(t.raw, i));
+            else if (typed(t.uint64_data, 0))
+                for (auto v : vals) put_int(static_cast<std::int64_t>(v));
+            else
+                return nullptr;
+            break;
+        case dtype::f32:
+        case dtype::f64:
+        case dtype::f16:
+        case dtype::bf16: {
+            d->is_real = true;
+            if (raw) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    switch (type) {
+                        case dtype::f32:
+                            d->reals.push_back(read_le<float>(t.raw, i));
+                            break;
+                        case dtype::f64:
+                            d->reals.push_back(read_le<double>(t.raw, i));
+                            break;
+                        case dtype::f16:
+                            d->reals.push_back(half_to_float(read_le<std::uint16_t>(t.raw, i)));
+                            break;
+                        default:
+                            d->reals.push_back(bf16_to_float(read_le<std::uint16_t>(t.raw, i)));
+                            break;
+                    }
                 }
+            } else if (type == dtype::f32 && typed(t.float_data, 4)) {
+                for (auto v : vals) d->reals.push_back(bits_to_float(static_cast<std::uint32_t>(v)));
+            } else if (type == dtype::f64 && typed(t.double_data, 8)) {
+                for (auto v : vals) d->reals.push_back(bits_to_double(v));
+            } else if ((type == dtype::f16 || type == dtype::bf16) && typed(t.int32_data, 0)) {
+                for (auto v : vals) {
+                    auto bits = static_cast<std::uint16_t>(v);
+                    d->reals.push_back(type == dtype::f16 ? half_to_float(bits) : bf16_to_float(bits));
+                }
+            } else {
+                return nullptr;
             }
-        } else if (type == dtype::f32 && typed(t.float_data, 4)) {
-            for (auto v : vals) d->reals.push_back(bits_to_float(static_cast<std::uint32_t>(v)));
-        } else if (type == dtype::f64 && typed(t.double_data, 8)) {
-            for (auto v : vals) d->reals.push_back(bits_to_double(v));
-        } else if ((type == dtype::f16 || type == dtype::bf16) && typed(t.int32_data, 0)) {
-            for (auto v : vals) {
-                auto bits = static_cast<std::uint16_t>(v);
-                d->reals.push_back(type == dtype::f16 ? half_to_float(bits) : bf16_to_float(bits));
-            }
-        } else {
-            return nullptr;
+            break;
         }
-        break;
-    }
-    default: return nullptr;
+        default:
+            return nullptr;
     }
     return d;
 }
@@ -394,24 +435,37 @@ public:
         bool seen_opset = false;
         for_each_field(p, n, file_, "ModelProto", [&](const field& f) {
             switch (f.number) {
-            case 1: expect(f, 0, "ModelProto.ir_version"); g_.ir_version = static_cast<std::int64_t>(f.varint); break;
-            case 2: expect(f, 2, "ModelProto.producer_name"); g_.producer = as_string(f) + g_.producer; break;
-            case 3: expect(f, 2, "ModelProto.producer_version"); g_.producer += " " + as_string(f); break;
-            case 7:
-                expect(f, 2, "ModelProto.graph");
-                graph_data = f.data;
-                graph_size = f.size;
-                seen_graph = true;
-                break;
-            case 8: {
-                expect(f, 2, "ModelProto.opset_import");
-                const auto [domain, version] = read_opset(f);
-                g_.opsets[domain == "ai.onnx" ? "" : domain] = version;
-                seen_opset = true;
-                break;
-            }
-            case 25: expect(f, 2, "ModelProto.functions"); read_function(f); break;
-            default: break;  // doc_string, metadata, training_info …: not needed
+                case 1:
+                    expect(f, 0, "ModelProto.ir_version");
+                    g_.ir_version = static_cast<std::int64_t>(f.varint);
+                    break;
+                case 2:
+                    expect(f, 2, "ModelProto.producer_name");
+                    g_.producer = as_string(f) + g_.producer;
+                    break;
+                case 3:
+                    expect(f, 2, "ModelProto.producer_version");
+                    g_.producer += " " + as_string(f);
+                    break;
+                case 7:
+                    expect(f, 2, "ModelProto.graph");
+                    graph_data = f.data;
+                    graph_size = f.size;
+                    seen_graph = true;
+                    break;
+                case 8: {
+                    expect(f, 2, "ModelProto.opset_import");
+                    const auto [domain, version] = read_opset(f);
+                    g_.opsets[domain == "ai.onnx" ? "" : domain] = version;
+                    seen_opset = true;
+                    break;
+                }
+                case 25:
+                    expect(f, 2, "ModelProto.functions");
+                    read_function(f);
+                    break;
+                default:
+                    break;  // doc_string, metadata, training_info …: not needed
             }
         });
         if (!seen_graph) throw model_error(file_, "no graph in the file (not an ONNX model, or truncated?)");
@@ -423,8 +477,9 @@ public:
             // Required from IR 3 on, and written after the graph by every exporter: a file cut just
             // after its graph loses only this field, so its absence most often means truncation.
             if (g_.ir_version >= 3) {
-                throw model_error(file_, "no opset_import (ONNX requires one from IR version 3 on; "
-                                         "is the file truncated?)");
+                throw model_error(file_,
+                                  "no opset_import (ONNX requires one from IR version 3 on; "
+                                  "is the file truncated?)");
             }
             g_.opsets[""] = 1;
         }
@@ -462,8 +517,13 @@ private:
     std::pair<std::string, std::int64_t> read_opset(const field& f) const {
         std::pair<std::string, std::int64_t> out;
         for_each_field(f.data, f.size, file_, "OperatorSetIdProto", [&](const field& x) {
-            if (x.number == 1) { expect(x, 2, "OperatorSetIdProto.domain"); out.first = as_string(x); }
-            else if (x.number == 2) { expect(x, 0, "OperatorSetIdProto.version"); out.second = static_cast<std::int64_t>(x.varint); }
+            if (x.number == 1) {
+                expect(x, 2, "OperatorSetIdProto.domain");
+                out.first = as_string(x);
+            } else if (x.number == 2) {
+                expect(x, 0, "OperatorSetIdProto.version");
+                out.second = static_cast<std::int64_t>(x.varint);
+            }
         });
         return out;
     }
@@ -473,18 +533,34 @@ private:
         function_def fn;
         for_each_field(f.data, f.size, file_, "FunctionProto", [&](const field& x) {
             switch (x.number) {
-            case 1: expect(x, 2, "FunctionProto.name"); fn.name = as_string(x); break;
-            case 4: expect(x, 2, "FunctionProto.input"); fn.inputs.push_back(as_string(x)); break;
-            case 5: expect(x, 2, "FunctionProto.output"); fn.outputs.push_back(as_string(x)); break;
-            case 7: expect(x, 2, "FunctionProto.node"); fn.nodes.push_back(x); break;
-            case 9: {
-                expect(x, 2, "FunctionProto.opset_import");
-                auto op = read_opset(x);
-                fn.opsets.emplace_back(op.first == "ai.onnx" ? "" : op.first, op.second);
-                break;
-            }
-            case 10: expect(x, 2, "FunctionProto.domain"); fn.domain = as_string(x); break;
-            default: break;
+                case 1:
+                    expect(x, 2, "FunctionProto.name");
+                    fn.name = as_string(x);
+                    break;
+                case 4:
+                    expect(x, 2, "FunctionProto.input");
+                    fn.inputs.push_back(as_string(x));
+                    break;
+                case 5:
+                    expect(x, 2, "FunctionProto.output");
+                    fn.outputs.push_back(as_string(x));
+                    break;
+                case 7:
+                    expect(x, 2, "FunctionProto.node");
+                    fn.nodes.push_back(x);
+                    break;
+                case 9: {
+                    expect(x, 2, "FunctionProto.opset_import");
+                    auto op = read_opset(x);
+                    fn.opsets.emplace_back(op.first == "ai.onnx" ? "" : op.first, op.second);
+                    break;
+                }
+                case 10:
+                    expect(x, 2, "FunctionProto.domain");
+                    fn.domain = as_string(x);
+                    break;
+                default:
+                    break;
             }
         });
         auto key = fn.domain + "::" + fn.name;
@@ -496,13 +572,32 @@ private:
         out.clear();
         for_each_field(f.data, f.size, file_, "NodeProto", [&](const field& x) {
             switch (x.number) {
-            case 1: expect(x, 2, "NodeProto.input"); out.inputs.push_back(as_view(x)); break;
-            case 2: expect(x, 2, "NodeProto.output"); out.outputs.push_back(as_view(x)); break;
-            case 3: expect(x, 2, "NodeProto.name"); out.name = as_view(x); break;
-            case 4: expect(x, 2, "NodeProto.op_type"); out.op_type = as_view(x); break;
-            case 5: expect(x, 2, "NodeProto.attribute"); out.attributes.push_back(x); break;
-            case 7: expect(x, 2, "NodeProto.domain"); out.domain = as_view(x); break;
-            default: break;  // doc_string, overload, metadata_props
+                case 1:
+                    expect(x, 2, "NodeProto.input");
+                    out.inputs.push_back(as_view(x));
+                    break;
+                case 2:
+                    expect(x, 2, "NodeProto.output");
+                    out.outputs.push_back(as_view(x));
+                    break;
+                case 3:
+                    expect(x, 2, "NodeProto.name");
+                    out.name = as_view(x);
+                    break;
+                case 4:
+                    expect(x, 2, "NodeProto.op_type");
+                    out.op_type = as_view(x);
+                    break;
+                case 5:
+                    expect(x, 2, "NodeProto.attribute");
+                    out.attributes.push_back(x);
+                    break;
+                case 7:
+                    expect(x, 2, "NodeProto.domain");
+                    out.domain = as_view(x);
+                    break;
+                default:
+                    break;  // doc_string, overload, metadata_props
             }
         });
     }
@@ -522,34 +617,54 @@ private:
         tensor_view t;
         for_each_field(p, n, file_, "TensorProto", [&](const field& x) {
             switch (x.number) {
-            case 1:
-                if (x.wire_type == 0) {
-                    t.dims.push_back(static_cast<std::int64_t>(x.varint));
-                } else {  // packed
-                    expect(x, 2, "TensorProto.dims");
-                    wire_reader r(x.data, x.size);
-                    while (!r.done()) {
-                        std::uint64_t v = 0;
-                        if (!r.varint(v)) corrupt(what() + " (dims)");
-                        t.dims.push_back(static_cast<std::int64_t>(v));
+                case 1:
+                    if (x.wire_type == 0) {
+                        t.dims.push_back(static_cast<std::int64_t>(x.varint));
+                    } else {  // packed
+                        expect(x, 2, "TensorProto.dims");
+                        wire_reader r(x.data, x.size);
+                        while (!r.done()) {
+                            std::uint64_t v = 0;
+                            if (!r.varint(v)) corrupt(what() + " (dims)");
+                            t.dims.push_back(static_cast<std::int64_t>(v));
+                        }
                     }
-                }
-                break;
-            case 2: expect(x, 0, "TensorProto.data_type"); t.type = to_dtype(x.varint); break;
-            case 4: t.float_data.push_back(x); break;
-            case 5: t.int32_data.push_back(x); break;
-            case 7: t.int64_data.push_back(x); break;
-            case 8: expect(x, 2, "TensorProto.name"); t.name = as_view(x); break;
-            case 9:
-                expect(x, 2, "TensorProto.raw_data");
-                t.has_raw = true;
-                t.raw = x.data;
-                t.raw_size = x.size;
-                break;
-            case 10: t.double_data.push_back(x); break;
-            case 11: t.uint64_data.push_back(x); break;
-            case 14: expect(x, 0, "TensorProto.data_location"); t.external = x.varint == 1; break;
-            default: break;  // segment, string_data, doc_string, external_data, metadata_props
+                    break;
+                case 2:
+                    expect(x, 0, "TensorProto.data_type");
+                    t.type = to_dtype(x.varint);
+                    break;
+                case 4:
+                    t.float_data.push_back(x);
+                    break;
+                case 5:
+                    t.int32_data.push_back(x);
+                    break;
+                case 7:
+                    t.int64_data.push_back(x);
+                    break;
+                case 8:
+                    expect(x, 2, "TensorProto.name");
+                    t.name = as_view(x);
+                    break;
+                case 9:
+                    expect(x, 2, "TensorProto.raw_data");
+                    t.has_raw = true;
+                    t.raw = x.data;
+                    t.raw_size = x.size;
+                    break;
+                case 10:
+                    t.double_data.push_back(x);
+                    break;
+                case 11:
+                    t.uint64_data.push_back(x);
+                    break;
+                case 14:
+                    expect(x, 0, "TensorProto.data_location");
+                    t.external = x.varint == 1;
+                    break;
+                default:
+                    break;  // segment, string_data, doc_string, external_data, metadata_props
             }
         });
         named_tensor out;
@@ -573,7 +688,8 @@ private:
     }
 
     static dtype type_of(const onnx::TypeProto& tp) {
-        return tp.has_tensor_type() ? to_dtype(static_cast<std::uint64_t>(tp.tensor_type().elem_type())) : dtype::undefined;
+        return tp.has_tensor_type() ? to_dtype(static_cast<std::uint64_t>(tp.tensor_type().elem_type()))
+                                    : dtype::undefined;
     }
 
     static std::optional<shape> shape_of(const onnx::ValueInfoProto& vi) {
@@ -581,9 +697,12 @@ private:
         shape s;
         int axis = 0;
         for (const auto& d : vi.type().tensor_type().shape().dim()) {
-            if (d.has_dim_value()) s.emplace_back(d.dim_value());
-            else if (d.has_dim_param() && !d.dim_param().empty()) s.push_back(dim::parse(d.dim_param()));
-            else s.push_back(dim::symbol("unk__" + vi.name() + "_" + std::to_string(axis)));  // undetermined by the file
+            if (d.has_dim_value())
+                s.emplace_back(d.dim_value());
+            else if (d.has_dim_param() && !d.dim_param().empty())
+                s.push_back(dim::parse(d.dim_param()));
+            else
+                s.push_back(dim::symbol("unk__" + vi.name() + "_" + std::to_string(axis)));  // undetermined by the file
             ++axis;
         }
         return s;
@@ -603,7 +722,8 @@ private:
         auto& v = g.values[static_cast<std::size_t>(id)];
         if (is_input) {
             if (v.is_initializer) return;  // IR < 4 lists initializers as inputs too
-            if (v.is_graph_input) throw graph_error(vi.name(), "value '" + vi.name() + "' is listed twice as a graph input");
+            if (v.is_graph_input)
+                throw graph_error(vi.name(), "value '" + vi.name() + "' is listed twice as a graph input");
             v.is_graph_input = true;
             v.type = v.declared_type;
             v.dims = v.declared;
@@ -636,8 +756,10 @@ private:
         std::size_t node_count = 0;
         std::size_t tensor_count = 0;
         for_each_field(p, n, file_, "GraphProto", [&](const field& f) {
-            if (f.number == 1) ++node_count;
-            else if (f.number == 5 || f.number == 11 || f.number == 15) ++tensor_count;
+            if (f.number == 1)
+                ++node_count;
+            else if (f.number == 5 || f.number == 11 || f.number == 15)
+                ++tensor_count;
         });
         g.reserve(g.values.size() + node_count + tensor_count + 16, g.nodes.size() + node_count);
 
@@ -646,37 +768,50 @@ private:
         std::vector<field> inputs, outputs;
         for_each_field(p, n, file_, "GraphProto", [&](const field& f) {
             switch (f.number) {
-            case 1:
-                expect(f, 2, "GraphProto.node");
-                node_buf.clear();
-                try {
-                    read_node(f, node_buf);
-                    add_node(g, node_buf, std::string(node_buf.name), nullptr, 0, nesting);
-                } catch (const model_error& e) {
-                    throw in_node(e, g.nodes.size(), node_buf.name);
+                case 1:
+                    expect(f, 2, "GraphProto.node");
+                    node_buf.clear();
+                    try {
+                        read_node(f, node_buf);
+                        add_node(g, node_buf, std::string(node_buf.name), nullptr, 0, nesting);
+                    } catch (const model_error& e) {
+                        throw in_node(e, g.nodes.size(), node_buf.name);
+                    }
+                    break;
+                case 2:
+                    expect(f, 2, "GraphProto.name");
+                    g.name = as_string(f);
+                    break;
+                case 5:
+                    expect(f, 2, "GraphProto.initializer");
+                    add_initializer(g, read_tensor(f.data, f.size));
+                    break;
+                case 11:
+                    expect(f, 2, "GraphProto.input");
+                    inputs.push_back(f);
+                    break;
+                case 12:
+                    expect(f, 2, "GraphProto.output");
+                    outputs.push_back(f);
+                    break;
+                case 13:
+                    expect(f, 2, "GraphProto.value_info");
+                    parse_value_info(f, vi);
+                    declare(g, vi);
+                    break;
+                case 15: {  // sparse_initializer: dims (3) and values' dtype
+                    expect(f, 2, "GraphProto.sparse_initializer");
+                    onnx::SparseTensorProto sp;
+                    if (!sp.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("sparse_initializer");
+                    named_tensor t;
+                    t.name = sp.values().name();
+                    t.info.type = to_dtype(static_cast<std::uint64_t>(sp.values().data_type()));
+                    t.info.dims.assign(sp.dims().begin(), sp.dims().end());
+                    add_initializer(g, std::move(t));
+                    break;
                 }
-                break;
-            case 2: expect(f, 2, "GraphProto.name"); g.name = as_string(f); break;
-            case 5: expect(f, 2, "GraphProto.initializer"); add_initializer(g, read_tensor(f.data, f.size)); break;
-            case 11: expect(f, 2, "GraphProto.input"); inputs.push_back(f); break;
-            case 12: expect(f, 2, "GraphProto.output"); outputs.push_back(f); break;
-            case 13:
-                expect(f, 2, "GraphProto.value_info");
-                parse_value_info(f, vi);
-                declare(g, vi);
-                break;
-            case 15: {  // sparse_initializer: dims (3) and values' dtype
-                expect(f, 2, "GraphProto.sparse_initializer");
-                onnx::SparseTensorProto sp;
-                if (!sp.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("sparse_initializer");
-                named_tensor t;
-                t.name = sp.values().name();
-                t.info.type = to_dtype(static_cast<std::uint64_t>(sp.values().data_type()));
-                t.info.dims.assign(sp.dims().begin(), sp.dims().end());
-                add_initializer(g, std::move(t));
-                break;
-            }
-            default: break;
+                default:
+                    break;
             }
         });
         for (const auto& f : inputs) {
@@ -691,7 +826,8 @@ private:
 
     void parse_value_info(const field& f, onnx::ValueInfoProto& vi) const {
         vi.Clear();
-        if (!vi.ParseFromArray(f.data, static_cast<int>(f.size))) corrupt("value_info (graph input, output or value_info)");
+        if (!vi.ParseFromArray(f.data, static_cast<int>(f.size)))
+            corrupt("value_info (graph input, output or value_info)");
     }
 
     /**
@@ -711,29 +847,64 @@ private:
         std::uint64_t type = 0;
         for_each_field(a.data, a.size, file_, "AttributeProto", [&](const field& x) {
             switch (x.number) {
-            case 1: expect(x, 2, "AttributeProto.name"); out.name = as_string(x); break;
-            case 2: expect(x, 5, "AttributeProto.f"); out.f = bits_to_float(static_cast<std::uint32_t>(x.varint)); has_f = true; break;
-            case 3: expect(x, 0, "AttributeProto.i"); out.i = static_cast<std::int64_t>(x.varint); break;
-            case 4: expect(x, 2, "AttributeProto.s"); out.s = as_string(x); has_s = true; break;
-            case 5: expect(x, 2, "AttributeProto.t"); t_data = x.data; t_size = x.size; has_t = true; break;
-            case 6: expect(x, 2, "AttributeProto.g"); single_graph = x; break;
-            case 7: {
-                std::vector<std::uint64_t> bits;
-                if (!repeated_fixed(std::span(&x, 1), 4, bits)) corrupt("attribute floats");
-                for (auto b : bits) out.floats.push_back(bits_to_float(static_cast<std::uint32_t>(b)));
-                break;
-            }
-            case 8: {
-                std::vector<std::uint64_t> vals;
-                if (!repeated_varints(std::span(&x, 1), vals)) corrupt("attribute ints");
-                for (auto v : vals) out.ints.push_back(static_cast<std::int64_t>(v));
-                break;
-            }
-            case 9: expect(x, 2, "AttributeProto.strings"); out.strings.push_back(as_string(x)); break;
-            case 11: expect(x, 2, "AttributeProto.graphs"); graphs.push_back(x); break;
-            case 20: expect(x, 0, "AttributeProto.type"); type = x.varint; break;
-            case 21: expect(x, 2, "AttributeProto.ref_attr_name"); ref = as_view(x); break;
-            default: break;  // doc_string, tensors, sparse tensors, type protos: not used
+                case 1:
+                    expect(x, 2, "AttributeProto.name");
+                    out.name = as_string(x);
+                    break;
+                case 2:
+                    expect(x, 5, "AttributeProto.f");
+                    out.f = bits_to_float(static_cast<std::uint32_t>(x.varint));
+                    has_f = true;
+                    break;
+                case 3:
+                    expect(x, 0, "AttributeProto.i");
+                    out.i = static_cast<std::int64_t>(x.varint);
+                    break;
+                case 4:
+                    expect(x, 2, "AttributeProto.s");
+                    out.s = as_string(x);
+                    has_s = true;
+                    break;
+                case 5:
+                    expect(x, 2, "AttributeProto.t");
+                    t_data = x.data;
+                    t_size = x.size;
+                    has_t = true;
+                    break;
+                case 6:
+                    expect(x, 2, "AttributeProto.g");
+                    single_graph = x;
+                    break;
+                case 7: {
+                    std::vector<std::uint64_t> bits;
+                    if (!repeated_fixed(std::span(&x, 1), 4, bits)) corrupt("attribute floats");
+                    for (auto b : bits) out.floats.push_back(bits_to_float(static_cast<std::uint32_t>(b)));
+                    break;
+                }
+                case 8: {
+                    std::vector<std::uint64_t> vals;
+                    if (!repeated_varints(std::span(&x, 1), vals)) corrupt("attribute ints");
+                    for (auto v : vals) out.ints.push_back(static_cast<std::int64_t>(v));
+                    break;
+                }
+                case 9:
+                    expect(x, 2, "AttributeProto.strings");
+                    out.strings.push_back(as_string(x));
+                    break;
+                case 11:
+                    expect(x, 2, "AttributeProto.graphs");
+                    graphs.push_back(x);
+                    break;
+                case 20:
+                    expect(x, 0, "AttributeProto.type");
+                    type = x.varint;
+                    break;
+                case 21:
+                    expect(x, 2, "AttributeProto.ref_attr_name");
+                    ref = as_view(x);
+                    break;
+                default:
+                    break;  // doc_string, tensors, sparse tensors, type protos: not used
             }
         });
         if (!ref.empty()) {
@@ -752,13 +923,20 @@ private:
         if (single_graph) out.graphs.push_back(convert_subgraph(*single_graph, nesting + 1));
         for (const auto& sg : graphs) out.graphs.push_back(convert_subgraph(sg, nesting + 1));
         if (out.type == attribute::kind::undefined) {  // old files omit the type: infer it
-            if (has_t) out.type = attribute::kind::t;
-            else if (single_graph) out.type = attribute::kind::g;
-            else if (!out.ints.empty()) out.type = attribute::kind::ints;
-            else if (!out.floats.empty()) out.type = attribute::kind::floats;
-            else if (has_s) out.type = attribute::kind::s;
-            else if (has_f) out.type = attribute::kind::f;
-            else out.type = attribute::kind::i;
+            if (has_t)
+                out.type = attribute::kind::t;
+            else if (single_graph)
+                out.type = attribute::kind::g;
+            else if (!out.ints.empty())
+                out.type = attribute::kind::ints;
+            else if (!out.floats.empty())
+                out.type = attribute::kind::floats;
+            else if (has_s)
+                out.type = attribute::kind::s;
+            else if (has_f)
+                out.type = attribute::kind::f;
+            else
+                out.type = attribute::kind::i;
         }
         return out;
     }
@@ -825,8 +1003,13 @@ private:
     std::pair<std::string_view, std::string_view> attribute_names(const field& a) const {
         std::pair<std::string_view, std::string_view> out;
         for_each_field(a.data, a.size, file_, "AttributeProto", [&](const field& x) {
-            if (x.number == 1) { expect(x, 2, "AttributeProto.name"); out.first = as_view(x); }
-            else if (x.number == 21) { expect(x, 2, "AttributeProto.ref_attr_name"); out.second = as_view(x); }
+            if (x.number == 1) {
+                expect(x, 2, "AttributeProto.name");
+                out.first = as_view(x);
+            } else if (x.number == 21) {
+                expect(x, 2, "AttributeProto.ref_attr_name");
+                out.second = as_view(x);
+            }
         });
         return out;
     }
@@ -859,20 +1042,22 @@ private:
                                          std::to_string(max_function_depth) + " levels (recursive?)");
         }
         const std::string prefix = (call_name.empty() ? fn.name + "#" + std::to_string(g.nodes.size())
-                                                      : std::string(mapped(outer, call_name))) + "/";
+                                                      : std::string(mapped(outer, call_name))) +
+                                   "/";
         rename_map rename;
         for (std::size_t i = 0; i < fn.inputs.size(); ++i) {
             rename[fn.inputs[i]] = i < call.inputs.size() ? std::string(mapped(outer, call.inputs[i])) : std::string();
         }
         for (std::size_t i = 0; i < fn.outputs.size(); ++i) {
-            rename[fn.outputs[i]] = i < call.outputs.size() ? std::string(mapped(outer, call.outputs[i]))
-                                                            : prefix + fn.outputs[i];
+            rename[fn.outputs[i]] =
+                i < call.outputs.size() ? std::string(mapped(outer, call.outputs[i])) : prefix + fn.outputs[i];
         }
         wire_node body;  // one buffer per inlining level: add_node may recurse into another call
         for (const auto& f : fn.nodes) {
             read_node(f, body);
             for (auto s : body.outputs) {
-                if (!s.empty() && rename.find(s) == rename.end()) rename.emplace(std::string(s), prefix + std::string(s));
+                if (!s.empty() && rename.find(s) == rename.end())
+                    rename.emplace(std::string(s), prefix + std::string(s));
             }
         }
         attr_map attrs;
@@ -929,7 +1114,9 @@ private:
     void finish(graph& g, bool is_subgraph) {
         if (is_subgraph) {  // values from the enclosing scope behave as inputs of the body
             std::vector<bool> defined(g.values.size(), false);
-            for (const auto& n : g.nodes) for (auto o : n.outputs) if (o >= 0) defined[static_cast<std::size_t>(o)] = true;
+            for (const auto& n : g.nodes)
+                for (auto o : n.outputs)
+                    if (o >= 0) defined[static_cast<std::size_t>(o)] = true;
             for (const auto& n : g.nodes) {
                 for (auto in : n.inputs) {
                     if (in < 0) continue;
@@ -958,8 +1145,8 @@ private:
     std::string file_;
     load_options options_;
     graph g_;
-    std::unordered_map<std::string, function_def> functions_;  // "domain::name" → body
-    std::size_t inlined_nodes_ = 0;                              // function body nodes expanded so far
+    std::unordered_map<std::string, function_def> functions_;        // "domain::name" → body
+    std::size_t inlined_nodes_ = 0;                                  // function body nodes expanded so far
     std::unordered_map<const function_def*, std::size_t> expanded_;  // memo of expanded_size
 };
 

@@ -70,7 +70,10 @@ std::vector<value> run_body(const infer_context& ctx, graph& body, const std::ve
         if (!v.dims) {
             std::string reason = "output '" + v.name + "' has no shape";
             for (const auto& d : report.diagnostics) {
-                if (d.level == severity::error) { reason = d.message; break; }
+                if (d.level == severity::error) {
+                    reason = d.message;
+                    break;
+                }
             }
             if (report.unknown_data_nodes > 0) ctx.unknown(what + " output '" + v.name + "' (" + reason + ")");
             ctx.fail(what + ": " + reason);
@@ -181,16 +184,19 @@ void infer_loop(infer_context& ctx) {
             if (first.empty()) first = outs;
             for (std::size_t k = 0; k < scans; ++k) {
                 if (!(*outs[1 + carried + k].dims == *first[1 + carried + k].dims)) {
-                    ctx.fail("scan output " + std::to_string(k) + " changes shape between iterations: " +
-                             shape_to_string(*first[1 + carried + k].dims) + " vs " +
-                             shape_to_string(*outs[1 + carried + k].dims));
+                    ctx.fail("scan output " + std::to_string(k) +
+                             " changes shape between iterations: " + shape_to_string(*first[1 + carried + k].dims) +
+                             " vs " + shape_to_string(*outs[1 + carried + k].dims));
                 }
             }
             for (std::size_t i = 0; i < carried; ++i) {
                 state[i] = formal(outs[1 + i].type, *outs[1 + i].dims, outs[1 + i].data);
             }
             const auto next = known_bool(outs[0].data.get());
-            if (!next) { exact = false; break; }  // the condition depends on data: not unrollable
+            if (!next) {
+                exact = false;
+                break;
+            }  // the condition depends on data: not unrollable
             cond = *next;
         }
         if (exact && (trips > 0 || scans == 0)) {

@@ -39,20 +39,75 @@ struct elementwise_op {
 
 // Per-output-element FLOPs of each elementwise operator (see the header comment for the reasoning).
 constexpr elementwise_op table[] = {
-    {"Add", 1, 0}, {"Sub", 1, 0}, {"Mul", 1, 0}, {"Div", 0, 1}, {"Pow", 0, 1}, {"Mod", 1, 0},
-    {"Max", 1, 0}, {"Min", 1, 0}, {"Equal", 1, 0}, {"Less", 1, 0}, {"Greater", 1, 0},
-    {"LessOrEqual", 1, 0}, {"GreaterOrEqual", 1, 0}, {"And", 1, 0}, {"Or", 1, 0}, {"Xor", 1, 0},
-    {"BitShift", 1, 0}, {"PRelu", 2, 0}, {"Where", 1, 0},
-    {"Neg", 1, 0}, {"Abs", 1, 0}, {"Relu", 1, 0}, {"Not", 1, 0}, {"Floor", 1, 0}, {"Ceil", 1, 0},
-    {"Round", 1, 0}, {"Sign", 1, 0}, {"LeakyRelu", 2, 0}, {"Clip", 2, 0}, {"HardSigmoid", 3, 0},
-    {"HardSwish", 4, 0}, {"ThresholdedRelu", 1, 0}, {"IsNaN", 1, 0}, {"IsInf", 1, 0},
-    {"Shrink", 2, 0}, {"Sqrt", 0, 1}, {"Exp", 0, 1}, {"Log", 0, 1}, {"Erf", 0, 1}, {"Tanh", 0, 1},
-    {"Sigmoid", 0, 1}, {"Reciprocal", 0, 1}, {"Sin", 0, 1}, {"Cos", 0, 1}, {"Tan", 0, 1},
-    {"Asin", 0, 1}, {"Acos", 0, 1}, {"Atan", 0, 1}, {"Sinh", 0, 1}, {"Cosh", 0, 1},
-    {"Asinh", 0, 1}, {"Acosh", 0, 1}, {"Atanh", 0, 1}, {"Elu", 2, 1}, {"Selu", 3, 1},
-    {"Celu", 3, 1}, {"Softsign", 2, 1}, {"Softplus", 1, 2}, {"Mish", 1, 3}, {"Gelu", 4, 1},
-    {"Cast", 0, 0}, {"CastLike", 0, 0}, {"Sum", 1, 0}, {"Mean", 1, 0},
-    {"Swish", 2, 1}, {"SwiGLU", 3, 1}, {"BitwiseAnd", 1, 0}, {"BitwiseOr", 1, 0}, {"BitwiseXor", 1, 0},
+    {"Add", 1, 0},
+    {"Sub", 1, 0},
+    {"Mul", 1, 0},
+    {"Div", 0, 1},
+    {"Pow", 0, 1},
+    {"Mod", 1, 0},
+    {"Max", 1, 0},
+    {"Min", 1, 0},
+    {"Equal", 1, 0},
+    {"Less", 1, 0},
+    {"Greater", 1, 0},
+    {"LessOrEqual", 1, 0},
+    {"GreaterOrEqual", 1, 0},
+    {"And", 1, 0},
+    {"Or", 1, 0},
+    {"Xor", 1, 0},
+    {"BitShift", 1, 0},
+    {"PRelu", 2, 0},
+    {"Where", 1, 0},
+    {"Neg", 1, 0},
+    {"Abs", 1, 0},
+    {"Relu", 1, 0},
+    {"Not", 1, 0},
+    {"Floor", 1, 0},
+    {"Ceil", 1, 0},
+    {"Round", 1, 0},
+    {"Sign", 1, 0},
+    {"LeakyRelu", 2, 0},
+    {"Clip", 2, 0},
+    {"HardSigmoid", 3, 0},
+    {"HardSwish", 4, 0},
+    {"ThresholdedRelu", 1, 0},
+    {"IsNaN", 1, 0},
+    {"IsInf", 1, 0},
+    {"Shrink", 2, 0},
+    {"Sqrt", 0, 1},
+    {"Exp", 0, 1},
+    {"Log", 0, 1},
+    {"Erf", 0, 1},
+    {"Tanh", 0, 1},
+    {"Sigmoid", 0, 1},
+    {"Reciprocal", 0, 1},
+    {"Sin", 0, 1},
+    {"Cos", 0, 1},
+    {"Tan", 0, 1},
+    {"Asin", 0, 1},
+    {"Acos", 0, 1},
+    {"Atan", 0, 1},
+    {"Sinh", 0, 1},
+    {"Cosh", 0, 1},
+    {"Asinh", 0, 1},
+    {"Acosh", 0, 1},
+    {"Atanh", 0, 1},
+    {"Elu", 2, 1},
+    {"Selu", 3, 1},
+    {"Celu", 3, 1},
+    {"Softsign", 2, 1},
+    {"Softplus", 1, 2},
+    {"Mish", 1, 3},
+    {"Gelu", 4, 1},
+    {"Cast", 0, 0},
+    {"CastLike", 0, 0},
+    {"Sum", 1, 0},
+    {"Mean", 1, 0},
+    {"Swish", 2, 1},
+    {"SwiGLU", 3, 1},
+    {"BitwiseAnd", 1, 0},
+    {"BitwiseOr", 1, 0},
+    {"BitwiseXor", 1, 0},
     {"BitwiseNot", 1, 0},
 };
 
@@ -101,8 +156,10 @@ std::shared_ptr<const known_data> eval_binary(const infer_context& ctx, const sh
         if (a->is_real) {
             if (!fr) return nullptr;
             double r = fr(a->reals.at(ia), b->reals.at(ib));
-            if (d->is_real) d->reals.push_back(r);
-            else d->ints.emplace_back(static_cast<std::int64_t>(r));
+            if (d->is_real)
+                d->reals.push_back(r);
+            else
+                d->ints.emplace_back(static_cast<std::int64_t>(r));
         } else {
             if (!fi) return nullptr;
             auto r = fi(a->ints.at(ia), b->ints.at(ib));
@@ -113,7 +170,8 @@ std::shared_ptr<const known_data> eval_binary(const infer_context& ctx, const sh
     return d;
 }
 
-std::optional<dim> both_numeric(const dim& x, const dim& y, const std::function<std::int64_t(std::int64_t, std::int64_t)>& f) {
+std::optional<dim> both_numeric(const dim& x, const dim& y,
+                                const std::function<std::int64_t(std::int64_t, std::int64_t)>& f) {
     if (!x.is_value() || !y.is_value()) return std::nullopt;
     return dim(f(x.value(), y.value()));
 }
@@ -193,7 +251,8 @@ void infer_variadic(infer_context& ctx) {
     shape out = ctx.in_shape(0);
     for (std::size_t i = 1; i < ctx.input_count(); ++i) out = broadcast(ctx, out, ctx.in_shape(i));
     std::shared_ptr<const known_data> data;
-    if (ctx.input_count() == 1 && ctx.in_data(0)) data = std::make_shared<known_data>(*ctx.in_data(0));
+    if (ctx.input_count() == 1 && ctx.in_data(0))
+        data = std::make_shared<known_data>(*ctx.in_data(0));
     else if (ctx.input_count() == 2) {
         const auto& op = ctx.n().op_type;
         if (op == "Max" || op == "Min" || op == "Sum") {
@@ -223,12 +282,17 @@ void infer_where(infer_context& ctx) {
         bool ok = true;
         for (std::int64_t i = 0; i < product(*so) && ok; ++i) {
             const auto& cond = c->ints.at(static_cast<std::size_t>(broadcast_index(i, *so, *sc)));
-            if (!cond.is_value()) { ok = false; break; }
+            if (!cond.is_value()) {
+                ok = false;
+                break;
+            }
             const bool pick_x = cond.value() != 0;
             const auto ix = static_cast<std::size_t>(broadcast_index(i, *so, *sx));
             const auto iy = static_cast<std::size_t>(broadcast_index(i, *so, *sy));
-            if (d->is_real) d->reals.push_back(pick_x ? x->reals.at(ix) : y->reals.at(iy));
-            else d->ints.push_back(pick_x ? x->ints.at(ix) : y->ints.at(iy));
+            if (d->is_real)
+                d->reals.push_back(pick_x ? x->reals.at(ix) : y->reals.at(iy));
+            else
+                d->ints.push_back(pick_x ? x->ints.at(ix) : y->ints.at(iy));
         }
         if (ok) data = d;
     }
@@ -262,16 +326,26 @@ void infer_unary(infer_context& ctx) {
         if (in->is_real) {
             for (double x : in->reals) {
                 auto r = real_unary(op, x);
-                if (!r) { ok = false; break; }
+                if (!r) {
+                    ok = false;
+                    break;
+                }
                 d->reals.push_back(*r);
             }
         } else {
             for (const auto& x : in->ints) {
-                if (op == "Neg") d->ints.push_back(dim(0) - x);
-                else if (op == "Not" && x.is_value()) d->ints.emplace_back(x.value() == 0 ? 1 : 0);
-                else if (op == "Abs" && x.is_value()) d->ints.emplace_back(std::abs(x.value()));
-                else if (op == "Relu" && x.is_value()) d->ints.emplace_back(std::max<std::int64_t>(0, x.value()));
-                else { ok = false; break; }
+                if (op == "Neg")
+                    d->ints.push_back(dim(0) - x);
+                else if (op == "Not" && x.is_value())
+                    d->ints.emplace_back(x.value() == 0 ? 1 : 0);
+                else if (op == "Abs" && x.is_value())
+                    d->ints.emplace_back(std::abs(x.value()));
+                else if (op == "Relu" && x.is_value())
+                    d->ints.emplace_back(std::max<std::int64_t>(0, x.value()));
+                else {
+                    ok = false;
+                    break;
+                }
             }
         }
         if (ok) data = d;
@@ -305,19 +379,27 @@ void infer_cast(infer_context& ctx) {
         auto d = std::make_shared<known_data>();
         d->is_real = is_floating(to);
         bool ok = true;
-        if (in->is_real && d->is_real) d->reals = in->reals;
-        else if (in->is_real) for (double x : in->reals) d->ints.emplace_back(static_cast<std::int64_t>(x));
+        if (in->is_real && d->is_real)
+            d->reals = in->reals;
+        else if (in->is_real)
+            for (double x : in->reals) d->ints.emplace_back(static_cast<std::int64_t>(x));
         else if (!d->is_real) {
             d->ints = in->ints;
             if (to == dtype::boolean) {
                 for (auto& x : d->ints) {
-                    if (!x.is_value()) { ok = false; break; }
+                    if (!x.is_value()) {
+                        ok = false;
+                        break;
+                    }
                     x = dim(x.value() != 0 ? 1 : 0);
                 }
             }
         } else {
             for (const auto& x : in->ints) {
-                if (!x.is_value()) { ok = false; break; }
+                if (!x.is_value()) {
+                    ok = false;
+                    break;
+                }
                 d->reals.push_back(static_cast<double>(x.value()));
             }
         }
@@ -380,14 +462,15 @@ void infer_bitcast(infer_context& ctx) {
 
 void infer_quantize(infer_context& ctx) {
     dtype t = dtype::u8;  // the default when neither a zero point nor output_dtype says otherwise
-    if (ctx.has_input(2)) t = ctx.in_type(2);
+    if (ctx.has_input(2))
+        t = ctx.in_type(2);
     else if (ctx.opset() >= 21 && ctx.n().attr_i("output_dtype", 0) != 0)
         t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 
 void infer_dequantize(infer_context& ctx) {
-    dtype t = dtype::f32;  // opset < 19: always float
+    dtype t = dtype::f32;                       // opset < 19: always float
     if (ctx.opset() >= 19) t = ctx.in_type(1);  // the scale's type
     if (ctx.opset() >= 23 && ctx.n().attr_i("output_dtype", 0) != 0)
         t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
@@ -449,11 +532,12 @@ struct optimizer {
 
 const optimizer& optimizer_of(std::string_view name) {
     static const std::vector<optimizer> all{
-        {"Adagrad", 3, {0, 2}},      // X, G, H → X_new, H_new
-        {"Momentum", 3, {0, 2}},     // X, G, V → X_new, V_new
-        {"Adam", 4, {0, 2, 3}},      // X, G, V, H → X_new, V_new, H_new
+        {"Adagrad", 3, {0, 2}},   // X, G, H → X_new, H_new
+        {"Momentum", 3, {0, 2}},  // X, G, V → X_new, V_new
+        {"Adam", 4, {0, 2, 3}},   // X, G, V, H → X_new, V_new, H_new
     };
-    for (const auto& o : all) if (o.name == name) return o;
+    for (const auto& o : all)
+        if (o.name == name) return o;
     return all.front();
 }
 
@@ -499,10 +583,13 @@ void register_elementwise(op_registry& r) {
     }
     for (auto name : {"Max", "Min", "Sum", "Mean"}) add(name, infer_variadic);
     add("Where", infer_where);
-    for (auto name : {"Neg", "Abs", "Relu", "Not", "Floor", "Ceil", "Round", "Sign", "LeakyRelu", "HardSigmoid",
-                      "HardSwish", "ThresholdedRelu", "IsNaN", "IsInf", "Shrink", "Sqrt", "Exp", "Log", "Erf",
-                      "Tanh", "Sigmoid", "Reciprocal", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
-                      "Cosh", "Asinh", "Acosh", "Atanh", "Elu", "Selu", "Celu", "Softsign", "Softplus", "Mish"}) {
+    for (auto name : {"Neg",      "Abs",      "Relu",      "Not",         "Floor",     "Ceil",
+                      "Round",    "Sign",     "LeakyRelu", "HardSigmoid", "HardSwish", "ThresholdedRelu",
+                      "IsNaN",    "IsInf",    "Shrink",    "Sqrt",        "Exp",       "Log",
+                      "Erf",      "Tanh",     "Sigmoid",   "Reciprocal",  "Sin",       "Cos",
+                      "Tan",      "Asin",     "Acos",      "Atan",        "Sinh",      "Cosh",
+                      "Asinh",    "Acosh",    "Atanh",     "Elu",         "Selu",      "Celu",
+                      "Softsign", "Softplus", "Mish"}) {
         add(name, infer_unary);
     }
     add("Gelu", infer_unary, 20);

@@ -36,8 +36,7 @@ std::int64_t product(const std::vector<std::int64_t>& v, std::size_t from = 0, s
 std::vector<std::int64_t> strides_of(const std::vector<std::int64_t>& s);
 
 /** Maps output flat index `i` of shape `out` to the flat index in a broadcast input of shape `in`. */
-std::int64_t broadcast_index(std::int64_t i, const std::vector<std::int64_t>& out,
-                             const std::vector<std::int64_t>& in);
+std::int64_t broadcast_index(std::int64_t i, const std::vector<std::int64_t>& out, const std::vector<std::int64_t>& in);
 
 /** Known data of `n` identical integer elements. */
 std::shared_ptr<const known_data> make_ints(std::vector<dim> v);

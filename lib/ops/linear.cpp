@@ -147,8 +147,10 @@ conv_geometry geometry(const infer_context& ctx, std::size_t spatial, const shap
         g.pads.size() != 2 * spatial) {
         ctx.fail("kernel_shape/strides/dilations/pads do not match " + std::to_string(spatial) + " spatial axes");
     }
-    for (auto s : g.strides) if (s <= 0) ctx.fail("strides must be positive");
-    for (auto d : g.dilations) if (d <= 0) ctx.fail("dilations must be positive");
+    for (auto s : g.strides)
+        if (s <= 0) ctx.fail("strides must be positive");
+    for (auto d : g.dilations)
+        if (d <= 0) ctx.fail("dilations must be positive");
     return g;
 }
 
@@ -268,8 +270,10 @@ void infer_conv_transpose(infer_context& ctx) {
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             // Padded (never negatively) towards s·stride: a kernel plus output_padding shorter
             // than the stride cannot reach it (as onnxruntime computes it).
-            if (out_pad[i] + eff_k >= g.strides[i]) out.push_back(in * dim(g.strides[i]));
-            else out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k));
+            if (out_pad[i] + eff_k >= g.strides[i])
+                out.push_back(in * dim(g.strides[i]));
+            else
+                out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k));
             continue;
         }
         const std::int64_t pads = auto_pad == "VALID" ? 0 : g.pads[i] + g.pads[i + spatial];
@@ -320,12 +324,15 @@ einsum_spec parse_einsum(const infer_context* ctx, std::string eq) {
         bool ellipsis = false;
         for (const auto& t : s.inputs) {
             for (char c : t) {
-                if (c == '.') ellipsis = true;
-                else ++counts[c];
+                if (c == '.')
+                    ellipsis = true;
+                else
+                    ++counts[c];
             }
         }
         if (ellipsis) s.output += '.';
-        for (auto [c, k] : counts) if (k == 1) s.output += c;
+        for (auto [c, k] : counts)
+            if (k == 1) s.output += c;
     }
     if (ctx && s.inputs.size() != ctx->input_count()) {
         ctx->fail("equation has " + std::to_string(s.inputs.size()) + " operands but the node has " +
@@ -344,21 +351,25 @@ void infer_einsum(infer_context& ctx) {
         const bool has_ell = t.find('.') != std::string::npos;
         const std::size_t letters = t.size() - (has_ell ? 1 : 0);
         if (sh.size() < letters || (!has_ell && sh.size() != letters)) {
-            ctx.fail("operand " + std::to_string(i) + " '" + t + "' does not match its rank " + std::to_string(sh.size()));
+            ctx.fail("operand " + std::to_string(i) + " '" + t + "' does not match its rank " +
+                     std::to_string(sh.size()));
         }
         const std::size_t ell_rank = sh.size() - letters;
         std::size_t axis = 0;
         for (char c : t) {
             if (c == '.') {
-                ellipsis = broadcast(ctx, ellipsis, shape(sh.begin() + static_cast<std::ptrdiff_t>(axis),
-                                                          sh.begin() + static_cast<std::ptrdiff_t>(axis + ell_rank)));
+                ellipsis = broadcast(ctx, ellipsis,
+                                     shape(sh.begin() + static_cast<std::ptrdiff_t>(axis),
+                                           sh.begin() + static_cast<std::ptrdiff_t>(axis + ell_rank)));
                 axis += ell_rank;
                 continue;
             }
             auto [it, fresh] = sizes.try_emplace(c, sh[axis]);
             if (!fresh && !(it->second == sh[axis])) {
-                if (it->second.is_value() && it->second.value() == 1) it->second = sh[axis];
-                else if (!(sh[axis].is_value() && sh[axis].value() == 1) && it->second.is_value() && sh[axis].is_value()) {
+                if (it->second.is_value() && it->second.value() == 1)
+                    it->second = sh[axis];
+                else if (!(sh[axis].is_value() && sh[axis].value() == 1) && it->second.is_value() &&
+                         sh[axis].is_value()) {
                     ctx.fail(std::string("index '") + c + "' has sizes " + it->second.to_string() + " and " +
                              sh[axis].to_string());
                 }
@@ -368,9 +379,12 @@ void infer_einsum(infer_context& ctx) {
     }
     shape out;
     for (char c : s.output) {
-        if (c == '.') out.insert(out.end(), ellipsis.begin(), ellipsis.end());
-        else if (!sizes.count(c)) ctx.fail(std::string("output index '") + c + "' appears in no operand");
-        else out.push_back(sizes[c]);
+        if (c == '.')
+            out.insert(out.end(), ellipsis.begin(), ellipsis.end());
+        else if (!sizes.count(c))
+            ctx.fail(std::string("output index '") + c + "' appears in no operand");
+        else
+            out.push_back(sizes[c]);
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out));
 }
@@ -407,12 +421,14 @@ void cost_einsum(const cost_context& ctx, op_cost& c) {
     std::string acc = s.inputs[0];
     for (std::size_t i = 1; i < s.inputs.size(); ++i) {
         std::string all = acc;
-        for (char ch : s.inputs[i]) if (all.find(ch) == std::string::npos) all += ch;
+        for (char ch : s.inputs[i])
+            if (all.find(ch) == std::string::npos) all += ch;
         c.macs = checked_add(c.macs, letters_size(all));
         std::string keep;
         for (char ch : all) {
             bool later = s.output.find(ch) != std::string::npos;
-            for (std::size_t j = i + 1; j < s.inputs.size(); ++j) later = later || s.inputs[j].find(ch) != std::string::npos;
+            for (std::size_t j = i + 1; j < s.inputs.size(); ++j)
+                later = later || s.inputs[j].find(ch) != std::string::npos;
             if (later) keep += ch;
         }
         acc = keep;
@@ -442,8 +458,10 @@ attention_dims attention_of(const infer_context& ctx) {
 void infer_attention(infer_context& ctx) {
     const auto a = attention_of(ctx);
     const dtype t = ctx.in_type(0);
-    if (ctx.in_rank(0) == 4) ctx.set_output(0, t, shape{a.batch, a.q_heads, a.q_len, a.v_head});
-    else ctx.set_output(0, t, shape{a.batch, a.q_len, a.q_heads * a.v_head});
+    if (ctx.in_rank(0) == 4)
+        ctx.set_output(0, t, shape{a.batch, a.q_heads, a.q_len, a.v_head});
+    else
+        ctx.set_output(0, t, shape{a.batch, a.q_len, a.q_heads * a.v_head});
     // The key/value cache: past (inputs 4 and 5) followed by this step's keys and values.
     dim total = a.kv_len;
     if (ctx.has_input(4)) {
@@ -462,11 +480,18 @@ void cost_attention(const cost_context& ctx, op_cost& c) {
     const auto v = ctx.in(2);
     std::int64_t b = q[0], h = 0, sq = 0, skv = 0, d = 0, dv = 0;
     if (q.size() == 4) {
-        h = q[1]; sq = q[2]; d = q[3]; skv = k[2]; dv = v[3];
+        h = q[1];
+        sq = q[2];
+        d = q[3];
+        skv = k[2];
+        dv = v[3];
     } else {
         h = ctx.n().attr_i("q_num_heads", 1);
         const auto kvh = ctx.n().attr_i("kv_num_heads", 1);
-        sq = q[1]; d = q[2] / h; skv = k[1]; dv = v[2] / kvh;
+        sq = q[1];
+        d = q[2] / h;
+        skv = k[1];
+        dv = v[2] / kvh;
     }
     if (ctx.has_input(4)) skv = checked_add(skv, ctx.in(4)[2]);  // scores span the cache too
     const std::int64_t scores = checked_mul(checked_mul(b, h), checked_mul(sq, skv));

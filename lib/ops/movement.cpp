@@ -46,8 +46,10 @@ std::shared_ptr<const known_data> remap(const known_data* in, std::int64_t out_e
     for (std::int64_t i = 0; i < out_elements; ++i) {
         const auto s = static_cast<std::size_t>(source(i));
         if (s >= in->size()) return nullptr;
-        if (in->is_real) d->reals.push_back(in->reals[s]);
-        else d->ints.push_back(in->ints[s]);
+        if (in->is_real)
+            d->reals.push_back(in->reals[s]);
+        else
+            d->ints.push_back(in->ints[s]);
     }
     return d;
 }
@@ -73,8 +75,10 @@ std::int64_t ravel(const std::vector<std::int64_t>& c, const std::vector<std::in
 void infer_transpose(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     auto perm = ctx.n().attr_ints("perm");
-    if (perm.empty()) for (std::size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
-    if (perm.size() != x.size()) ctx.fail("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
+    if (perm.empty())
+        for (std::size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+    if (perm.size() != x.size())
+        ctx.fail("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
     shape out;
     std::vector<bool> seen(x.size(), false);
     for (auto p : perm) {
@@ -90,7 +94,9 @@ void infer_transpose(infer_context& ctx) {
         data = remap(ctx.in_data(0), product(*os), [&](std::int64_t i) {
             auto oc = unravel(i, *os);
             std::vector<std::int64_t> ic(xs->size());
-            for (std::size_t k = 0; k < perm.size(); ++k) ic[static_cast<std::size_t>(perm[k] < 0 ? perm[k] + static_cast<std::int64_t>(xs->size()) : perm[k])] = oc[k];
+            for (std::size_t k = 0; k < perm.size(); ++k)
+                ic[static_cast<std::size_t>(perm[k] < 0 ? perm[k] + static_cast<std::int64_t>(xs->size()) : perm[k])] =
+                    oc[k];
             return ravel(ic, *xs);
         });
     }
@@ -112,11 +118,13 @@ void infer_concat(infer_context& ctx) {
     for (std::size_t i = 0; i < ctx.input_count(); ++i) {
         if (!ctx.has_input(i)) continue;
         const auto& s = ctx.in_shape(i);
-        if (s.size() != x0.size()) ctx.fail("inputs differ in rank: " + shape_to_string(x0) + " vs " + shape_to_string(s));
+        if (s.size() != x0.size())
+            ctx.fail("inputs differ in rank: " + shape_to_string(x0) + " vs " + shape_to_string(s));
         for (std::size_t k = 0; k < s.size(); ++k) {
             if (k == axis) continue;
             if (s[k].is_value() && out[k].is_value() && s[k].value() != out[k].value()) {
-                ctx.fail("inputs differ on axis " + std::to_string(k) + ": " + shape_to_string(x0) + " vs " + shape_to_string(s));
+                ctx.fail("inputs differ on axis " + std::to_string(k) + ": " + shape_to_string(x0) + " vs " +
+                         shape_to_string(s));
             }
             if (!out[k].is_value() && s[k].is_value()) out[k] = s[k];
         }
@@ -134,7 +142,8 @@ void infer_concat(infer_context& ctx) {
 
 void infer_split(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
-    const auto axis = static_cast<std::size_t>(ctx.axis(ctx.n().attr_i("axis", 0), static_cast<std::int64_t>(x.size())));
+    const auto axis =
+        static_cast<std::size_t>(ctx.axis(ctx.n().attr_i("axis", 0), static_cast<std::int64_t>(x.size())));
     std::vector<std::int64_t> sizes;
     if (ctx.opset() >= 13 && ctx.has_input(1)) {
         auto v = ctx.in_ints(1);
@@ -200,7 +209,8 @@ struct slice_axis {
     std::int64_t start_n = 0;
 };
 
-slice_axis slice_one(const infer_context& ctx, const dim& d, const dim& start_in, const dim& end_in, std::int64_t step) {
+slice_axis slice_one(const infer_context& ctx, const dim& d, const dim& start_in, const dim& end_in,
+                     std::int64_t step) {
     if (step == 0) ctx.fail("slice step must not be 0");
     slice_axis r;
     r.step = step;
@@ -228,18 +238,28 @@ slice_axis slice_one(const infer_context& ctx, const dim& d, const dim& start_in
         return r;
     }
     if (step < 0) {
-        const bool full = start_in.is_value() && start_in.value() >= huge - 1 && end_in.is_value() && end_in.value() <= -huge;
-        if (full) { r.length = d; r.start = d - dim(1); return r; }
+        const bool full =
+            start_in.is_value() && start_in.value() >= huge - 1 && end_in.is_value() && end_in.value() <= -huge;
+        if (full) {
+            r.length = d;
+            r.start = d - dim(1);
+            return r;
+        }
         r.length = dim::symbol("(slice of " + d.to_string() + ")");
         return r;
     }
     dim s = start_in;
-    if (s.is_value() && s.value() <= -huge) s = dim(0);  // "from the beginning", as exporters write it
-    else if (s.is_value() && s.value() < 0) s = d + s;
+    if (s.is_value() && s.value() <= -huge)
+        s = dim(0);  // "from the beginning", as exporters write it
+    else if (s.is_value() && s.value() < 0)
+        s = d + s;
     dim e = end_in;
-    if (e.is_value() && e.value() >= huge - 1) e = d;
-    else if (e.is_value() && e.value() < 0) e = d + e;
-    else if (!(e == d)) e = min(e, d);
+    if (e.is_value() && e.value() >= huge - 1)
+        e = d;
+    else if (e.is_value() && e.value() < 0)
+        e = d + e;
+    else if (!(e == d))
+        e = min(e, d);
     r.start = s;
     r.length = step == 1 ? e - s : ceil_div(e - s, dim(step));
     return r;
@@ -272,9 +292,11 @@ void infer_slice(infer_context& ctx) {
         axes = ctx.n().attr_ints("axes");
     }
     if (starts.size() != ends.size()) ctx.fail("starts and ends differ in length");
-    if (axes.empty()) for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    if (axes.empty())
+        for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
     if (steps.empty()) steps.assign(starts.size(), 1);
-    if (axes.size() != starts.size() || steps.size() != starts.size()) ctx.fail("starts/ends/axes/steps differ in length");
+    if (axes.size() != starts.size() || steps.size() != starts.size())
+        ctx.fail("starts/ends/axes/steps differ in length");
     shape out = x;
     std::vector<slice_axis> per_axis(x.size());
     for (std::size_t k = 0; k < x.size(); ++k) {
@@ -395,9 +417,14 @@ void infer_scatter_nd(infer_context& ctx) {
             for (std::int64_t e = 0; e < slice; ++e) {
                 const auto dst = static_cast<std::size_t>(off + e);
                 const auto src = static_cast<std::size_t>(r * slice + e);
-                if (dst >= d->size() || src >= upd->size()) { ok = false; break; }
-                if (d->is_real) d->reals[dst] = upd->reals[src];
-                else d->ints[dst] = upd->ints[src];
+                if (dst >= d->size() || src >= upd->size()) {
+                    ok = false;
+                    break;
+                }
+                if (d->is_real)
+                    d->reals[dst] = upd->reals[src];
+                else
+                    d->ints[dst] = upd->ints[src];
             }
         }
         if (ok) data = d;
@@ -426,7 +453,8 @@ void infer_pad(infer_context& ctx) {
     } else {
         for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
     }
-    if (pads.size() != 2 * axes.size()) ctx.fail("pads has " + std::to_string(pads.size()) + " entries for " + std::to_string(axes.size()) + " axes");
+    if (pads.size() != 2 * axes.size())
+        ctx.fail("pads has " + std::to_string(pads.size()) + " entries for " + std::to_string(axes.size()) + " axes");
     shape out = x;
     for (std::size_t i = 0; i < axes.size(); ++i) {
         const auto a = static_cast<std::size_t>(ctx.axis(axes[i], rank));
@@ -443,7 +471,8 @@ void infer_expand(infer_context& ctx) {
     std::shared_ptr<const known_data> data;
     auto xs = numeric(ctx.in_shape(0));
     auto os = numeric(out);
-    if (xs && os) data = remap(ctx.in_data(0), product(*os), [&](std::int64_t i) { return broadcast_index(i, *os, *xs); });
+    if (xs && os)
+        data = remap(ctx.in_data(0), product(*os), [&](std::int64_t i) { return broadcast_index(i, *os, *xs); });
     ctx.set_output(0, ctx.in_type(0), std::move(out), std::move(data));
 }
 
@@ -464,9 +493,13 @@ void infer_resize(infer_context& ctx) {
     const auto rank = static_cast<std::int64_t>(x.size());
     const bool upsample = ctx.n().op_type == "Upsample";
     std::size_t scales_i = 2, sizes_i = 3;
-    if (upsample || ctx.opset() < 11) { scales_i = 1; sizes_i = 99; }
+    if (upsample || ctx.opset() < 11) {
+        scales_i = 1;
+        sizes_i = 99;
+    }
     std::vector<std::int64_t> axes = ctx.n().attr_ints("axes");
-    if (axes.empty()) for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
+    if (axes.empty())
+        for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
     shape out = x;
     // An input given as an empty tensor counts as absent; one present with contents unknown
     // at analysis time (fed at run time) makes the output unknown rather than wrong.
@@ -497,7 +530,8 @@ void infer_resize(infer_context& ctx) {
                 out[a] = dim(static_cast<std::int64_t>(std::llround(scale * static_cast<double>((*xs)[a]))));
             }
         } else {
-            for (std::size_t i = 0; i < axes.size(); ++i) out[static_cast<std::size_t>(ctx.axis(axes[i], rank))] = sizes->ints[i];
+            for (std::size_t i = 0; i < axes.size(); ++i)
+                out[static_cast<std::size_t>(ctx.axis(axes[i], rank))] = sizes->ints[i];
         }
     } else if (scales && scales->size() > 0) {
         if (!scales->is_real || scales->size() != axes.size()) ctx.fail("scales do not match the axes");
@@ -517,8 +551,9 @@ void infer_resize(infer_context& ctx) {
         const auto& sc = ctx.n().find("scales")->floats;
         if (sc.size() != x.size()) ctx.fail("scales do not match the rank");
         for (std::size_t i = 0; i < x.size(); ++i) {
-            out[i] = x[i].is_value() ? dim(static_cast<std::int64_t>(std::floor(static_cast<double>(x[i].value()) * sc[i])))
-                                     : x[i] * dim(static_cast<std::int64_t>(sc[i]));
+            out[i] = x[i].is_value()
+                         ? dim(static_cast<std::int64_t>(std::floor(static_cast<double>(x[i].value()) * sc[i])))
+                         : x[i] * dim(static_cast<std::int64_t>(sc[i]));
         }
     } else {
         ctx.fail("needs scales or sizes");
@@ -560,10 +595,15 @@ void infer_nonzero(infer_context& ctx) {
         std::vector<std::int64_t> hits;
         for (std::int64_t i = 0; i < static_cast<std::int64_t>(d->size()); ++i) {
             bool nz = false;
-            if (d->is_real) nz = d->reals[static_cast<std::size_t>(i)] != 0.0;
+            if (d->is_real)
+                nz = d->reals[static_cast<std::size_t>(i)] != 0.0;
             else {
                 const auto& v = d->ints[static_cast<std::size_t>(i)];
-                if (!v.is_value()) { hits.clear(); d = nullptr; break; }
+                if (!v.is_value()) {
+                    hits.clear();
+                    d = nullptr;
+                    break;
+                }
                 nz = v.value() != 0;
             }
             if (nz) hits.push_back(i);
@@ -679,9 +719,12 @@ std::optional<std::int64_t> count_true(const known_data* d, std::int64_t limit) 
     std::int64_t n = 0;
     for (std::int64_t i = 0; i < limit && i < static_cast<std::int64_t>(d->size()); ++i) {
         const auto k = static_cast<std::size_t>(i);
-        if (d->is_real) n += d->reals[k] != 0.0 ? 1 : 0;
-        else if (!d->ints[k].is_value()) return std::nullopt;
-        else n += d->ints[k].value() != 0 ? 1 : 0;
+        if (d->is_real)
+            n += d->reals[k] != 0.0 ? 1 : 0;
+        else if (!d->ints[k].is_value())
+            return std::nullopt;
+        else
+            n += d->ints[k].value() != 0 ? 1 : 0;
     }
     return n;
 }
@@ -814,7 +857,8 @@ void infer_center_crop_pad(infer_context& ctx) {
     const auto target = known_ints(ctx, 1, "shape");
     const auto rank = static_cast<std::int64_t>(x.size());
     std::vector<std::int64_t> axes = ctx.n().attr_ints("axes");
-    if (axes.empty()) for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
+    if (axes.empty())
+        for (std::int64_t i = 0; i < rank; ++i) axes.push_back(i);
     if (axes.size() != target.size())
         ctx.fail("shape has " + std::to_string(target.size()) + " entries for " + std::to_string(axes.size()) +
                  " axes");
@@ -865,11 +909,23 @@ std::optional<double> scalar_of(const known_data* d) {
 bool suppresses(const float* a, const float* b, bool center_point, float iou_threshold) {
     float ax0, ax1, ay0, ay1, bx0, bx1, by0, by1;
     if (center_point) {  // [x_center, y_center, width, height]
-        ax0 = a[0] - a[2] / 2; ax1 = a[0] + a[2] / 2; ay0 = a[1] - a[3] / 2; ay1 = a[1] + a[3] / 2;
-        bx0 = b[0] - b[2] / 2; bx1 = b[0] + b[2] / 2; by0 = b[1] - b[3] / 2; by1 = b[1] + b[3] / 2;
+        ax0 = a[0] - a[2] / 2;
+        ax1 = a[0] + a[2] / 2;
+        ay0 = a[1] - a[3] / 2;
+        ay1 = a[1] + a[3] / 2;
+        bx0 = b[0] - b[2] / 2;
+        bx1 = b[0] + b[2] / 2;
+        by0 = b[1] - b[3] / 2;
+        by1 = b[1] + b[3] / 2;
     } else {  // [y1, x1, y2, x2], corners in either order
-        ax0 = std::min(a[1], a[3]); ax1 = std::max(a[1], a[3]); ay0 = std::min(a[0], a[2]); ay1 = std::max(a[0], a[2]);
-        bx0 = std::min(b[1], b[3]); bx1 = std::max(b[1], b[3]); by0 = std::min(b[0], b[2]); by1 = std::max(b[0], b[2]);
+        ax0 = std::min(a[1], a[3]);
+        ax1 = std::max(a[1], a[3]);
+        ay0 = std::min(a[0], a[2]);
+        ay1 = std::max(a[0], a[2]);
+        bx0 = std::min(b[1], b[3]);
+        bx1 = std::max(b[1], b[3]);
+        by0 = std::min(b[0], b[2]);
+        by1 = std::max(b[0], b[2]);
     }
     const float ix = std::min(ax1, bx1) - std::max(ax0, bx0);
     const float iy = std::min(ay1, by1) - std::max(ay0, by0);
@@ -973,9 +1029,12 @@ void infer_tfidf(infer_context& ctx) {
     const auto indexes = ctx.n().attr_ints("ngram_indexes");
     if (indexes.empty()) ctx.fail("needs ngram_indexes");
     const dim size(*std::max_element(indexes.begin(), indexes.end()) + 1);
-    if (x.size() == 1) ctx.set_output(0, dtype::f32, shape{size});
-    else if (x.size() == 2) ctx.set_output(0, dtype::f32, shape{x[0], size});
-    else ctx.fail("expects [C] or [N, C], got " + shape_to_string(x));
+    if (x.size() == 1)
+        ctx.set_output(0, dtype::f32, shape{size});
+    else if (x.size() == 2)
+        ctx.set_output(0, dtype::f32, shape{x[0], size});
+    else
+        ctx.fail("expects [C] or [N, C], got " + shape_to_string(x));
 }
 
 void cost_tfidf(const cost_context& ctx, op_cost& c) {

@@ -55,7 +55,9 @@ void infer_pool(infer_context& ctx) {
 
 std::int64_t window(const cost_context& ctx) { return product(ctx.n().attr_ints("kernel_shape")); }
 
-void cost_maxpool(const cost_context& ctx, op_cost& c) { c.flops_vector = checked_mul(ctx.out_elements(0), window(ctx)); }
+void cost_maxpool(const cost_context& ctx, op_cost& c) {
+    c.flops_vector = checked_mul(ctx.out_elements(0), window(ctx));
+}
 
 void cost_avgpool(const cost_context& ctx, op_cost& c) {
     c.flops_vector = checked_mul(ctx.out_elements(0), window(ctx) + 1);

@@ -35,7 +35,8 @@ void infer_reduce(infer_context& ctx) {
     std::vector<bool> reduced(x.size(), false);
     if (axes->empty()) {
         if (ctx.n().attr_i("noop_with_empty_axes", 0) != 0) {
-            ctx.set_output(0, ctx.in_type(0), x, ctx.in_data(0) ? std::make_shared<known_data>(*ctx.in_data(0)) : nullptr);
+            ctx.set_output(0, ctx.in_type(0), x,
+                           ctx.in_data(0) ? std::make_shared<known_data>(*ctx.in_data(0)) : nullptr);
             return;
         }
         std::fill(reduced.begin(), reduced.end(), true);
@@ -43,21 +44,27 @@ void infer_reduce(infer_context& ctx) {
     for (auto a : *axes) reduced[static_cast<std::size_t>(ctx.axis(a, rank))] = true;
     shape out;
     for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!reduced[i]) out.push_back(x[i]);
-        else if (keep) out.emplace_back(1);
+        if (!reduced[i])
+            out.push_back(x[i]);
+        else if (keep)
+            out.emplace_back(1);
     }
     // Full reductions of known 1-D integer data (ReduceProd of a shape) stay known.
     std::shared_ptr<const known_data> data;
     const auto* d = ctx.in_data(0);
     const auto& op = ctx.n().op_type;
-    if (d && !d->is_real && x.size() == 1 && reduced[0] && (op == "ReduceProd" || op == "ReduceSum" ||
-                                                            op == "ReduceMax" || op == "ReduceMin")) {
+    if (d && !d->is_real && x.size() == 1 && reduced[0] &&
+        (op == "ReduceProd" || op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin")) {
         dim acc = op == "ReduceProd" ? dim(1) : (op == "ReduceSum" ? dim(0) : d->ints.at(0));
         for (const auto& v : d->ints) {
-            if (op == "ReduceProd") acc = acc * v;
-            else if (op == "ReduceSum") acc = acc + v;
-            else if (op == "ReduceMax") acc = max(acc, v);
-            else acc = min(acc, v);
+            if (op == "ReduceProd")
+                acc = acc * v;
+            else if (op == "ReduceSum")
+                acc = acc + v;
+            else if (op == "ReduceMax")
+                acc = max(acc, v);
+            else
+                acc = min(acc, v);
         }
         data = make_ints({acc});
     }
@@ -81,8 +88,10 @@ void infer_arg(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     const auto axis = ctx.axis(ctx.n().attr_i("axis", 0), static_cast<std::int64_t>(x.size()));
     shape out = x;
-    if (ctx.n().attr_i("keepdims", 1) != 0) out[static_cast<std::size_t>(axis)] = dim(1);
-    else out.erase(out.begin() + axis);
+    if (ctx.n().attr_i("keepdims", 1) != 0)
+        out[static_cast<std::size_t>(axis)] = dim(1);
+    else
+        out.erase(out.begin() + axis);
     ctx.set_output(0, dtype::i64, std::move(out));
 }
 
@@ -123,7 +132,8 @@ void cost_topk(const cost_context& ctx, op_cost& c) {
     const auto out = ctx.out(0);
     const auto x = ctx.in(0);
     std::int64_t k = 1;
-    for (std::size_t i = 0; i < out.size(); ++i) if (out[i] != x[i]) k = out[i];
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i] != x[i]) k = out[i];
     const auto depth = ceil_log2(k);
     c.flops_vector = checked_mul(ctx.in_elements(0), depth);
 }
@@ -230,8 +240,10 @@ void infer_dft(infer_context& ctx) {
     const bool inverse = ctx.n().attr_i("inverse", 0) != 0;
     const bool onesided = ctx.n().attr_i("onesided", 0) != 0;
     dim n = x[axis];
-    if (ctx.has_input(1)) n = dim(known_scalar(ctx, 1, "dft_length"));
-    else if (inverse && onesided) n = dim(2) * (x[axis] - dim(1));  // a one-sided spectrum's full length
+    if (ctx.has_input(1))
+        n = dim(known_scalar(ctx, 1, "dft_length"));
+    else if (inverse && onesided)
+        n = dim(2) * (x[axis] - dim(1));  // a one-sided spectrum's full length
     shape out = x;
     if (inverse && onesided) {  // back to a real signal
         out[axis] = n;
@@ -266,8 +278,10 @@ void infer_stft(infer_context& ctx) {
     const auto step = known_scalar(ctx, 1, "frame_step");
     if (step <= 0) ctx.fail("frame_step must be positive");
     dim frame = x[1];
-    if (ctx.has_input(3)) frame = dim(known_scalar(ctx, 3, "frame_length"));
-    else if (ctx.has_input(2)) frame = ctx.in_shape(2).at(0);
+    if (ctx.has_input(3))
+        frame = dim(known_scalar(ctx, 3, "frame_length"));
+    else if (ctx.has_input(2))
+        frame = ctx.in_shape(2).at(0);
     const dim frames = floor_div(x[1] - frame, dim(step)) + dim(1);
     const dim bins = ctx.n().attr_i("onesided", 1) != 0 ? floor_div(frame, dim(2)) + dim(1) : frame;
     ctx.set_output(0, ctx.in_type(0), shape{x[0], frames, bins, dim(2)});

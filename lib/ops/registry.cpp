@@ -7,14 +7,22 @@ namespace ridgeline {
 
 std::string_view op_kind_name(op_kind k) noexcept {
     switch (k) {
-    case op_kind::view: return "view";
-    case op_kind::elementwise: return "elementwise";
-    case op_kind::matmul: return "matmul";
-    case op_kind::normalization: return "normalization";
-    case op_kind::reduction: return "reduction";
-    case op_kind::pooling: return "pooling";
-    case op_kind::data_movement: return "data_movement";
-    case op_kind::control: return "control";
+        case op_kind::view:
+            return "view";
+        case op_kind::elementwise:
+            return "elementwise";
+        case op_kind::matmul:
+            return "matmul";
+        case op_kind::normalization:
+            return "normalization";
+        case op_kind::reduction:
+            return "reduction";
+        case op_kind::pooling:
+            return "pooling";
+        case op_kind::data_movement:
+            return "data_movement";
+        case op_kind::control:
+            return "control";
     }
     return "unknown";
 }
@@ -130,9 +138,7 @@ std::int64_t cost_context::out_bytes(std::size_t i) const {
 
 bool cost_context::in_is_weight(std::size_t i) const { return has_input(i) && in_value(i).is_initializer; }
 
-const known_data* cost_context::in_data(std::size_t i) const {
-    return has_input(i) ? in_value(i).data.get() : nullptr;
-}
+const known_data* cost_context::in_data(std::size_t i) const { return has_input(i) ? in_value(i).data.get() : nullptr; }
 
 // ---- registry ------------------------------------------------------------------------------
 
@@ -191,13 +197,18 @@ shape broadcast(const infer_context& ctx, const shape& a, const shape& b) {
     for (std::size_t k = 0; k < rank; ++k) {
         const dim x = k < rank - a.size() ? dim(1) : a[k - (rank - a.size())];
         const dim y = k < rank - b.size() ? dim(1) : b[k - (rank - b.size())];
-        if (x == y || (y.is_value() && y.value() == 1)) out[k] = x;
-        else if (x.is_value() && x.value() == 1) out[k] = y;
+        if (x == y || (y.is_value() && y.value() == 1))
+            out[k] = x;
+        else if (x.is_value() && x.value() == 1)
+            out[k] = y;
         else if (x.is_value() && y.is_value()) {
             ctx.fail("cannot broadcast " + shape_to_string(a) + " with " + shape_to_string(b));
-        } else if (x.is_value()) out[k] = x;  // a symbol meeting a number other than 1 must equal it
-        else if (y.is_value()) out[k] = y;
-        else out[k] = x.to_string().size() <= y.to_string().size() ? x : y;  // equal at run time: keep the simpler
+        } else if (x.is_value())
+            out[k] = x;  // a symbol meeting a number other than 1 must equal it
+        else if (y.is_value())
+            out[k] = y;
+        else
+            out[k] = x.to_string().size() <= y.to_string().size() ? x : y;  // equal at run time: keep the simpler
     }
     return out;
 }

@@ -77,11 +77,13 @@ void infer_squeeze(infer_context& ctx) {
     }
     for (auto a : *axes) {
         const auto k = static_cast<std::size_t>(ctx.axis(a, rank));
-        if (x[k].is_value() && x[k].value() != 1) ctx.fail("cannot squeeze axis " + std::to_string(a) + " of size " + x[k].to_string());
+        if (x[k].is_value() && x[k].value() != 1)
+            ctx.fail("cannot squeeze axis " + std::to_string(a) + " of size " + x[k].to_string());
         drop[k] = true;
     }
     shape out;
-    for (std::size_t i = 0; i < x.size(); ++i) if (!drop[i]) out.push_back(x[i]);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (!drop[i]) out.push_back(x[i]);
     ctx.set_output(0, ctx.in_type(0), std::move(out), copy_data(ctx, 0));
 }
 
@@ -99,8 +101,10 @@ void infer_unsqueeze(infer_context& ctx) {
     shape out;
     std::size_t next = 0;
     for (std::size_t i = 0; i < inserted.size(); ++i) {
-        if (inserted[i]) out.emplace_back(1);
-        else if (next < x.size()) out.push_back(x[next++]);
+        if (inserted[i])
+            out.emplace_back(1);
+        else if (next < x.size())
+            out.push_back(x[next++]);
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out), copy_data(ctx, 0));
 }
@@ -135,8 +139,14 @@ void infer_constant(infer_context& ctx) {
         ctx.set_output(0, t.type, shape(t.dims.begin(), t.dims.end()), t.data);
         return;
     }
-    if (const auto* a = n.find("value_int")) { ctx.set_output(0, dtype::i64, shape{}, make_ints({dim(a->i)})); return; }
-    if (const auto* a = n.find("value_float")) { ctx.set_output(0, dtype::f32, shape{}, make_reals({a->f})); return; }
+    if (const auto* a = n.find("value_int")) {
+        ctx.set_output(0, dtype::i64, shape{}, make_ints({dim(a->i)}));
+        return;
+    }
+    if (const auto* a = n.find("value_float")) {
+        ctx.set_output(0, dtype::f32, shape{}, make_reals({a->f}));
+        return;
+    }
     if (const auto* a = n.find("value_ints")) {
         std::vector<dim> v(a->ints.begin(), a->ints.end());
         const auto len = static_cast<std::int64_t>(v.size());
@@ -168,8 +178,10 @@ void infer_constant_of_shape(infer_context& ctx) {
         t = a->t->type;
         if (a->t->data && a->t->data->size() == 1) {
             real = a->t->data->is_real;
-            if (real) real_v = a->t->data->reals[0];
-            else int_v = a->t->data->ints[0].is_value() ? a->t->data->ints[0].value() : 0;
+            if (real)
+                real_v = a->t->data->reals[0];
+            else
+                int_v = a->t->data->ints[0].is_value() ? a->t->data->ints[0].value() : 0;
         }
         real = is_floating(t);
     }
@@ -203,7 +215,8 @@ void infer_range(infer_context& ctx) {
         const double step = ctx.in_type(0) != dtype::f64 ? static_cast<double>(static_cast<float>(delta)) : delta;
         const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(span / step)));
         std::vector<double> v;
-        if (n <= static_cast<std::int64_t>(max_known_elements)) for (std::int64_t i = 0; i < n; ++i) v.push_back(start + static_cast<double>(i) * delta);
+        if (n <= static_cast<std::int64_t>(max_known_elements))
+            for (std::int64_t i = 0; i < n; ++i) v.push_back(start + static_cast<double>(i) * delta);
         ctx.set_output(0, ctx.in_type(0), shape{dim(n)}, v.empty() && n ? nullptr : make_reals(std::move(v)));
         return;
     }

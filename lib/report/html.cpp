@@ -104,7 +104,8 @@ std::string figure(const std::string& svg, const std::string& caption = "") {
 std::string hb(std::int64_t bytes) { return human_bytes(static_cast<double>(bytes)); }
 std::string hf(std::int64_t flops) { return human_flops(static_cast<double>(flops)); }
 
-std::string card(const std::string& key, const std::string& value, const std::string& sub = "", const std::string& extra = "") {
+std::string card(const std::string& key, const std::string& value, const std::string& sub = "",
+                 const std::string& extra = "") {
     return fmt::format(R"(<div class="card"><div class="k">{}</div><div class="v">{}</div>{}{}</div>)", xml_escape(key),
                        xml_escape(value), sub.empty() ? "" : "<div class=\"s\">" + xml_escape(sub) + "</div>", extra);
 }
@@ -129,13 +130,14 @@ void summary_section(std::string& h, const html_report& r) {
     const auto& t = r.cost.totals;
     const double flops = static_cast<double>(t.flops());
     const auto& pal = plot_palette();
-    const std::pair<std::int64_t, const char*> classes[] = {{t.flops_matmul, "matmul"}, {t.flops_vector, "vector"}, {t.flops_special, "special"}};
+    const std::pair<std::int64_t, const char*> classes[] = {
+        {t.flops_matmul, "matmul"}, {t.flops_vector, "vector"}, {t.flops_special, "special"}};
     std::string split = R"(<div class="bar">)", key = R"(<div class="s">)";
     for (std::size_t i = 0; i < 3; ++i) {
         const double share = flops > 0 ? 100 * static_cast<double>(classes[i].first) / flops : 0;
         if (share > 0) split += fmt::format(R"(<span style="width:{:.2f}%;background:{}"></span>)", share, pal[i]);
-        key += fmt::format(R"({}<span class="sw" style="background:{}"></span>{} {})", i ? " · " : "", pal[i], classes[i].second,
-                           xml_escape(hf(classes[i].first)));
+        key += fmt::format(R"({}<span class="sw" style="background:{}"></span>{} {})", i ? " · " : "", pal[i],
+                           classes[i].second, xml_escape(hf(classes[i].first)));
     }
     split += "</div>";
     key += "</div>";
@@ -143,14 +145,17 @@ void summary_section(std::string& h, const html_report& r) {
     h += card("graph", fmt::format("{} nodes", r.model_nodes), fmt::format("{} launch a kernel", r.cost.kernels));
     h += card("parameters", count_text(r.cost.params), hb(r.cost.param_bytes) + " of weights");
     h += card("FLOPs (forward)", hf(t.flops()), "", split + key);
-    h += card("MACs", si_label(static_cast<double>(t.macs), "MAC"), "multiply-accumulates of matmul-class layers (2 FLOPs each)");
+    h += card("MACs", si_label(static_cast<double>(t.macs), "MAC"),
+              "multiply-accumulates of matmul-class layers (2 FLOPs each)");
     h += card("bytes moved", hb(t.bytes()),
-              fmt::format("read {} (weights {}), written {}", hb(t.bytes_read()), hb(t.bytes_read_weights), hb(t.bytes_written)));
-    h += card("operational intensity", fmt::format("{:.1f} FLOP/B", t.operational_intensity()), "whole model, unfused bytes");
+              fmt::format("read {} (weights {}), written {}", hb(t.bytes_read()), hb(t.bytes_read_weights),
+                          hb(t.bytes_written)));
+    h += card("operational intensity", fmt::format("{:.1f} FLOP/B", t.operational_intensity()),
+              "whole model, unfused bytes");
     h += card("peak activation memory", hb(r.cost.peak_activation_bytes), "live activations, topological order");
     h += card("inference memory", hb(r.memory.total()),
-              fmt::format("weights {} + activations {} + workspace {}", hb(r.memory.weight_bytes), hb(r.memory.activation_bytes),
-                          hb(r.memory.workspace_bytes)));
+              fmt::format("weights {} + activations {} + workspace {}", hb(r.memory.weight_bytes),
+                          hb(r.memory.activation_bytes), hb(r.memory.workspace_bytes)));
     h += "</div>";
     if (!r.cost.unknown_ops.empty()) {
         std::string ops;
@@ -162,34 +167,39 @@ void summary_section(std::string& h, const html_report& r) {
 
 void devices_section(std::string& h, const html_report& r) {
     h += R"(<section id="devices"><h2>Devices</h2>)";
-    h += R"(<p class="lead">Predicted GPU time is the sum over kernels of max(compute, memory) at achievable ceilings plus a fixed per-kernel cost; host launch overhead is reported apart and overlaps GPU work in the wall time. The plain roofline time uses peak ceilings and no per-kernel cost.</p>)";
-    h += R"(<table class="devices"><thead><tr><th class="t">device</th><th>matmul roof</th><th>vector roof</th><th>DRAM bandwidth</th><th>ridge point</th>)"
-         R"(<th>predicted GPU time</th><th>host launch overhead</th><th>wall time</th><th>kernels</th><th class="t">bound</th><th>plain roofline time</th></tr></thead><tbody>)";
+    h +=
+        R"(<p class="lead">Predicted GPU time is the sum over kernels of max(compute, memory) at achievable ceilings plus a fixed per-kernel cost; host launch overhead is reported apart and overlaps GPU work in the wall time. The plain roofline time uses peak ceilings and no per-kernel cost.</p>)";
+    h +=
+        R"(<table class="devices"><thead><tr><th class="t">device</th><th>matmul roof</th><th>vector roof</th><th>DRAM bandwidth</th><th>ridge point</th>)"
+        R"(<th>predicted GPU time</th><th>host launch overhead</th><th>wall time</th><th>kernels</th><th class="t">bound</th><th>plain roofline time</th></tr></thead><tbody>)";
     for (const auto& d : r.devices) {
         const auto& roof = d.prediction.roof;
         h += fmt::format(
             R"(<tr><td class="t">{}<div class="sub">{}</div></td><td>{}<div class="sub">{}</div></td><td>{}<div class="sub">{}</div></td>)"
             R"(<td>{}</td><td>{} FLOP/B</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td class="t">{}</td><td>{}</td></tr>)",
-            xml_escape(d.hw.name.empty() ? d.hw.id : d.hw.name), xml_escape(d.hw.id), si_label(roof.matmul_flops_per_s, "FLOP/s"),
-            xml_escape(roof.matmul_key), si_label(roof.vector_flops_per_s, "FLOP/s"), xml_escape(roof.vector_key),
-            si_label(roof.bandwidth_bytes_per_s, "B/s"), fmt::format("{:.1f}", roof.ridge_point()), human_time(d.latency.gpu_time_s),
-            human_time(d.latency.launch_s), human_time(d.latency.wall_time_s), d.latency.kernels.size(), bound_tag(d.latency.bound),
-            human_time(d.prediction.total_time_s));
+            xml_escape(d.hw.name.empty() ? d.hw.id : d.hw.name), xml_escape(d.hw.id),
+            si_label(roof.matmul_flops_per_s, "FLOP/s"), xml_escape(roof.matmul_key),
+            si_label(roof.vector_flops_per_s, "FLOP/s"), xml_escape(roof.vector_key),
+            si_label(roof.bandwidth_bytes_per_s, "B/s"), fmt::format("{:.1f}", roof.ridge_point()),
+            human_time(d.latency.gpu_time_s), human_time(d.latency.launch_s), human_time(d.latency.wall_time_s),
+            d.latency.kernels.size(), bound_tag(d.latency.bound), human_time(d.prediction.total_time_s));
     }
     h += "</tbody></table></section>\n";
 }
 
 void roofline_section(std::string& h, const html_report& r, const std::vector<roofline_data>& roofs) {
     h += R"(<section id="rooflines"><h2>Rooflines</h2>)";
-    h += R"(<p class="lead">One point per kernel layer at (operational intensity, attainable performance), coloured by op type. )"
-         R"(Layers with matmul-class FLOPs sit under the tensor/matmul roof (solid line), the others under the vector roof (dashed). )"
-         R"(The diamond marks the ridge point, where memory and compute times are equal. Hover a point for its layer.</p>)";
+    h +=
+        R"(<p class="lead">One point per kernel layer at (operational intensity, attainable performance), coloured by op type. )"
+        R"(Layers with matmul-class FLOPs sit under the tensor/matmul roof (solid line), the others under the vector roof (dashed). )"
+        R"(The diamond marks the ridge point, where memory and compute times are equal. Hover a point for its layer.</p>)";
     if (roofs.size() > 1) h += figure(svg_roofline_multiples(roofs));
     for (std::size_t i = 0; i < roofs.size(); ++i) {
         const bool open = roofs.size() == 1;
         h += fmt::format(R"(<details{}><summary>Full-size roofline: {}</summary>)", open ? R"( open="open")" : "",
                          xml_escape(roofs[i].device_name));
-        h += figure(svg_roofline(roofs[i], {.title = "Roofline — " + model_name(r.model_path) + " on " + roofs[i].device_name}));
+        h += figure(svg_roofline(roofs[i],
+                                 {.title = "Roofline — " + model_name(r.model_path) + " on " + roofs[i].device_name}));
         h += "</details>\n";
     }
     h += "</section>\n";
@@ -199,7 +209,8 @@ void op_time_section(std::string& h, const html_report& r) {
     std::vector<op_time_series> series;
     for (const auto& d : r.devices) series.push_back({d.hw.id, op_type_times(d.latency)});
     h += R"(<section id="op-types"><h2>Predicted time by op type</h2>)";
-    h += R"(<p class="lead">Kernels grouped by op type, or by the fused pattern the cost model recognises (Attention, Gelu, SiLU; NchwToNhwc and NhwcToNchw are the layout conversions eager frameworks run around half-precision convolutions).</p>)";
+    h +=
+        R"(<p class="lead">Kernels grouped by op type, or by the fused pattern the cost model recognises (Attention, Gelu, SiLU; NchwToNhwc and NhwcToNchw are the layout conversions eager frameworks run around half-precision convolutions).</p>)";
     if (!series.empty()) h += figure(svg_op_time_bars(series));
     h += "</section>\n";
 }
@@ -207,10 +218,12 @@ void op_time_section(std::string& h, const html_report& r) {
 void sweep_section(std::string& h, const html_report& r) {
     h += R"(<section id="sweep"><h2>Batch sweep</h2>)";
     if (r.sweep.empty()) {
-        h += "<p class=\"note\">" + xml_escape(r.sweep_note.empty() ? "No sweep points." : r.sweep_note) + "</p></section>\n";
+        h += "<p class=\"note\">" + xml_escape(r.sweep_note.empty() ? "No sweep points." : r.sweep_note) +
+             "</p></section>\n";
         return;
     }
-    h += R"(<p class="lead">Each point re-binds the batch, re-infers shapes and re-runs the analysis and the latency model. Throughput = batch / predicted GPU time.</p>)";
+    h +=
+        R"(<p class="lead">Each point re-binds the batch, re-infers shapes and re-runs the analysis and the latency model. Throughput = batch / predicted GPU time.</p>)";
     if (!r.sweep_note.empty()) h += "<p class=\"note\">" + xml_escape(r.sweep_note) + "</p>";
     h += R"(<div class="figs">)";
     h += figure(svg_sweep(r.sweep, sweep_metric::throughput, {.width_px = 620}));
@@ -222,32 +235,36 @@ void memory_section(std::string& h, const html_report& r) {
     h += R"(<section id="memory"><h2>Memory and largest batch</h2>)";
     std::string batch_text = "the bound shapes";
     if (auto it = r.symbols.find("batch"); it != r.symbols.end()) batch_text = fmt::format("batch {}", it->second);
-    h += fmt::format(R"(<p class="lead">Inference memory = weights + peak live activations + workspace (the largest matmul-class output). At {}: {}. )"
-                     R"(The largest batch re-binds shapes until the estimate no longer fits the device memory.</p>)",
-                     xml_escape(batch_text), xml_escape(hb(r.memory.total())));
-    h += R"(<table><thead><tr><th class="t">device</th><th>memory</th><th>used at report shapes</th><th>largest batch</th>)"
-         R"(<th>weights</th><th>activations</th><th>workspace</th><th>total at largest batch</th><th class="t">note</th></tr></thead><tbody>)";
+    h += fmt::format(
+        R"(<p class="lead">Inference memory = weights + peak live activations + workspace (the largest matmul-class output). At {}: {}. )"
+        R"(The largest batch re-binds shapes until the estimate no longer fits the device memory.</p>)",
+        xml_escape(batch_text), xml_escape(hb(r.memory.total())));
+    h +=
+        R"(<table><thead><tr><th class="t">device</th><th>memory</th><th>used at report shapes</th><th>largest batch</th>)"
+        R"(<th>weights</th><th>activations</th><th>workspace</th><th>total at largest batch</th><th class="t">note</th></tr></thead><tbody>)";
     for (const auto& d : r.devices) {
         const double cap = d.hw.dram_capacity_gib * 1073741824.0;
         if (!d.max_batch) {
-            h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td class="wrap">{}</td></tr>)",
-                             xml_escape(d.hw.id), cap > 0 ? human_bytes(cap) : "unknown",
-                             cap > 0 ? percent(static_cast<double>(r.memory.total()), cap) : "–",
-                             xml_escape(d.memory_note.empty() ? "not computed" : d.memory_note));
+            h += fmt::format(
+                R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td class="wrap">{}</td></tr>)",
+                xml_escape(d.hw.id), cap > 0 ? human_bytes(cap) : "unknown",
+                cap > 0 ? percent(static_cast<double>(r.memory.total()), cap) : "–",
+                xml_escape(d.memory_note.empty() ? "not computed" : d.memory_note));
             continue;
         }
         const auto& m = d.max_batch->at_batch;
-        h += fmt::format(R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="wrap">{}</td></tr>)",
-                         xml_escape(d.hw.id), human_bytes(cap), percent(static_cast<double>(r.memory.total()), cap),
-                         count_text(d.max_batch->batch), hb(m.weight_bytes), hb(m.activation_bytes), hb(m.workspace_bytes),
-                         hb(m.total()),
-                         xml_escape(d.max_batch->at_next.total() <= 0
-                                        ? "fits up to the search limit; the estimate never exceeded the memory"
-                                        : d.max_batch->batch > 0
-                                        ? fmt::format("batch {} would need {} ({} more than the device has)", d.max_batch->batch + 1,
-                                                      hb(d.max_batch->at_next.total()),
-                                                      human_bytes(static_cast<double>(d.max_batch->at_next.total()) - cap))
-                                        : "not even batch 1 fits"));
+        h += fmt::format(
+            R"(<tr><td class="t">{}</td><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="wrap">{}</td></tr>)",
+            xml_escape(d.hw.id), human_bytes(cap), percent(static_cast<double>(r.memory.total()), cap),
+            count_text(d.max_batch->batch), hb(m.weight_bytes), hb(m.activation_bytes), hb(m.workspace_bytes),
+            hb(m.total()),
+            xml_escape(d.max_batch->at_next.total() <= 0
+                           ? "fits up to the search limit; the estimate never exceeded the memory"
+                       : d.max_batch->batch > 0
+                           ? fmt::format("batch {} would need {} ({} more than the device has)", d.max_batch->batch + 1,
+                                         hb(d.max_batch->at_next.total()),
+                                         human_bytes(static_cast<double>(d.max_batch->at_next.total()) - cap))
+                           : "not even batch 1 fits"));
     }
     h += "</tbody></table></section>\n";
 }
@@ -275,14 +292,18 @@ void correlation_section(std::string& h, const html_report& r) {
             const double t = i < d.latency.layer_time_s.size() ? d.latency.layer_time_s[i] : 0.0;
             cols.back().push_back(t);
             const auto& l = r.cost.layers[i];
-            layer_samples.push_back({l.name, d.hw.id, static_cast<double>(l.forward.flops()), static_cast<double>(l.params), t});
+            layer_samples.push_back(
+                {l.name, d.hw.id, static_cast<double>(l.forward.flops()), static_cast<double>(l.params), t});
         }
     }
-    h += R"(<p class="lead">Spearman rank correlation across this model's kernel layers: 1 means the quantities order the layers identically. )"
-         R"(Where FLOPs rank layers differently from predicted time, FLOP counts are a poor proxy for latency on that device.</p>)";
+    h +=
+        R"(<p class="lead">Spearman rank correlation across this model's kernel layers: 1 means the quantities order the layers identically. )"
+        R"(Where FLOPs rank layers differently from predicted time, FLOP counts are a poor proxy for latency on that device.</p>)";
     h += R"(<div class="figs">)";
     h += figure(svg_correlation_heatmap(spearman_matrix(labels, cols), {.title = "Rank correlation across layers"}));
-    h += figure(svg_latency_scatter(layer_samples, scatter_x::flops, {.width_px = 620, .title = "Predicted layer time vs layer FLOPs", .y_label = "predicted layer time (s)"}));
+    h += figure(svg_latency_scatter(
+        layer_samples, scatter_x::flops,
+        {.width_px = 620, .title = "Predicted layer time vs layer FLOPs", .y_label = "predicted layer time (s)"}));
     h += "</div>";
     // Across models, when further models were given.
     std::set<std::string> models;
@@ -292,8 +313,8 @@ void correlation_section(std::string& h, const html_report& r) {
         const std::string self = model_name(r.model_path);
         if (!models.count(self)) {
             for (const auto& d : r.devices) {
-                all.push_back({self, d.hw.id, static_cast<double>(r.cost.totals.flops()), static_cast<double>(r.cost.params),
-                               d.latency.gpu_time_s});
+                all.push_back({self, d.hw.id, static_cast<double>(r.cost.totals.flops()),
+                               static_cast<double>(r.cost.params), d.latency.gpu_time_s});
             }
             models.insert(self);
         }
@@ -316,7 +337,8 @@ void correlation_section(std::string& h, const html_report& r) {
         h += figure(svg_latency_scatter(all, scatter_x::flops, {.width_px = 620}));
         h += figure(svg_latency_scatter(all, scatter_x::params, {.width_px = 620}));
         if (names.size() >= 3) {
-            h += figure(svg_correlation_heatmap(spearman_matrix(mlabels, mcols), {.title = "Rank correlation across models"}));
+            h += figure(
+                svg_correlation_heatmap(spearman_matrix(mlabels, mcols), {.title = "Rank correlation across models"}));
         } else {
             h += R"(<p class="note">A rank correlation across models needs at least 3 models.</p>)";
         }
@@ -326,9 +348,11 @@ void correlation_section(std::string& h, const html_report& r) {
 }
 
 void layer_table(std::string& h, const html_report& r) {
-    h += R"(<section id="layers"><h2>Layers</h2><p class="lead">Kernel layers in execution order; click a column header to sort. Per device: the latency model's time for the layer (its share of the kernel it belongs to) and what bounds it on the roofline.</p>)";
-    h += R"(<div class="scroll"><table class="sortable"><thead><tr><th>#</th><th class="t">layer</th><th class="t">op</th><th class="t">output shape</th>)"
-         R"(<th>FLOPs</th><th>params</th><th>bytes</th><th>FLOP/B</th>)";
+    h +=
+        R"(<section id="layers"><h2>Layers</h2><p class="lead">Kernel layers in execution order; click a column header to sort. Per device: the latency model's time for the layer (its share of the kernel it belongs to) and what bounds it on the roofline.</p>)";
+    h +=
+        R"(<div class="scroll"><table class="sortable"><thead><tr><th>#</th><th class="t">layer</th><th class="t">op</th><th class="t">output shape</th>)"
+        R"(<th>FLOPs</th><th>params</th><th>bytes</th><th>FLOP/B</th>)";
     for (const auto& d : r.devices) h += fmt::format("<th>{}</th>", xml_escape(d.hw.id));
     h += "</tr></thead><tbody>\n";
     std::size_t row = 0;
@@ -337,11 +361,13 @@ void layer_table(std::string& h, const html_report& r) {
         if (!l.is_kernel() && !l.unknown) continue;
         std::string shapes;
         for (const auto& s : l.output_shapes) shapes += (shapes.empty() ? "" : " ") + s;
-        h += fmt::format(R"(<tr><td data-v="{}">{}</td><td class="name">{}</td><td class="t">{}</td><td class="t">{}</td>)"
-                         R"(<td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{:.6g}">{:.1f}</td>)",
-                         row, row, xml_escape(l.name), xml_escape(l.op_type), xml_escape(shapes), l.forward.flops(),
-                         l.unknown ? "unknown" : hf(l.forward.flops()), l.params, l.params ? count_text(l.params) : "",
-                         l.forward.bytes(), hb(l.forward.bytes()), l.forward.operational_intensity(), l.forward.operational_intensity());
+        h += fmt::format(
+            R"(<tr><td data-v="{}">{}</td><td class="name">{}</td><td class="t">{}</td><td class="t">{}</td>)"
+            R"(<td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{}">{}</td><td data-v="{:.6g}">{:.1f}</td>)",
+            row, row, xml_escape(l.name), xml_escape(l.op_type), xml_escape(shapes), l.forward.flops(),
+            l.unknown ? "unknown" : hf(l.forward.flops()), l.params, l.params ? count_text(l.params) : "",
+            l.forward.bytes(), hb(l.forward.bytes()), l.forward.operational_intensity(),
+            l.forward.operational_intensity());
         for (const auto& d : r.devices) {
             const double t = i < d.latency.layer_time_s.size() ? d.latency.layer_time_s[i] : 0.0;
             const auto b = i < d.prediction.layers.size() ? d.prediction.layers[i].bound : bound_kind::none;
@@ -361,18 +387,22 @@ std::string html_report_text(const html_report& r) {
     std::string binds;
     for (const auto& [k, v] : r.symbols) binds += fmt::format("{}{}={}", binds.empty() ? "" : ", ", k, v);
     std::string devices;
-    for (const auto& d : r.devices) devices += (devices.empty() ? "" : ", ") + (d.hw.name.empty() ? d.hw.id : d.hw.name);
+    for (const auto& d : r.devices)
+        devices += (devices.empty() ? "" : ", ") + (d.hw.name.empty() ? d.hw.id : d.hw.name);
     const std::string name = model_name(r.model_path);
     std::string h;
     h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
     h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
-    h += "<title>" + xml_escape("ridgeline report — " + name) + "</title>\n<style>" + style_sheet + "</style>\n</head>\n<body>\n<main>\n";
+    h += "<title>" + xml_escape("ridgeline report — " + name) + "</title>\n<style>" + style_sheet +
+         "</style>\n</head>\n<body>\n<main>\n";
     h += "<header><h1>" + xml_escape(name) + "</h1>";
     h += fmt::format(R"(<p class="lead">{} · bound: {} · precision: {} · devices: {}</p>)", xml_escape(r.model_path),
-                     xml_escape(binds.empty() ? "(none)" : binds), xml_escape(r.dtype_name), xml_escape(devices.empty() ? "(none)" : devices));
-    h += R"(<nav><a href="#summary">summary</a><a href="#devices">devices</a><a href="#rooflines">rooflines</a><a href="#op-types">op types</a>)"
-         R"(<a href="#sweep">batch sweep</a><a href="#memory">memory</a><a href="#correlation">correlation</a><a href="#layers">layers</a></nav></header>)"
-         "\n";
+                     xml_escape(binds.empty() ? "(none)" : binds), xml_escape(r.dtype_name),
+                     xml_escape(devices.empty() ? "(none)" : devices));
+    h +=
+        R"(<nav><a href="#summary">summary</a><a href="#devices">devices</a><a href="#rooflines">rooflines</a><a href="#op-types">op types</a>)"
+        R"(<a href="#sweep">batch sweep</a><a href="#memory">memory</a><a href="#correlation">correlation</a><a href="#layers">layers</a></nav></header>)"
+        "\n";
     summary_section(h, r);
     if (!r.devices.empty()) {
         devices_section(h, r);
@@ -382,12 +412,15 @@ std::string html_report_text(const html_report& r) {
         memory_section(h, r);
         correlation_section(h, r);
     } else {
-        h += R"(<p class="note">No device given: rooflines, predicted times, the sweep and memory fits need at least one.</p>)";
+        h +=
+            R"(<p class="note">No device given: rooflines, predicted times, the sweep and memory fits need at least one.</p>)";
     }
     layer_table(h, r);
     h += "<footer>Generated by " + xml_escape(r.generator) +
-         ". Counting conventions: FLOPs count a multiply-accumulate as 2; bytes are unfused (each input read once, each output written once); "
-         "see docs/counting.md. Predictions are estimates from datasheet or measured ceilings, not measurements.</footer>\n";
+         ". Counting conventions: FLOPs count a multiply-accumulate as 2; bytes are unfused (each input read once, "
+         "each output written once); "
+         "see docs/counting.md. Predictions are estimates from datasheet or measured ceilings, not "
+         "measurements.</footer>\n";
     h += "</main>\n<script>" + std::string(sort_script) + "</script>\n</body>\n</html>\n";
     return h;
 }

@@ -86,8 +86,8 @@ void write_table(std::ostream& out, const analysis_report& r) {
         const auto& l = r.cost.layers[i];
         out << fmt::format("{:<34} {:<18} {:>11} {:>10} {:>10} {:>7.1f}", fit(l.name, 34), fit(l.op_type, 18),
                            l.unknown ? "unknown" : human_flops(static_cast<double>(l.forward.flops())),
-                           l.params ? fmt::format("{}", l.params) : "", human_bytes(static_cast<double>(l.forward.bytes())),
-                           l.forward.operational_intensity());
+                           l.params ? fmt::format("{}", l.params) : "",
+                           human_bytes(static_cast<double>(l.forward.bytes())), l.forward.operational_intensity());
         if (pred) {
             const auto& p = r.prediction->layers[i];
             out << fmt::format(" {:>10} {:>7}", human_time(layer_time(r, i)), bound_name(p.bound));
@@ -95,25 +95,29 @@ void write_table(std::ostream& out, const analysis_report& r) {
         out << '\n';
     }
     out << std::string(pred ? 117 : 99, '-') << '\n';
-    out << fmt::format("total   {} ({} matmul, {} vector, {} special), {} MACs\n",
-                       human_flops(static_cast<double>(t.flops())), human_flops(static_cast<double>(t.flops_matmul)),
-                       human_flops(static_cast<double>(t.flops_vector)), human_flops(static_cast<double>(t.flops_special)),
-                       human_flops(static_cast<double>(t.macs)).substr(0, human_flops(static_cast<double>(t.macs)).size() - 4));
+    out << fmt::format(
+        "total   {} ({} matmul, {} vector, {} special), {} MACs\n", human_flops(static_cast<double>(t.flops())),
+        human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
+        human_flops(static_cast<double>(t.flops_special)),
+        human_flops(static_cast<double>(t.macs)).substr(0, human_flops(static_cast<double>(t.macs)).size() - 4));
     out << fmt::format("params  {} ({})\n", r.cost.params, human_bytes(static_cast<double>(r.cost.param_bytes)));
     out << fmt::format("bytes   {} read ({} activations, {} weights), {} written; intensity {:.1f} FLOP/B\n",
-                       human_bytes(static_cast<double>(t.bytes_read())), human_bytes(static_cast<double>(t.bytes_read_activations)),
-                       human_bytes(static_cast<double>(t.bytes_read_weights)), human_bytes(static_cast<double>(t.bytes_written)),
-                       t.operational_intensity());
+                       human_bytes(static_cast<double>(t.bytes_read())),
+                       human_bytes(static_cast<double>(t.bytes_read_activations)),
+                       human_bytes(static_cast<double>(t.bytes_read_weights)),
+                       human_bytes(static_cast<double>(t.bytes_written)), t.operational_intensity());
     out << fmt::format("memory  peak activations {}\n", human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
     if (pred) {
         const auto& p = *r.prediction;
-        out << fmt::format("roof    {}-bound at the roofline ({} compute-bound, {} memory-bound layers; ceilings {} / {}{}; "
-                           "plain roofline time {})\n",
-                           bound_name(p.bound), p.compute_bound_kernels, p.memory_bound_kernels, p.roof.matmul_key,
-                           p.roof.vector_key, p.roof.measured ? ", measured" : ", datasheet", human_time(p.total_time_s));
+        out << fmt::format(
+            "roof    {}-bound at the roofline ({} compute-bound, {} memory-bound layers; ceilings {} / {}{}; "
+            "plain roofline time {})\n",
+            bound_name(p.bound), p.compute_bound_kernels, p.memory_bound_kernels, p.roof.matmul_key, p.roof.vector_key,
+            p.roof.measured ? ", measured" : ", datasheet", human_time(p.total_time_s));
         if (r.latency) {
-            out << fmt::format("time    {} predicted GPU time over {} kernels (+ {} host launch overhead, reported apart)\n",
-                               human_time(r.latency->gpu_time_s), r.latency->kernels.size(), human_time(r.latency->launch_s));
+            out << fmt::format(
+                "time    {} predicted GPU time over {} kernels (+ {} host launch overhead, reported apart)\n",
+                human_time(r.latency->gpu_time_s), r.latency->kernels.size(), human_time(r.latency->launch_s));
         }
     }
     if (!r.cost.unknown_ops.empty()) {
@@ -151,7 +155,8 @@ void write_json(std::ostream& out, const analysis_report& r) {
     using nlohmann::json;
     const auto& t = r.cost.totals;
     json j;
-    j["model"] = {{"path", r.model_path}, {"nodes", r.model_nodes}, {"params", r.cost.params}, {"kernels", r.cost.kernels}};
+    j["model"] = {
+        {"path", r.model_path}, {"nodes", r.model_nodes}, {"params", r.cost.params}, {"kernels", r.cost.kernels}};
     j["bindings"] = json::object();
     for (const auto& [k, v] : r.symbols) j["bindings"][k] = v;
     j["precision"] = r.dtype_name;
@@ -166,17 +171,18 @@ void write_json(std::ostream& out, const analysis_report& r) {
     } else {
         j["hardware"] = nullptr;
     }
-    j["totals"] = {{"flops", t.flops()},
-                   {"macs", t.macs},
-                   {"flops_by_class", {{"matmul", t.flops_matmul}, {"vector", t.flops_vector}, {"special", t.flops_special}}},
-                   {"params", r.cost.params},
-                   {"param_bytes", r.cost.param_bytes},
-                   {"bytes_read", t.bytes_read()},
-                   {"bytes_read_activations", t.bytes_read_activations},
-                   {"bytes_read_weights", t.bytes_read_weights},
-                   {"bytes_written", t.bytes_written},
-                   {"operational_intensity", t.operational_intensity()},
-                   {"peak_activation_bytes", r.cost.peak_activation_bytes}};
+    j["totals"] = {
+        {"flops", t.flops()},
+        {"macs", t.macs},
+        {"flops_by_class", {{"matmul", t.flops_matmul}, {"vector", t.flops_vector}, {"special", t.flops_special}}},
+        {"params", r.cost.params},
+        {"param_bytes", r.cost.param_bytes},
+        {"bytes_read", t.bytes_read()},
+        {"bytes_read_activations", t.bytes_read_activations},
+        {"bytes_read_weights", t.bytes_read_weights},
+        {"bytes_written", t.bytes_written},
+        {"operational_intensity", t.operational_intensity()},
+        {"peak_activation_bytes", r.cost.peak_activation_bytes}};
     j["totals"]["predicted_time_s"] = r.prediction ? json(total_time(r)) : json(nullptr);
     j["totals"]["roofline_time_s"] = r.prediction ? json(r.prediction->total_time_s) : json(nullptr);
     if (r.latency) {
@@ -196,7 +202,10 @@ void write_json(std::ostream& out, const analysis_report& r) {
                           {"unknown", l.unknown},
                           {"flops", l.forward.flops()},
                           {"macs", l.forward.macs},
-                          {"flops_by_class", {{"matmul", l.forward.flops_matmul}, {"vector", l.forward.flops_vector}, {"special", l.forward.flops_special}}},
+                          {"flops_by_class",
+                           {{"matmul", l.forward.flops_matmul},
+                            {"vector", l.forward.flops_vector},
+                            {"special", l.forward.flops_special}}},
                           {"params", l.params},
                           {"bytes_read", l.forward.bytes_read()},
                           {"bytes_written", l.forward.bytes_written},
@@ -218,10 +227,11 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
     out << "| total FLOPs | matmul | vector | special | params | bytes moved | peak activations |";
     if (r.prediction) out << " predicted time |";
     out << "\n|---:|---:|---:|---:|---:|---:|---:|" << (r.prediction ? "---:|" : "") << '\n';
-    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |", human_flops(static_cast<double>(t.flops())),
-                       human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
-                       human_flops(static_cast<double>(t.flops_special)), r.cost.params, human_bytes(static_cast<double>(t.bytes())),
-                       human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
+    out << fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} |", human_flops(static_cast<double>(t.flops())),
+        human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
+        human_flops(static_cast<double>(t.flops_special)), r.cost.params, human_bytes(static_cast<double>(t.bytes())),
+        human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
     if (r.prediction) out << ' ' << human_time(total_time(r)) << " |";
     out << "\n\n| layer | op | FLOPs | params | bytes | FLOP/B |" << (r.prediction ? " time | bound |" : "") << '\n';
     out << "|---|---|---:|---:|---:|---:|" << (r.prediction ? "---:|---|" : "") << '\n';
@@ -259,10 +269,18 @@ std::string human_time(double seconds) {
 
 void write_report(std::ostream& out, const analysis_report& r, report_format format) {
     switch (format) {
-    case report_format::table: write_table(out, r); break;
-    case report_format::csv: write_csv(out, r); break;
-    case report_format::json: write_json(out, r); break;
-    case report_format::markdown: write_markdown(out, r); break;
+        case report_format::table:
+            write_table(out, r);
+            break;
+        case report_format::csv:
+            write_csv(out, r);
+            break;
+        case report_format::json:
+            write_json(out, r);
+            break;
+        case report_format::markdown:
+            write_markdown(out, r);
+            break;
     }
 }
 

@@ -5,8 +5,8 @@
 #include "ridgeline/error.hpp"
 #include "svg_canvas.hpp"
 
-#include <Eigen/Dense>
 #include <fmt/format.h>
+#include <Eigen/Dense>
 
 #include <algorithm>
 #include <cmath>
@@ -103,10 +103,12 @@ std::string time_label(double seconds) {
 roofline_data roofline_for(const model_cost& m, const model_prediction& p, const hw_spec& hw,
                            const std::vector<double>& measured_time_s) {
     if (!measured_time_s.empty() && measured_time_s.size() != m.layers.size()) {
-        throw usage_error(fmt::format("roofline_for: {} measured times for {} layers", measured_time_s.size(), m.layers.size()));
+        throw usage_error(
+            fmt::format("roofline_for: {} measured times for {} layers", measured_time_s.size(), m.layers.size()));
     }
     if (p.layers.size() != m.layers.size()) {
-        throw usage_error(fmt::format("roofline_for: prediction has {} layers, the model {}", p.layers.size(), m.layers.size()));
+        throw usage_error(
+            fmt::format("roofline_for: prediction has {} layers, the model {}", p.layers.size(), m.layers.size()));
     }
     roofline_data d;
     d.device_id = hw.id;
@@ -116,8 +118,8 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
     const bool bw_measured = hw.measured && hw.measured->dram_bandwidth_gbps > 0;
     const bool mm_measured = hw.measured && hw.measured->matmul_tflops.count(r.matmul_key) > 0;
     const std::string dram = "DRAM " + si_label(r.bandwidth_bytes_per_s, "B/s") + (bw_measured ? " (measured)" : "");
-    auto make = [&](std::string id, const char* what, const std::string& key, double peak, bool measured, std::string applies,
-                    std::string memory, double bw, bool measured_bw) {
+    auto make = [&](std::string id, const char* what, const std::string& key, double peak, bool measured,
+                    std::string applies, std::string memory, double bw, bool measured_bw) {
         roofline_ceiling c;
         c.id = std::move(id);
         c.key = key;
@@ -131,8 +133,8 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
         return c;
     };
     const bool same = r.vector_flops_per_s == r.matmul_flops_per_s;
-    d.ceilings.push_back(make("dram-matmul", same ? "matmul & vector" : "matmul", r.matmul_key, r.matmul_flops_per_s, mm_measured,
-                              same ? "all" : "matmul", dram, r.bandwidth_bytes_per_s, bw_measured));
+    d.ceilings.push_back(make("dram-matmul", same ? "matmul & vector" : "matmul", r.matmul_key, r.matmul_flops_per_s,
+                              mm_measured, same ? "all" : "matmul", dram, r.bandwidth_bytes_per_s, bw_measured));
     std::size_t vector_ceiling = 0;
     if (!same) {
         d.ceilings.push_back(make("dram-vector", "vector", r.vector_key, r.vector_flops_per_s, false, "vector", dram,
@@ -193,7 +195,9 @@ std::vector<std::pair<std::string, op_style>> op_styles(const std::vector<const 
     std::vector<std::pair<std::string, op_style>> out;
     const auto& pal = plot_palette();
     for (std::size_t i = 0; i < order.size(); ++i) {
-        out.push_back({order[i].first, {pal[i % pal.size()], (i / pal.size()) % 2 == 1, order[i].second / std::max<std::size_t>(1, ds.size())}});
+        out.push_back(
+            {order[i].first,
+             {pal[i % pal.size()], (i / pal.size()) % 2 == 1, order[i].second / std::max<std::size_t>(1, ds.size())}});
     }
     return out;
 }
@@ -251,7 +255,9 @@ std::string roof_text(const roofline_ceiling& c) { return si_label(c.peak_flops_
 
 /** What a ceiling's line style stands for, in the legend. */
 std::string ceiling_legend_text(const roofline_ceiling& c, bool with_key) {
-    std::string what = c.applies_to == "all" ? "matmul & vector roof" : c.applies_to == "cache" ? "L2 slope, matmul roof" : c.applies_to + " roof";
+    std::string what = c.applies_to == "all"     ? "matmul & vector roof"
+                       : c.applies_to == "cache" ? "L2 slope, matmul roof"
+                                                 : c.applies_to + " roof";
     if (with_key) what += fmt::format(" ({}{})", c.key, c.measured_peak ? ", measured" : "");
     return what;
 }
@@ -259,8 +265,8 @@ std::string ceiling_legend_text(const roofline_ceiling& c, bool with_key) {
 const std::string_view ceiling_dashes[] = {"", "8 5", "2 4"};
 
 /** Draws one roofline panel (ceilings, ridge marks, points, inline labels) into a frame. */
-void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, const axis_spec& xa, const axis_spec& ya,
-                         const std::vector<double>& xt, const std::vector<double>& yt,
+void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, const axis_spec& xa,
+                         const axis_spec& ya, const std::vector<double>& xt, const std::vector<double>& yt,
                          const std::vector<std::pair<std::string, op_style>>& styles, double font, bool compact,
                          bool y_labels) {
     label_placer placer(f.area());
@@ -281,7 +287,8 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
             if (k + 1 < pts.size()) {
                 const double qx = f.x.to_pixel(pts[k + 1].first), qy = f.y.to_pixel(pts[k + 1].second);
                 const double len = std::hypot(qx - px, qy - py);
-                for (const auto& b : rotated_text_boxes((px + qx) / 2, (py + qy) / 2, len, 2, std::atan2(qy - py, qx - px))) {
+                for (const auto& b :
+                     rotated_text_boxes((px + qx) / 2, (py + qy) / 2, len, 2, std::atan2(qy - py, qx - px))) {
                     placer.reserve(b);
                 }
             }
@@ -335,9 +342,10 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
             }
         }
         if (auto k = placer.place(cands)) {
-            labels += fmt::format(R"(<text class="ceiling-label" data-ceiling="{}" x="{}" y="{}" text-anchor="end"{}>{}</text>)"
-                                  "\n",
-                                  ce.id, coord(at[*k].first), coord(at[*k].second), font_attr(fs, font), xml_escape(s));
+            labels += fmt::format(
+                R"(<text class="ceiling-label" data-ceiling="{}" x="{}" y="{}" text-anchor="end"{}>{}</text>)"
+                "\n",
+                ce.id, coord(at[*k].first), coord(at[*k].second), font_attr(fs, font), xml_escape(s));
         }
     }
     // Bandwidth labels along each distinct slope, above it, else below it.
@@ -356,7 +364,8 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
         for (double side : {1.0, -1.0}) {
             const double off = side * (h / 2 + r + 8);
             for (double t : {0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82}) {
-                const double cx = x0 + t * (x1 - x0) + std::sin(angle) * off, cy = y0 + t * (y1 - y0) - std::cos(angle) * off;
+                const double cx = x0 + t * (x1 - x0) + std::sin(angle) * off,
+                             cy = y0 + t * (y1 - y0) - std::cos(angle) * off;
                 cands.push_back(rotated_text_boxes(cx, cy, w, h, angle));
                 at.push_back({cx, cy});
             }
@@ -381,13 +390,16 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
     for (const auto& ce : d.ceilings) {
         const double rx = f.x.to_pixel(ce.ridge_point()), ry = f.y.to_pixel(ce.peak_flops_per_s);
         const std::string s = "ridge " + si_label(ce.ridge_point(), "") + " FLOP/B";
-        std::string g = fmt::format(R"(<g class="ridge" data-ceiling="{}" data-intensity="{:.9g}">)", ce.id, ce.ridge_point());
+        std::string g =
+            fmt::format(R"(<g class="ridge" data-ceiling="{}" data-intensity="{:.9g}">)", ce.id, ce.ridge_point());
         if (ce.applies_to != "cache") {
-            g += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#888888" stroke-width="1" stroke-dasharray="2 3"/>)",
-                             coord(rx), coord(ry + 5), coord(bottom));
+            g += fmt::format(
+                R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#888888" stroke-width="1" stroke-dasharray="2 3"/>)",
+                coord(rx), coord(ry + 5), coord(bottom));
         }
-        g += fmt::format(R"(<polygon class="ridge-mark" points="{},{} {},{} {},{} {},{}" fill="#222222" stroke="#ffffff" stroke-width="1"/>)",
-                         coord(rx), coord(ry - 5), coord(rx + 5), coord(ry), coord(rx), coord(ry + 5), coord(rx - 5), coord(ry));
+        g += fmt::format(
+            R"(<polygon class="ridge-mark" points="{},{} {},{} {},{} {},{}" fill="#222222" stroke="#ffffff" stroke-width="1"/>)",
+            coord(rx), coord(ry - 5), coord(rx + 5), coord(ry), coord(rx), coord(ry + 5), coord(rx - 5), coord(ry));
         const double w = text_width(s, fs);
         // Upright text reading upwards (rotate -90): glyphs lie left of the baseline x.
         std::vector<std::vector<box>> cands;
@@ -407,7 +419,8 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
         if (auto k = placer.place_shapes(cands)) {
             const auto [x, y, upright] = at[*k];
             const bool left = !upright && x < rx;
-            g += fmt::format(R"(<text class="ridge-label" x="{0}" y="{1}"{2}{3} fill="#333333"{4}>{5}</text>)", coord(x), coord(y),
+            g += fmt::format(R"(<text class="ridge-label" x="{0}" y="{1}"{2}{3} fill="#333333"{4}>{5}</text>)",
+                             coord(x), coord(y),
                              upright ? fmt::format(R"~( transform="rotate(-90 {} {})")~", coord(x), coord(y)) : "",
                              left ? R"( text-anchor="end")" : "", font_attr(fs, font), xml_escape(s));
         }
@@ -429,12 +442,13 @@ double draw_op_legend(svg_canvas& c, double x, double y, const std::vector<std::
     double yy = y + font * 1.6;
     std::string g = R"(<g class="legend">)";
     for (const auto& [op, st] : styles) {
-        g += fmt::format(R"(<g class="legend-entry" data-op="{}"><circle cx="{}" cy="{}" r="5" fill="{}" stroke="{}" stroke-width="{}"/>)"
-                         R"(<text x="{}" y="{}">{} ({})</text></g>)"
-                         "\n",
-                         xml_escape(op), coord(x + 6), coord(yy - font * 0.35), st.hollow ? "#ffffff" : st.color,
-                         st.hollow ? st.color : "#ffffff", st.hollow ? 1.8 : 0.8, coord(x + 18), coord(yy), xml_escape(op),
-                         st.count);
+        g += fmt::format(
+            R"(<g class="legend-entry" data-op="{}"><circle cx="{}" cy="{}" r="5" fill="{}" stroke="{}" stroke-width="{}"/>)"
+            R"(<text x="{}" y="{}">{} ({})</text></g>)"
+            "\n",
+            xml_escape(op), coord(x + 6), coord(yy - font * 0.35), st.hollow ? "#ffffff" : st.color,
+            st.hollow ? st.color : "#ffffff", st.hollow ? 1.8 : 0.8, coord(x + 18), coord(yy), xml_escape(op),
+            st.count);
         yy += font * 1.5;
     }
     // Ceiling kinds in the order of their dash index (same position = same style on every panel).
@@ -442,23 +456,28 @@ double draw_op_legend(svg_canvas& c, double x, double y, const std::vector<std::
     for (const auto* d : ds) {
         for (std::size_t i = 0; i < d->ceilings.size(); ++i) {
             const auto t = ceiling_legend_text(d->ceilings[i], false);
-            if (std::none_of(kinds.begin(), kinds.end(), [&](const auto& k) { return k.second == t; })) kinds.push_back({i, t});
+            if (std::none_of(kinds.begin(), kinds.end(), [&](const auto& k) { return k.second == t; }))
+                kinds.push_back({i, t});
         }
     }
     yy += font * 0.6;
-    g += fmt::format(R"(<text class="legend-title" x="{}" y="{}" font-weight="600">rooflines</text>)", coord(x), coord(yy));
+    g += fmt::format(R"(<text class="legend-title" x="{}" y="{}" font-weight="600">rooflines</text>)", coord(x),
+                     coord(yy));
     yy += font * 1.6;
     for (const auto& [i, t] : kinds) {
         const auto dash = ceiling_dashes[std::min<std::size_t>(i, 2)];
-        g += fmt::format(R"(<g class="legend-ceiling"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/><text x="{}" y="{}">{}</text></g>)"
-                         "\n",
-                         coord(x), coord(yy - font * 0.35), coord(x + 26), coord(yy - font * 0.35), i >= 2 ? "#777777" : "#222222",
-                         dash.empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash), coord(x + 32), coord(yy), xml_escape(t));
+        g += fmt::format(
+            R"(<g class="legend-ceiling"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/><text x="{}" y="{}">{}</text></g>)"
+            "\n",
+            coord(x), coord(yy - font * 0.35), coord(x + 26), coord(yy - font * 0.35), i >= 2 ? "#777777" : "#222222",
+            dash.empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash), coord(x + 32), coord(yy),
+            xml_escape(t));
         yy += font * 1.5;
     }
-    g += fmt::format(R"(<g class="legend-ridge"><polygon points="{},{} {},{} {},{} {},{}" fill="#222222"/><text x="{}" y="{}">ridge point</text></g>)",
-                     coord(x + 13), coord(yy - font * 0.35 - 5), coord(x + 18), coord(yy - font * 0.35), coord(x + 13),
-                     coord(yy - font * 0.35 + 5), coord(x + 8), coord(yy - font * 0.35), coord(x + 32), coord(yy));
+    g += fmt::format(
+        R"(<g class="legend-ridge"><polygon points="{},{} {},{} {},{} {},{}" fill="#222222"/><text x="{}" y="{}">ridge point</text></g>)",
+        coord(x + 13), coord(yy - font * 0.35 - 5), coord(x + 18), coord(yy - font * 0.35), coord(x + 13),
+        coord(yy - font * 0.35 + 5), coord(x + 8), coord(yy - font * 0.35), coord(x + 32), coord(yy));
     yy += font * 1.5;
     c.raw(g + "</g>\n");
     return yy - y;
@@ -485,19 +504,22 @@ std::vector<std::string> op_legend_names(const std::vector<std::pair<std::string
 std::vector<std::string> roofline_notes(const roofline_data& d) {
     std::vector<std::string> notes;
     const bool measured = std::any_of(d.points.begin(), d.points.end(), [](const auto& p) { return p.measured; });
-    notes.push_back(fmt::format("{} kernel layers, each at its {} performance; colour = op type; layers at the same intensity overlap.",
-                                d.points.size(), measured ? "measured (where given) or attainable" : "attainable"));
+    notes.push_back(fmt::format(
+        "{} kernel layers, each at its {} performance; colour = op type; layers at the same intensity overlap.",
+        d.points.size(), measured ? "measured (where given) or attainable" : "attainable"));
     std::string roofs;
     for (const auto& c : d.ceilings) roofs += (roofs.empty() ? "" : "; ") + c.label;
     notes.push_back("Roofs: " + roofs + "; slope: " + d.ceilings.front().memory_label + ".");
     if (d.ceilings.size() > 1 && d.ceilings[1].applies_to == "vector") {
-        notes.push_back("Layers with matmul-class FLOPs are bounded by the matmul roof, the others by the vector roof.");
+        notes.push_back(
+            "Layers with matmul-class FLOPs are bounded by the matmul roof, the others by the vector roof.");
     }
     if (d.kernels_without_flops) {
-        notes.push_back(fmt::format("{} kernel layer{} without FLOPs (pure data movement) not drawn.", d.kernels_without_flops,
-                                    d.kernels_without_flops == 1 ? "" : "s"));
+        notes.push_back(fmt::format("{} kernel layer{} without FLOPs (pure data movement) not drawn.",
+                                    d.kernels_without_flops, d.kernels_without_flops == 1 ? "" : "s"));
     }
-    if (d.clamped_points) notes.push_back(fmt::format("{} measured points above their roof drawn on it.", d.clamped_points));
+    if (d.clamped_points)
+        notes.push_back(fmt::format("{} measured points above their roof drawn on it.", d.clamped_points));
     return notes;
 }
 
@@ -545,8 +567,9 @@ std::string svg_roofline_multiples(const std::vector<roofline_data>& devices, co
     const std::size_t cols = std::min<std::size_t>(devices.size(), 3);
     const std::size_t rows = (devices.size() + cols - 1) / cols;
     const double gap = 30;
-    const double width = options.width_px > 0 ? options.width_px
-                                              : std::min(1300.0, legend_w + 170 + static_cast<double>(cols) * (330 + gap));
+    const double width = options.width_px > 0
+                             ? options.width_px
+                             : std::min(1300.0, legend_w + 170 + static_cast<double>(cols) * (330 + gap));
     const double panel_h = options.height_px > 0 ? (options.height_px - 60) / static_cast<double>(rows) : 430;
     const std::string title = options.title.empty() ? "Rooflines side by side (shared axes)" : options.title;
     auto [xa, ya] = roofline_axes(ds);
@@ -557,7 +580,8 @@ std::string svg_roofline_multiples(const std::vector<roofline_data>& devices, co
     for (double t : yt) widest = std::max(widest, text_width(tick_text(t, ya), font));
     // Shared y axis: tick labels and the axis label only left of the first column.
     const double yaxis_w = 18 + widest + font * 1.8;
-    const double plot_w = (width - yaxis_w - legend_w - 24 - gap * static_cast<double>(cols - 1)) / static_cast<double>(cols);
+    const double plot_w =
+        (width - yaxis_w - legend_w - 24 - gap * static_cast<double>(cols - 1)) / static_cast<double>(cols);
     auto xt = make_ticks(xa, plot_w, font, true);
     const double top0 = 22 + font * 2.0;
     svg_canvas c(width, top0 + static_cast<double>(rows) * panel_h + 10, font, title);
@@ -570,9 +594,10 @@ std::string svg_roofline_multiples(const std::vector<roofline_data>& devices, co
         c.text(ox, oy + font * 1.5, d.device_name, "panel-title", "start", font * 1.1, R"(font-weight="bold")");
         const frame f = make_frame(ox, oy + ptop, plot_w, plot_h, xa, ya);
         draw_roofline_panel(c, d, f, xa, ya, xt, yt, styles, font, true, i % cols == 0);
-        const std::string note = d.kernels_without_flops
-                                     ? fmt::format("{} points; {} kernels without FLOPs not drawn", d.points.size(), d.kernels_without_flops)
-                                     : fmt::format("{} points, one per kernel layer", d.points.size());
+        const std::string note =
+            d.kernels_without_flops
+                ? fmt::format("{} points; {} kernels without FLOPs not drawn", d.points.size(), d.kernels_without_flops)
+                : fmt::format("{} points, one per kernel layer", d.points.size());
         c.text(ox, oy + ptop + plot_h + 24 + font * 3.2, note, "note", "start", font * 0.9, R"(fill="#555555")");
         c.raw("</g>\n");
     }
@@ -646,8 +671,8 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
     ch.y.log = sy.log, ch.y.lo = sy.lo, ch.y.hi = sy.hi;
     if (sx.log || sy.log) {
         std::string which = sx.log && sy.log ? "both axes" : sx.log ? "x axis" : "y axis";
-        ch.notes.push_back(fmt::format("Log scale on {}: the data span more than 2 decades (x {:.1f}, y {:.1f}).", which,
-                                       sx.decades, sy.decades));
+        ch.notes.push_back(fmt::format("Log scale on {}: the data span more than 2 decades (x {:.1f}, y {:.1f}).",
+                                       which, sx.decades, sy.decades));
     } else {
         ch.notes.push_back("Linear axes from zero: the data span 2 decades or less.");
     }
@@ -657,7 +682,9 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
             if ((sx.log && !(s.x[i] > 0)) || (sy.log && !(s.y[i] > 0))) ++dropped;
         }
     }
-    if (dropped) ch.notes.push_back(fmt::format("{} point{} with a zero value cannot be drawn on the log axis.", dropped, dropped == 1 ? "" : "s"));
+    if (dropped)
+        ch.notes.push_back(fmt::format("{} point{} with a zero value cannot be drawn on the log axis.", dropped,
+                                       dropped == 1 ? "" : "s"));
     std::vector<std::string> names;
     for (const auto& s : ch.series) names.push_back(s.name);
     const double legend_w = ch.series.size() > 1 || !ch.legend_title.empty() ? legend_width(names, font, 34) : 0;
@@ -692,15 +719,17 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
             placer.reserve({px - 4.5, py - 4.5, px + 4.5, py + 4.5});
             const std::string tip = (s.labels.size() > i ? s.labels[i] + " — " : std::string()) + s.name + ": " +
                                     tick_text(s.x[i], ch.x) + ", " + tick_text(s.y[i], ch.y);
-            markers += marker(static_cast<int>(si), px, py, 4.5, color, "#ffffff",
-                              fmt::format(R"(data-series="{}" data-x="{:.9g}" data-y="{:.9g}")", xml_escape(s.name), s.x[i], s.y[i]),
-                              tip);
+            markers += marker(
+                static_cast<int>(si), px, py, 4.5, color, "#ffffff",
+                fmt::format(R"(data-series="{}" data-x="{:.9g}" data-y="{:.9g}")", xml_escape(s.name), s.x[i], s.y[i]),
+                tip);
         }
         if (ch.lines && !path.empty()) {
-            lines += fmt::format(R"(<polyline class="series" data-series="{}" points="{}" fill="none" stroke="{}" stroke-width="2"{}/>)"
-                                 "\n",
-                                 xml_escape(s.name), path, color,
-                                 dash_pattern(si).empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash_pattern(si)));
+            lines += fmt::format(
+                R"(<polyline class="series" data-series="{}" points="{}" fill="none" stroke="{}" stroke-width="2"{}/>)"
+                "\n",
+                xml_escape(s.name), path, color,
+                dash_pattern(si).empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash_pattern(si)));
         }
     }
     if (ch.label_points && !ch.series.empty()) {
@@ -708,16 +737,19 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
         for (std::size_t i = 0; i < s.x.size() && i < s.labels.size(); ++i) {
             if ((sx.log && !(s.x[i] > 0)) || (sy.log && !(s.y[i] > 0))) continue;
             const double px = f.x.to_pixel(s.x[i]), py = f.y.to_pixel(s.y[i]);
-            std::vector<std::pair<double, double>> anchors = {{px + 7, py - 6}, {px + 7, py + font + 4}, {px - 7, py - 6}, {px - 7, py + font + 4}};
+            std::vector<std::pair<double, double>> anchors = {
+                {px + 7, py - 6}, {px + 7, py + font + 4}, {px - 7, py - 6}, {px - 7, py + font + 4}};
             std::vector<box> cands;
             for (std::size_t k = 0; k < anchors.size(); ++k) {
-                cands.push_back(text_box(anchors[k].first, anchors[k].second, s.labels[i], font * 0.9, k < 2 ? "start" : "end"));
+                cands.push_back(
+                    text_box(anchors[k].first, anchors[k].second, s.labels[i], font * 0.9, k < 2 ? "start" : "end"));
             }
             if (auto k = placer.place(cands)) {
-                labels += fmt::format(R"(<text class="point-label" x="{}" y="{}" font-size="{}"{} fill="#333333">{}</text>)"
-                                      "\n",
-                                      coord(anchors[*k].first), coord(anchors[*k].second), coord(font * 0.9),
-                                      *k < 2 ? "" : R"( text-anchor="end")", xml_escape(s.labels[i]));
+                labels +=
+                    fmt::format(R"(<text class="point-label" x="{}" y="{}" font-size="{}"{} fill="#333333">{}</text>)"
+                                "\n",
+                                coord(anchors[*k].first), coord(anchors[*k].second), coord(font * 0.9),
+                                *k < 2 ? "" : R"( text-anchor="end")", xml_escape(s.labels[i]));
             }
         }
     }
@@ -734,9 +766,10 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
             const double lx = left + plot_w + 24;
             g += fmt::format(R"(<g class="legend-entry" data-series="{}">)", xml_escape(ch.series[si].name));
             if (ch.lines) {
-                g += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>)", coord(lx),
-                                 coord(ly - font * 0.35), coord(lx + 26), coord(ly - font * 0.35), color,
-                                 dash_pattern(si).empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash_pattern(si)));
+                g += fmt::format(
+                    R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{}/>)", coord(lx),
+                    coord(ly - font * 0.35), coord(lx + 26), coord(ly - font * 0.35), color,
+                    dash_pattern(si).empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash_pattern(si)));
             }
             std::string m = marker(static_cast<int>(si), lx + 13, ly - font * 0.35, 4.5, color, "#ffffff", "", "");
             m.replace(m.find("class=\"point\""), 13, "class=\"swatch\"");
@@ -771,7 +804,8 @@ std::string svg_latency_scatter(const std::vector<model_sample>& samples, scatte
     xy_chart ch;
     const bool by_flops = x == scatter_x::flops;
     ch.title = !options.title.empty() ? options.title
-                                      : by_flops ? "Predicted latency vs FLOPs" : "Predicted latency vs parameters";
+               : by_flops             ? "Predicted latency vs FLOPs"
+                                      : "Predicted latency vs parameters";
     ch.x = {false, 0, 1, by_flops ? "work (FLOPs)" : "parameters (count)", tick_style::si, by_flops ? "FLOP" : ""};
     ch.y = {false, 0, 1, "predicted latency (s)", tick_style::time, ""};
     ch.legend_title = "device";
@@ -797,18 +831,18 @@ std::string svg_sweep(const std::vector<sweep_point>& points, sweep_metric metri
     ch.lines = true;
     ch.legend_title = "device";
     switch (metric) {
-    case sweep_metric::throughput:
-        ch.title = "Throughput vs batch size";
-        ch.y = {false, 0, 1, "throughput (items/s)", tick_style::si, "items/s"};
-        break;
-    case sweep_metric::per_item_time:
-        ch.title = "Time per item vs batch size";
-        ch.y = {false, 0, 1, "predicted GPU time per item (s)", tick_style::time, ""};
-        break;
-    case sweep_metric::gpu_time:
-        ch.title = "GPU time per pass vs batch size";
-        ch.y = {false, 0, 1, "predicted GPU time per pass (s)", tick_style::time, ""};
-        break;
+        case sweep_metric::throughput:
+            ch.title = "Throughput vs batch size";
+            ch.y = {false, 0, 1, "throughput (items/s)", tick_style::si, "items/s"};
+            break;
+        case sweep_metric::per_item_time:
+            ch.title = "Time per item vs batch size";
+            ch.y = {false, 0, 1, "predicted GPU time per item (s)", tick_style::time, ""};
+            break;
+        case sweep_metric::gpu_time:
+            ch.title = "GPU time per pass vs batch size";
+            ch.y = {false, 0, 1, "predicted GPU time per pass (s)", tick_style::time, ""};
+            break;
     }
     if (!options.title.empty()) ch.title = options.title;
     ch.x = {false, 0, 1, "batch size (items)", tick_style::si, ""};
@@ -841,13 +875,15 @@ std::map<std::string, double> op_type_times(const latency_prediction& latency) {
     return out;
 }
 
-std::string svg_op_time_bars(const std::vector<op_time_series>& series, const plot_options& options, std::size_t max_bars) {
+std::string svg_op_time_bars(const std::vector<op_time_series>& series, const plot_options& options,
+                             std::size_t max_bars) {
     if (series.empty()) throw usage_error("svg_op_time_bars: no series");
     const double font = options.font_size_px;
     const double width = options.width_px > 0 ? options.width_px : 900;
     const std::string title = !options.title.empty() ? options.title : "Predicted time per op type";
     // Categories sorted by the first series, largest first; the tail folded into "other".
-    std::vector<std::pair<std::string, double>> cats(series.front().time_s_by_op.begin(), series.front().time_s_by_op.end());
+    std::vector<std::pair<std::string, double>> cats(series.front().time_s_by_op.begin(),
+                                                     series.front().time_s_by_op.end());
     for (std::size_t s = 1; s < series.size(); ++s) {
         for (const auto& [op, t] : series[s].time_s_by_op) {
             if (!series.front().time_s_by_op.count(op)) cats.push_back({op, 0.0});
@@ -892,7 +928,8 @@ std::string svg_op_time_bars(const std::vector<op_time_series>& series, const pl
     const double plot_w = std::max(200.0, width - left - legend_w - 28 - value_room);
     axis_spec xa{false, 0, vmax > 0 ? vmax : 1, "predicted time (s)", tick_style::time, ""};
     const auto xt = make_ticks(xa, plot_w, font, true);
-    const std::string note = "Kernels grouped by op type or fused pattern; bars sorted by " + series.front().device + ".";
+    const std::string note =
+        "Kernels grouped by op type or fused pattern; bars sorted by " + series.front().device + ".";
     const double height = top + plot_h + 30 + font * 3.4 + font * 1.45;
     svg_canvas c(width, options.height_px > 0 ? std::max(options.height_px, height) : height, font, title);
     c.title(left, 14 + font * 1.3, title);
@@ -904,17 +941,19 @@ std::string svg_op_time_bars(const std::vector<op_time_series>& series, const pl
     std::string g;
     for (std::size_t r = 0; r < rows.size(); ++r) {
         const double gy = top + group_h * static_cast<double>(r) + font * 0.4;
-        c.text(left - 8, gy + bar_h * static_cast<double>(series.size()) / 2 + font * 0.35, row_labels[r], "category", "end");
+        c.text(left - 8, gy + bar_h * static_cast<double>(series.size()) / 2 + font * 0.35, row_labels[r], "category",
+               "end");
         for (std::size_t s = 0; s < series.size(); ++s) {
             const double v = value(series[s], rows[r]);
             const double y = gy + bar_h * static_cast<double>(s);
             const double w = std::max(0.0, f.x.to_pixel(v) - left);
             const auto& color = pal[s % pal.size()];
-            g += fmt::format(R"(<rect class="bar" data-op="{}" data-device="{}" data-time-s="{:.9g}" x="{}" y="{}" width="{}" height="{}" fill="{}">)"
-                             "<title>{}</title></rect>\n",
-                             xml_escape(rows[r]), xml_escape(series[s].device), v, coord(left), coord(y), coord(w),
-                             coord(bar_h - 1.5), color,
-                             xml_escape(fmt::format("{} on {}: {}", row_labels[r], series[s].device, time_label(v))));
+            g += fmt::format(
+                R"(<rect class="bar" data-op="{}" data-device="{}" data-time-s="{:.9g}" x="{}" y="{}" width="{}" height="{}" fill="{}">)"
+                "<title>{}</title></rect>\n",
+                xml_escape(rows[r]), xml_escape(series[s].device), v, coord(left), coord(y), coord(w),
+                coord(bar_h - 1.5), color,
+                xml_escape(fmt::format("{} on {}: {}", row_labels[r], series[s].device, time_label(v))));
             const std::string t = time_label(v);
             const double fs = series.size() > 1 ? std::min(font * 0.85, bar_h) : font * 0.92;
             g += fmt::format(R"(<text class="value" x="{}" y="{}" font-size="{}" fill="#333333">{}</text>)"
@@ -930,11 +969,12 @@ std::string svg_op_time_bars(const std::vector<op_time_series>& series, const pl
         ly += font * 1.6;
         std::string lg = R"(<g class="legend">)";
         for (std::size_t s = 0; s < series.size(); ++s) {
-            lg += fmt::format(R"(<g class="legend-entry" data-series="{}"><rect x="{}" y="{}" width="12" height="12" fill="{}"/>)"
-                              R"(<text x="{}" y="{}">{}</text></g>)"
-                              "\n",
-                              xml_escape(series[s].device), coord(lx), coord(ly - font * 0.85), pal[s % pal.size()],
-                              coord(lx + 18), coord(ly), xml_escape(series[s].device));
+            lg += fmt::format(
+                R"(<g class="legend-entry" data-series="{}"><rect x="{}" y="{}" width="12" height="12" fill="{}"/>)"
+                R"(<text x="{}" y="{}">{}</text></g>)"
+                "\n",
+                xml_escape(series[s].device), coord(lx), coord(ly - font * 0.85), pal[s % pal.size()], coord(lx + 18),
+                coord(ly), xml_escape(series[s].device));
             ly += font * 1.5;
         }
         c.raw(lg + "</g>\n");
@@ -968,7 +1008,8 @@ Eigen::VectorXd ranks(const std::vector<double>& v) {
 
 }  // namespace
 
-correlation_matrix spearman_matrix(const std::vector<std::string>& labels, const std::vector<std::vector<double>>& columns) {
+correlation_matrix spearman_matrix(const std::vector<std::string>& labels,
+                                   const std::vector<std::vector<double>>& columns) {
     if (labels.size() != columns.size()) {
         throw usage_error(fmt::format("spearman_matrix: {} labels for {} columns", labels.size(), columns.size()));
     }
@@ -1016,7 +1057,8 @@ std::string diverging(double t) {
     const auto& a = stops[i];
     const auto& b = stops[i + 1];
     return fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(std::lround(a.r + u * (b.r - a.r))),
-                       static_cast<int>(std::lround(a.g + u * (b.g - a.g))), static_cast<int>(std::lround(a.b + u * (b.b - a.b))));
+                       static_cast<int>(std::lround(a.g + u * (b.g - a.g))),
+                       static_cast<int>(std::lround(a.b + u * (b.b - a.b))));
 }
 
 }  // namespace
@@ -1045,20 +1087,21 @@ std::string svg_correlation_heatmap(const correlation_matrix& cm, const plot_opt
         g += fmt::format(R"(<text class="row-label" x="{}" y="{}" text-anchor="end">{}</text>)", coord(left - 8),
                          coord(y + cell / 2 + font * 0.35), xml_escape(cm.labels[i]));
         const double cx = left + cell * (static_cast<double>(i) + 0.5);
-        g += fmt::format(R"~(<text class="col-label" x="{0}" y="{1}" transform="rotate(-40 {0} {1})">{2}</text>)~", coord(cx),
-                         coord(top - 8), xml_escape(cm.labels[i]));
+        g += fmt::format(R"~(<text class="col-label" x="{0}" y="{1}" transform="rotate(-40 {0} {1})">{2}</text>)~",
+                         coord(cx), coord(top - 8), xml_escape(cm.labels[i]));
         for (std::size_t j = 0; j < k; ++j) {
             const double v = cm.rho[i][j];
             const bool ok = std::isfinite(v);
             const std::string fill = ok ? diverging(v) : "#dddddd";
             const double x = left + cell * static_cast<double>(j);
             const std::string text = ok ? fmt::format("{:.2f}", v) : "n/a";
-            g += fmt::format(R"(<g class="cell" data-row="{}" data-col="{}" data-rho="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="2"/>)"
-                             R"(<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text><title>{}</title></g>)"
-                             "\n",
-                             i, j, ok ? fmt::format("{:.6f}", v) : "nan", coord(x), coord(y), coord(cell), coord(cell), fill,
-                             coord(x + cell / 2), coord(y + cell / 2 + font * 0.35), ink_on(fill), text,
-                             xml_escape(fmt::format("{} vs {}: {}", cm.labels[i], cm.labels[j], text)));
+            g += fmt::format(
+                R"(<g class="cell" data-row="{}" data-col="{}" data-rho="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="2"/>)"
+                R"(<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text><title>{}</title></g>)"
+                "\n",
+                i, j, ok ? fmt::format("{:.6f}", v) : "nan", coord(x), coord(y), coord(cell), coord(cell), fill,
+                coord(x + cell / 2), coord(y + cell / 2 + font * 0.35), ink_on(fill), text,
+                xml_escape(fmt::format("{} vs {}: {}", cm.labels[i], cm.labels[j], text)));
         }
     }
     c.raw(g + "</g>\n");
@@ -1076,10 +1119,10 @@ std::string svg_correlation_heatmap(const correlation_matrix& cm, const plot_opt
         key += fmt::format(R"(<text x="{}" y="{}">{}</text>)", coord(key_x + 22), coord(y + font * 0.35), lbl);
     }
     c.raw(key + "</g>\n");
-    c.text(20, top + grid + 26, fmt::format("Spearman ρ over {} items (1: same order, −1: reversed).", cm.items), "note",
+    c.text(20, top + grid + 26, fmt::format("Spearman ρ over {} items (1: same order, −1: reversed).", cm.items),
+           "note", "start", font * 0.95, R"(fill="#555555")");
+    c.text(20, top + grid + 26 + font * 1.45, "n/a: the quantity does not vary, or fewer than 3 items.", "note",
            "start", font * 0.95, R"(fill="#555555")");
-    c.text(20, top + grid + 26 + font * 1.45, "n/a: the quantity does not vary, or fewer than 3 items.", "note", "start",
-           font * 0.95, R"(fill="#555555")");
     return c.finish();
 }
 

@@ -14,15 +14,27 @@ std::string xml_escape(std::string_view s) {
     out.reserve(s.size());
     for (char ch : s) {
         switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default:
-            // Control characters are not allowed in XML 1.0 text.
-            if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') out += ' ';
-            else out += ch;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                // Control characters are not allowed in XML 1.0 text.
+                if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t')
+                    out += ' ';
+                else
+                    out += ch;
         }
     }
     return out;
@@ -61,7 +73,8 @@ std::optional<std::size_t> label_placer::place_shapes(const std::vector<std::vec
     for (std::size_t i = 0; i < candidates.size(); ++i) {
         const auto& shape = candidates[i];
         const bool ok = std::all_of(shape.begin(), shape.end(), [&](const box& b) {
-            return bounds_.contains(b) && std::none_of(used_.begin(), used_.end(), [&](const box& u) { return b.overlaps(u); });
+            return bounds_.contains(b) &&
+                   std::none_of(used_.begin(), used_.end(), [&](const box& u) { return b.overlaps(u); });
         });
         if (!ok) continue;
         used_.insert(used_.end(), shape.begin(), shape.end());
@@ -163,9 +176,12 @@ double nice_step(double raw) {
 
 std::string tick_text(double v, const axis_spec& a) {
     switch (a.style) {
-    case tick_style::time: return time_label(v);
-    case tick_style::si: return si_label(v, a.unit);
-    default: return trim_number(v, 3) + (a.unit.empty() ? "" : " " + a.unit);
+        case tick_style::time:
+            return time_label(v);
+        case tick_style::si:
+            return si_label(v, a.unit);
+        default:
+            return trim_number(v, 3) + (a.unit.empty() ? "" : " " + a.unit);
     }
 }
 
@@ -176,7 +192,8 @@ std::vector<double> make_ticks(axis_spec& a, double length_px, double font_px, b
         // Smallest pixel gap between neighbouring ticks under the axis's own mapping.
         const axis_map m{a.log, a.lo, a.hi, 0, length_px};
         double per = length_px;
-        for (std::size_t i = 1; i < t.size(); ++i) per = std::min(per, std::abs(m.to_pixel(t[i]) - m.to_pixel(t[i - 1])));
+        for (std::size_t i = 1; i < t.size(); ++i)
+            per = std::min(per, std::abs(m.to_pixel(t[i]) - m.to_pixel(t[i - 1])));
         if (!horizontal) return per >= font_px * 1.8;
         double widest = 0;
         for (double v : t) widest = std::max(widest, text_width(tick_text(v, a), font_px));
@@ -230,16 +247,19 @@ frame make_frame(double left, double top, double width, double height, const axi
     return f;
 }
 
-void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y, const std::vector<double>& x_ticks,
-               const std::vector<double>& y_ticks, label_placer* placer, double font_px, bool y_labels) {
+void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y,
+               const std::vector<double>& x_ticks, const std::vector<double>& y_ticks, label_placer* placer,
+               double font_px, bool y_labels) {
     std::string grid = R"(<g class="grid" stroke="#e3e3e3" stroke-width="1">)";
     for (double t : x_ticks) {
         const double px = f.x.to_pixel(t);
-        grid += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>)", coord(px), coord(f.top), coord(f.top + f.height));
+        grid += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}"/>)", coord(px), coord(f.top),
+                            coord(f.top + f.height));
     }
     for (double t : y_ticks) {
         const double py = f.y.to_pixel(t);
-        grid += fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}"/>)", coord(py), coord(f.left), coord(f.left + f.width));
+        grid += fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}"/>)", coord(py), coord(f.left),
+                            coord(f.left + f.width));
     }
     // Minor grid lines at 2..9 within each decade of log axes.
     auto minor = [&](const axis_map& m, bool vertical) {
@@ -248,10 +268,10 @@ void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spe
             for (int k = 2; k <= 9; ++k) {
                 if (d * k < m.data_min * 1.0001 || d * k > m.data_max * 0.9999) continue;
                 const double p = m.to_pixel(d * k);
-                grid += vertical ? fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#f2f2f2"/>)", coord(p),
-                                               coord(f.top), coord(f.top + f.height))
-                                 : fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#f2f2f2"/>)", coord(p),
-                                               coord(f.left), coord(f.left + f.width));
+                grid += vertical ? fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#f2f2f2"/>)",
+                                               coord(p), coord(f.top), coord(f.top + f.height))
+                                 : fmt::format(R"(<line x1="{1}" y1="{0}" x2="{2}" y2="{0}" stroke="#f2f2f2"/>)",
+                                               coord(p), coord(f.left), coord(f.left + f.width));
             }
         }
     };
@@ -286,8 +306,9 @@ void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spe
     }
     const double lx = f.left - 14 - widest - font_px * 0.4;
     const double ly = f.top + f.height / 2;
-    if (y_labels) c.text(lx, ly, y.label, "axis-label", "middle", font_px * 1.08,
-           fmt::format(R"~(font-weight="600" transform="rotate(-90 {} {})")~", coord(lx), coord(ly)));
+    if (y_labels)
+        c.text(lx, ly, y.label, "axis-label", "middle", font_px * 1.08,
+               fmt::format(R"~(font-weight="600" transform="rotate(-90 {} {})")~", coord(lx), coord(ly)));
     c.raw("</g>\n");
 }
 
@@ -307,29 +328,34 @@ std::string marker(int shape, double x, double y, double r, std::string_view fil
     std::string open;
     const std::string common = fmt::format(R"(class="point" fill="{}" stroke="{}" stroke-width="1")", fill, stroke);
     switch (shape % 4) {
-    case 0: open = fmt::format(R"(<circle {} cx="{}" cy="{}" r="{}")", common, coord(x), coord(y), coord(r)); break;
-    case 1: {
-        const double s = r * 0.9;
-        open = fmt::format(R"(<rect {} x="{}" y="{}" width="{}" height="{}")", common, coord(x - s), coord(y - s),
-                           coord(2 * s), coord(2 * s));
-        break;
-    }
-    case 2: {
-        const double s = r * 1.15;
-        open = fmt::format(R"(<polygon {} points="{},{} {},{} {},{}")", common, coord(x), coord(y - s), coord(x + s),
-                           coord(y + s * 0.8), coord(x - s), coord(y + s * 0.8));
-        break;
-    }
-    default: {
-        const double s = r * 1.2;
-        open = fmt::format(R"(<polygon {} points="{},{} {},{} {},{} {},{}")", common, coord(x), coord(y - s),
-                           coord(x + s), coord(y), coord(x), coord(y + s), coord(x - s), coord(y));
-    }
+        case 0:
+            open = fmt::format(R"(<circle {} cx="{}" cy="{}" r="{}")", common, coord(x), coord(y), coord(r));
+            break;
+        case 1: {
+            const double s = r * 0.9;
+            open = fmt::format(R"(<rect {} x="{}" y="{}" width="{}" height="{}")", common, coord(x - s), coord(y - s),
+                               coord(2 * s), coord(2 * s));
+            break;
+        }
+        case 2: {
+            const double s = r * 1.15;
+            open = fmt::format(R"(<polygon {} points="{},{} {},{} {},{}")", common, coord(x), coord(y - s),
+                               coord(x + s), coord(y + s * 0.8), coord(x - s), coord(y + s * 0.8));
+            break;
+        }
+        default: {
+            const double s = r * 1.2;
+            open = fmt::format(R"(<polygon {} points="{},{} {},{} {},{} {},{}")", common, coord(x), coord(y - s),
+                               coord(x + s), coord(y), coord(x), coord(y + s), coord(x - s), coord(y));
+        }
     }
     if (!extra.empty()) open += fmt::format(" {}", extra);
     if (tooltip.empty()) return open + "/>\n";
     return open + "><title>" + xml_escape(tooltip) + "</title></" +
-           (shape % 4 == 0 ? "circle" : shape % 4 == 1 ? "rect" : "polygon") + ">\n";
+           (shape % 4 == 0   ? "circle"
+            : shape % 4 == 1 ? "rect"
+                             : "polygon") +
+           ">\n";
 }
 
 std::string_view dash_pattern(std::size_t i) {
@@ -339,7 +365,9 @@ std::string_view dash_pattern(std::size_t i) {
 
 std::string_view ink_on(std::string_view fill) {
     if (fill.size() != 7 || fill[0] != '#') return "#111";
-    auto channel = [&](int i) { return std::stoi(std::string(fill.substr(static_cast<std::size_t>(1 + 2 * i), 2)), nullptr, 16) / 255.0; };
+    auto channel = [&](int i) {
+        return std::stoi(std::string(fill.substr(static_cast<std::size_t>(1 + 2 * i), 2)), nullptr, 16) / 255.0;
+    };
     const double lum = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
     return lum < 0.5 ? "#ffffff" : "#111111";
 }

@@ -70,7 +70,10 @@ public:
     /** A canvas of the given size; `title` becomes the accessible name. */
     svg_canvas(double width_px, double height_px, double font_px, std::string title);
     /** Raw markup appended to the body. */
-    svg_canvas& raw(std::string_view s) { body_ += s; return *this; }
+    svg_canvas& raw(std::string_view s) {
+        body_ += s;
+        return *this;
+    }
     /** A text element (escaped). `extra` is appended to the attributes verbatim. */
     void text(double x, double y, std::string_view s, std::string_view cls, std::string_view anchor = "start",
               double font_px = 0, std::string_view extra = "");
@@ -102,10 +105,10 @@ enum class tick_style { plain, si, time };
 /** One axis before layout: its data range, scale and how its ticks read. */
 struct axis_spec {
     bool log = false;
-    double lo = 0, hi = 1;     /**< Data range (already "nice" after `make_ticks`). */
-    std::string label;         /**< With units, e.g. "operational intensity (FLOP/byte)". */
+    double lo = 0, hi = 1; /**< Data range (already "nice" after `make_ticks`). */
+    std::string label;     /**< With units, e.g. "operational intensity (FLOP/byte)". */
     tick_style style = tick_style::plain;
-    std::string unit;          /**< SI unit for tick labels ("FLOP/s"); empty for bare numbers. */
+    std::string unit; /**< SI unit for tick labels ("FLOP/s"); empty for bare numbers. */
 };
 
 /** Text of a tick value on an axis. */
@@ -133,8 +136,9 @@ frame make_frame(double left, double top, double width, double height, const axi
  * axis-label) and reserves their boxes in the placer. `x_ticks`/`y_ticks` come from make_ticks.
  * Without `y_labels` the y axis keeps its ticks but not their text (panels sharing an axis).
  */
-void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y, const std::vector<double>& x_ticks,
-               const std::vector<double>& y_ticks, label_placer* placer, double font_px, bool y_labels = true);
+void draw_axes(svg_canvas& c, const frame& f, const axis_spec& x, const axis_spec& y,
+               const std::vector<double>& x_ticks, const std::vector<double>& y_ticks, label_placer* placer,
+               double font_px, bool y_labels = true);
 
 /** Opens `<g class="plot-area" data-…>` carrying the axis mapping; close with "</g>". */
 std::string plot_area_open(const frame& f);

@@ -9,26 +9,50 @@ namespace ridgeline {
 
 std::string_view bound_name(bound_kind b) noexcept {
     switch (b) {
-    case bound_kind::memory: return "memory";
-    case bound_kind::compute: return "compute";
-    default: return "none";
+        case bound_kind::memory:
+            return "memory";
+        case bound_kind::compute:
+            return "compute";
+        default:
+            return "none";
     }
 }
 
 ceilings ceilings_for(const hw_spec& hw, dtype precision, bool use_tf32) {
     ceilings c;
     switch (precision) {
-    case dtype::f16: c.matmul_key = "fp16_tensor"; c.vector_key = "fp16"; break;
-    case dtype::bf16: c.matmul_key = "bf16_tensor"; c.vector_key = "bf16"; break;
-    case dtype::f8e4m3fn: case dtype::f8e5m2: c.matmul_key = "fp8_tensor"; c.vector_key = "fp16"; break;
-    case dtype::i8: c.matmul_key = "int8_tensor"; c.vector_key = "fp32"; break;
-    case dtype::f64: c.matmul_key = "fp64_tensor"; c.vector_key = "fp64"; break;
-    default: c.matmul_key = use_tf32 ? "tf32_tensor" : "fp32"; c.vector_key = "fp32"; break;
+        case dtype::f16:
+            c.matmul_key = "fp16_tensor";
+            c.vector_key = "fp16";
+            break;
+        case dtype::bf16:
+            c.matmul_key = "bf16_tensor";
+            c.vector_key = "bf16";
+            break;
+        case dtype::f8e4m3fn:
+        case dtype::f8e5m2:
+            c.matmul_key = "fp8_tensor";
+            c.vector_key = "fp16";
+            break;
+        case dtype::i8:
+            c.matmul_key = "int8_tensor";
+            c.vector_key = "fp32";
+            break;
+        case dtype::f64:
+            c.matmul_key = "fp64_tensor";
+            c.vector_key = "fp64";
+            break;
+        default:
+            c.matmul_key = use_tf32 ? "tf32_tensor" : "fp32";
+            c.vector_key = "fp32";
+            break;
     }
     // Devices without tensor units (CPUs, older GPUs) run matmul work on the vector units.
     if (!hw.peak_tflops.count(c.matmul_key)) {
-        if (precision == dtype::f64 && hw.peak_tflops.count("fp64")) c.matmul_key = "fp64";
-        else if (hw.peak_tflops.count(c.vector_key)) c.matmul_key = c.vector_key;
+        if (precision == dtype::f64 && hw.peak_tflops.count("fp64"))
+            c.matmul_key = "fp64";
+        else if (hw.peak_tflops.count(c.vector_key))
+            c.matmul_key = c.vector_key;
     }
     if (!hw.peak_tflops.count(c.vector_key)) c.vector_key = "fp32";
     c.matmul_flops_per_s = hw.peak_flops(c.matmul_key);

@@ -90,8 +90,8 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
         if (!rule) {
             ++report.unknown_ops[(n.domain.empty() ? "" : n.domain + "::") + n.op_type];
             report.diagnostics.push_back({severity::warning, n.display_name(), n.op_type,
-                                          "unknown operator " + (n.domain.empty() ? "" : n.domain + "::") +
-                                              n.op_type + " (opset " + std::to_string(opset) +
+                                          "unknown operator " + (n.domain.empty() ? "" : n.domain + "::") + n.op_type +
+                                              " (opset " + std::to_string(opset) +
                                               "): counted as unknown, outputs use declared shapes if any"});
             fall_back_to_declared();
             continue;
@@ -112,8 +112,9 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
                 return o < 0 || g.values[static_cast<std::size_t>(o)].declared.has_value();
             });
             ++report.unknown_data_nodes;
-            report.diagnostics.push_back({declared ? severity::info : severity::error, n.display_name(), n.op_type,
-                                          std::string(e.what()) + (declared ? "; used the shape the file declares" : "")});
+            report.diagnostics.push_back(
+                {declared ? severity::info : severity::error, n.display_name(), n.op_type,
+                 std::string(e.what()) + (declared ? "; used the shape the file declares" : "")});
             fall_back_to_declared();
         } catch (const error& e) {
             report.diagnostics.push_back({severity::error, n.display_name(), n.op_type, e.what()});
@@ -123,8 +124,10 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
 
     std::vector<char> used(g.values.size(), 0);
     for (const auto& n : g.nodes) {
-        for (auto in : n.inputs) if (in >= 0) used[static_cast<std::size_t>(in)] = 1;
-        for (auto out : n.outputs) if (out >= 0) used[static_cast<std::size_t>(out)] = 1;
+        for (auto in : n.inputs)
+            if (in >= 0) used[static_cast<std::size_t>(in)] = 1;
+        for (auto out : n.outputs)
+            if (out >= 0) used[static_cast<std::size_t>(out)] = 1;
     }
     for (std::size_t i = 0; i < g.values.size(); ++i) {
         if (!used[i]) continue;

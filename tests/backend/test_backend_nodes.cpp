@@ -79,11 +79,18 @@ std::int64_t element_count(const onnx::TensorProto& t) {
 bool is_integer_type(int type) {
     using tp = onnx::TensorProto;
     switch (type) {
-    case tp::INT64: case tp::INT32: case tp::INT16: case tp::INT8: case tp::UINT64: case tp::UINT32:
-    case tp::UINT16: case tp::UINT8: case tp::BOOL:
-        return true;
-    default:
-        return false;
+        case tp::INT64:
+        case tp::INT32:
+        case tp::INT16:
+        case tp::INT8:
+        case tp::UINT64:
+        case tp::UINT32:
+        case tp::UINT16:
+        case tp::UINT8:
+        case tp::BOOL:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -104,24 +111,49 @@ std::optional<std::vector<std::int64_t>> tensor_ints(const onnx::TensorProto& t)
         std::size_t size = 0;
         bool is_signed = true;
         switch (t.data_type()) {
-        case tp::INT64: size = 8; break;
-        case tp::UINT64: size = 8; is_signed = false; break;
-        case tp::INT32: size = 4; break;
-        case tp::UINT32: size = 4; is_signed = false; break;
-        case tp::INT16: size = 2; break;
-        case tp::UINT16: size = 2; is_signed = false; break;
-        case tp::INT8: size = 1; break;
-        case tp::UINT8: case tp::BOOL: size = 1; is_signed = false; break;
-        default: return std::nullopt;
+            case tp::INT64:
+                size = 8;
+                break;
+            case tp::UINT64:
+                size = 8;
+                is_signed = false;
+                break;
+            case tp::INT32:
+                size = 4;
+                break;
+            case tp::UINT32:
+                size = 4;
+                is_signed = false;
+                break;
+            case tp::INT16:
+                size = 2;
+                break;
+            case tp::UINT16:
+                size = 2;
+                is_signed = false;
+                break;
+            case tp::INT8:
+                size = 1;
+                break;
+            case tp::UINT8:
+            case tp::BOOL:
+                size = 1;
+                is_signed = false;
+                break;
+            default:
+                return std::nullopt;
         }
         const auto& raw = t.raw_data();
         if (raw.size() != static_cast<std::size_t>(n) * size) return std::nullopt;
         for (std::int64_t i = 0; i < n; ++i) out.push_back(load_int(raw.data() + i * size, size, is_signed));
         return out;
     }
-    if (t.data_type() == tp::INT64) out.assign(t.int64_data().begin(), t.int64_data().end());
-    else if (t.data_type() == tp::UINT64) out.assign(t.uint64_data().begin(), t.uint64_data().end());
-    else out.assign(t.int32_data().begin(), t.int32_data().end());  // int32 and narrower, bool
+    if (t.data_type() == tp::INT64)
+        out.assign(t.int64_data().begin(), t.int64_data().end());
+    else if (t.data_type() == tp::UINT64)
+        out.assign(t.uint64_data().begin(), t.uint64_data().end());
+    else
+        out.assign(t.int32_data().begin(), t.int32_data().end());  // int32 and narrower, bool
     if (static_cast<std::int64_t>(out.size()) != n) return std::nullopt;
     return out;
 }
@@ -131,8 +163,8 @@ double half_to_double(std::uint16_t h) {
     const int exponent = (h >> 10) & 0x1f;
     const double mantissa = h & 0x3ff;
     const double sign = (h & 0x8000) ? -1.0 : 1.0;
-    if (exponent == 0) return sign * std::ldexp(mantissa, -24);                    // subnormal
-    if (exponent == 31) return mantissa ? std::nan("") : sign * HUGE_VAL;         // inf / nan
+    if (exponent == 0) return sign * std::ldexp(mantissa, -24);            // subnormal
+    if (exponent == 31) return mantissa ? std::nan("") : sign * HUGE_VAL;  // inf / nan
     return sign * std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
 }
 
@@ -194,8 +226,8 @@ std::string dims_text(const std::vector<std::int64_t>& d) {
 /** The outcome of one test folder. */
 struct outcome {
     enum class kind { passed, failed, unsupported, not_checkable } what = kind::passed;
-    std::string detail;                      // why it failed or could not be checked
-    std::vector<std::string> unsupported;    // operators without a rule
+    std::string detail;                    // why it failed or could not be checked
+    std::vector<std::string> unsupported;  // operators without a rule
 };
 
 /** Runs one backend node test folder. */
@@ -249,7 +281,8 @@ outcome run_case(const fs::path& dir) {
         if (t->data_type() != static_cast<int>(v.declared_type) ||
             (v.declared && v.declared->size() != static_cast<std::size_t>(t->dims_size()))) {
             return {outcome::kind::not_checkable,
-                    "input_" + std::to_string(k) + ".pb disagrees with the type or rank the model declares", {}};
+                    "input_" + std::to_string(k) + ".pb disagrees with the type or rank the model declares",
+                    {}};
         }
         opt.input_shapes[v.name] = std::vector<std::int64_t>(t->dims().begin(), t->dims().end());
         if (element_count(*t) > max_fed_elements) continue;
@@ -276,7 +309,10 @@ outcome run_case(const fs::path& dir) {
     if (report.unknown_data_nodes > 0) {
         std::string why = "a rule needed contents not known at analysis time";
         for (const auto& d : report.diagnostics) {
-            if (d.message.find("not known at analysis time") != std::string::npos) { why = d.message; break; }
+            if (d.message.find("not known at analysis time") != std::string::npos) {
+                why = d.message;
+                break;
+            }
         }
         return {outcome::kind::not_checkable, why, {}};
     }
@@ -293,7 +329,8 @@ outcome run_case(const fs::path& dir) {
         const int declared_type = proto.graph().output(static_cast<int>(k)).type().tensor_type().elem_type();
         if (t->data_type() != declared_type) {  // e.g. a bfloat16 output stored as uint16
             return {outcome::kind::not_checkable,
-                    "output_" + std::to_string(k) + ".pb disagrees with the type the model declares", {}};
+                    "output_" + std::to_string(k) + ".pb disagrees with the type the model declares",
+                    {}};
         }
         const std::vector<std::int64_t> expected(t->dims().begin(), t->dims().end());
         std::string got = v.dims ? ridgeline::shape_to_string(*v.dims) : "?";
@@ -304,13 +341,15 @@ outcome run_case(const fs::path& dir) {
         }
         if (!same) {
             return {outcome::kind::failed,
-                    "output '" + v.name + "': expected " + dims_text(expected) + ", got " + got + errors, {}};
+                    "output '" + v.name + "': expected " + dims_text(expected) + ", got " + got + errors,
+                    {}};
         }
         if (static_cast<int>(v.type) != t->data_type()) {
             return {outcome::kind::failed,
                     "output '" + v.name + "': expected element type " +
                         std::string(ridgeline::dtype_name(static_cast<ridgeline::dtype>(t->data_type()))) + ", got " +
-                        std::string(ridgeline::dtype_name(v.type)) + errors, {}};
+                        std::string(ridgeline::dtype_name(v.type)) + errors,
+                    {}};
         }
     }
 
@@ -501,28 +540,28 @@ TEST_CASE("ONNX backend node tests: inferred output shapes match the expected ou
         const auto name = dir.filename().string();
         const auto r = run_case(dir);
         switch (r.what) {
-        case outcome::kind::passed:
-            ++checked;
-            ++passed;
-            break;
-        case outcome::kind::failed:
-            ++checked;
-            failures.push_back(name + ": " + r.detail);
-            break;
-        case outcome::kind::unsupported:
-            ++unsupported_tests;
-            for (const auto& op : r.unsupported) ++unsupported_ops[op];
-            break;
-        case outcome::kind::not_checkable:
-            not_checkable.push_back(name + ": " + r.detail);
-            break;
+            case outcome::kind::passed:
+                ++checked;
+                ++passed;
+                break;
+            case outcome::kind::failed:
+                ++checked;
+                failures.push_back(name + ": " + r.detail);
+                break;
+            case outcome::kind::unsupported:
+                ++unsupported_tests;
+                for (const auto& op : r.unsupported) ++unsupported_ops[op];
+                break;
+            case outcome::kind::not_checkable:
+                not_checkable.push_back(name + ": " + r.detail);
+                break;
         }
     }
 
     std::cout << "ONNX backend node tests in " << root.string() << ": " << dirs.size() << " folders\n"
               << "  checked " << checked << ", passed " << passed << ", failed " << failures.size()
-              << ", not checkable " << not_checkable.size() << ", skipped (unsupported operators) "
-              << unsupported_tests << "\n";
+              << ", not checkable " << not_checkable.size() << ", skipped (unsupported operators) " << unsupported_tests
+              << "\n";
     if (!failures.empty()) {
         std::cout << "  failures:\n";
         for (const auto& f : failures) std::cout << "    " << f << "\n";

@@ -23,8 +23,10 @@ model_builder& model_builder::input(const std::string& name, dtype type, const s
     auto* sh = tt->mutable_shape();
     for (const auto& d : dims) {
         auto* dd = sh->add_dim();
-        if (std::holds_alternative<std::int64_t>(d)) dd->set_dim_value(std::get<std::int64_t>(d));
-        else dd->set_dim_param(std::get<std::string>(d));
+        if (std::holds_alternative<std::int64_t>(d))
+            dd->set_dim_value(std::get<std::int64_t>(d));
+        else
+            dd->set_dim_param(std::get<std::string>(d));
     }
     return *this;
 }

@@ -39,12 +39,12 @@ TEST_CASE("Conv: groups, strides, padding, bias") {
     attr_ints(n, "pads", {1, 1, 1, 1});
     b.output("y");
     const auto l = the_op(b);
-    CHECK(l.output_shapes[0] == "[1, 6, 3, 3]");           // floor((5 + 2 - 3) / 2) + 1 = 3
-    CHECK(l.forward.macs == 54 * 18);                       // 54 outputs x (4/2 channels x 3 x 3)
+    CHECK(l.output_shapes[0] == "[1, 6, 3, 3]");  // floor((5 + 2 - 3) / 2) + 1 = 3
+    CHECK(l.forward.macs == 54 * 18);             // 54 outputs x (4/2 channels x 3 x 3)
     CHECK(l.forward.flops_matmul == 2 * 972);
-    CHECK(l.forward.flops_vector == 54);                    // bias add
-    CHECK(l.forward.bytes_read_activations == 100 * 4);     // x
-    CHECK(l.forward.bytes_read_weights == (108 + 6) * 4);   // w + bias
+    CHECK(l.forward.flops_vector == 54);                   // bias add
+    CHECK(l.forward.bytes_read_activations == 100 * 4);    // x
+    CHECK(l.forward.bytes_read_weights == (108 + 6) * 4);  // w + bias
     CHECK(l.forward.bytes_written == 54 * 4);
     CHECK(l.params == 114);
 }
@@ -86,7 +86,7 @@ TEST_CASE("MatMul with batch broadcasting; Gemm with transposition, bias and alp
     attr_f(n, "alpha", 2.0F);
     g.output("y");
     const auto lg = the_op(g);
-    CHECK(lg.output_shapes[0] == "[3, 5]");   // A' is 3x4, B' is 4x5
+    CHECK(lg.output_shapes[0] == "[3, 5]");  // A' is 3x4, B' is 4x5
     CHECK(lg.forward.macs == 3 * 5 * 4);
     CHECK(lg.forward.flops_vector == 15 + 15);  // bias add + alpha scaling
 }

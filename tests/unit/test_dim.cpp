@@ -18,7 +18,7 @@ TEST_CASE("polynomial arithmetic and binding") {
     CHECK(floor_div(b * dim(6), dim(3)) == b * dim(2));
     CHECK((b * dim(197)).bind({{"batch", 2}}).value() == 394);
     CHECK(floor_div(s, dim(3)).to_string() == "(sequence // 3)");  // not exact: opaque, never rounded
-    CHECK(mod(dim(7), dim(-3)) == dim(-2));                          // Python semantics
+    CHECK(mod(dim(7), dim(-3)) == dim(-2));                        // Python semantics
     CHECK(ceil_div(dim(7), dim(2)) == dim(4));
     CHECK(min(s, s) == s);
 }

@@ -101,9 +101,8 @@ void declare(model_builder& b, const std::string& name, const std::vector<std::i
 
 /** Whether a diagnostic about `node` whose message contains `part` exists in `ds`. */
 bool has_diagnostic(const std::vector<ridgeline::diagnostic>& ds, const std::string& node, const std::string& part) {
-    return std::any_of(ds.begin(), ds.end(), [&](const ridgeline::diagnostic& d) {
-        return d.node == node && contains(d.message, part);
-    });
+    return std::any_of(ds.begin(), ds.end(),
+                       [&](const ridgeline::diagnostic& d) { return d.node == node && contains(d.message, part); });
 }
 
 }  // namespace
@@ -247,9 +246,15 @@ TEST_CASE("corrupted bytes of a valid model: an error or a load, never a crash")
             auto m = bytes;
             const auto pos = gen() % m.size();
             switch (trial % 3) {
-            case 0: m[pos] = static_cast<char>(m[pos] ^ static_cast<char>(1U << (gen() % 8))); break;
-            case 1: m[pos] = static_cast<char>(gen() & 0xFFU); break;
-            default: m.erase(pos, 1 + gen() % 4); break;
+                case 0:
+                    m[pos] = static_cast<char>(m[pos] ^ static_cast<char>(1U << (gen() % 8)));
+                    break;
+                case 1:
+                    m[pos] = static_cast<char>(gen() & 0xFFU);
+                    break;
+                default:
+                    m.erase(pos, 1 + gen() % 4);
+                    break;
             }
             try {
                 auto g = ridgeline::load_onnx_bytes(m.data(), m.size(), "fuzz.onnx");
@@ -445,7 +450,7 @@ TEST_CASE("a missing binding: analyze throws unbound_symbol_error naming the sym
 TEST_CASE("an unknown operator is reported and the analysis goes on with declared shapes") {
     model_builder b;
     b.input("x", dtype::f32, {std::int64_t{2}, std::int64_t{3}});
-    b.node("FrobnicateXYZ", {"x"}, {"f"}, "mystery");          // declared below
+    b.node("FrobnicateXYZ", {"x"}, {"f"}, "mystery");  // declared below
     b.node("Relu", {"f"}, {"g"}, "after_declared");
     b.node("FrobnicateXYZ", {"x"}, {"u"}, "mystery_undeclared");  // not declared
     b.node("Relu", {"u"}, {"v"}, "after_undeclared");
@@ -542,10 +547,11 @@ TEST_CASE("a model-local function is inlined and shapes flow through it") {
     std::vector<std::string> ops;
     for (const auto& n : g.nodes) ops.push_back(n.op_type);
     CHECK(ops == std::vector<std::string>{"MatMul", "LeakyRelu", "MatMul", "LeakyRelu"});
-    CHECK(std::none_of(g.nodes.begin(), g.nodes.end(), [](const ridgeline::node& n) { return n.op_type == "ProjAct"; }));
+    CHECK(
+        std::none_of(g.nodes.begin(), g.nodes.end(), [](const ridgeline::node& n) { return n.op_type == "ProjAct"; }));
     CHECK(g.nodes[0].name.rfind("block1/", 0) == 0);
     CHECK(g.nodes[1].attr_f("alpha", -1) == doctest::Approx(0.25));  // resolved reference
-    CHECK(g.nodes[3].find("alpha") == nullptr);                     // unresolved: op default
+    CHECK(g.nodes[3].find("alpha") == nullptr);                      // unresolved: op default
     CHECK(has_diagnostic(g.diagnostics, "block1", "inlined"));
     ridgeline::shape_options o;
     o.batch = 2;
@@ -601,7 +607,8 @@ TEST_CASE("a model-local function is inlined and shapes flow through it") {
     bb.input("x", dtype::f32, {std::int64_t{2}});
     bb.node("L0", {"x"}, {"y"}, "bomb").set_domain("custom");
     bb.output("y");
-    CHECK_THROWS_WITH_AS((void)bb.load("bomb.onnx"), doctest::Contains("would create more than"), ridgeline::model_error);
+    CHECK_THROWS_WITH_AS((void)bb.load("bomb.onnx"), doctest::Contains("would create more than"),
+                         ridgeline::model_error);
 }
 
 TEST_CASE("an If node with subgraphs is imported and reported") {

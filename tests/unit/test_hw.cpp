@@ -22,8 +22,9 @@ std::string write_spec(const std::string& id, const std::string& body) {
     return p.string();
 }
 
-const std::string good = "id: {id}\nname: Test GPU\nkind: gpu\nsources: [https://example.org]\n"
-                         "peak_tflops: {fp32: 10}\nmemory:\n  dram: {capacity_gib: 16, bandwidth_gbps: 500}\n";
+const std::string good =
+    "id: {id}\nname: Test GPU\nkind: gpu\nsources: [https://example.org]\n"
+    "peak_tflops: {fp32: 10}\nmemory:\n  dram: {capacity_gib: 16, bandwidth_gbps: 500}\n";
 
 std::string spec(const std::string& id, std::string body = good) {
     body.replace(body.find("{id}"), 4, id);
@@ -64,16 +65,22 @@ TEST_CASE("every spec in hwspecs/ loads") {
 TEST_CASE("malformed specs name the key") {
     expect_key("bad1", "id: bad1\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: -1}\n", "peak_tflops.fp32");
     expect_key("bad2", "id: bad2\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp23: 1}\n", "peak_tflops.fp23");
-    expect_key("bad3", "id: bad3\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\nmemory:\n  dram: {bandwidth: 900}\n",
-               "memory.dram.bandwidth");
-    expect_key("bad4", "id: bad4\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\nmemory:\n  dram: {bandwidth_gbps: 9e9}\n",
-               "memory.dram.bandwidth_gbps");
-    expect_key("bad5", "id: bad5\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: '10 TFLOPS'}\n", "peak_tflops.fp32");
+    expect_key(
+        "bad3",
+        "id: bad3\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\nmemory:\n  dram: {bandwidth: 900}\n",
+        "memory.dram.bandwidth");
+    expect_key(
+        "bad4",
+        "id: bad4\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\nmemory:\n  dram: {bandwidth_gbps: 9e9}\n",
+        "memory.dram.bandwidth_gbps");
+    expect_key("bad5", "id: bad5\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: '10 TFLOPS'}\n",
+               "peak_tflops.fp32");
     expect_key("bad6", "id: other\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\n", "id");
     expect_key("bad7", "id: bad7\nname: x\nkind: gpu\npeak_tflops: {fp32: 1}\n", "sources");
     expect_key("bad8", "id: bad8\nname: x\nkind: fpga\nsources: [a]\npeak_tflops: {fp32: 1}\n", "kind");
     // A spec without a figure the analysis needs: the error names it when it is needed.
-    const auto h = load_hw_file(write_spec("nomem", "id: nomem\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\n"));
+    const auto h =
+        load_hw_file(write_spec("nomem", "id: nomem\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\n"));
     try {
         (void)h.memory_bytes();
         FAIL("expected spec_error");
@@ -95,7 +102,8 @@ TEST_CASE("CPU peaks follow cores x clock x SIMD lanes x FMA units x 2 x sockets
     REQUIRE(w.cpu);
     CHECK(w.cpu->peak_tflops(32) == doctest::Approx(18 * 3.0 * 16 * 2 * 2 / 1000.0));
     // Derived when the file gives only the micro-architecture.
-    const auto d = load_hw_file(write_spec("derivedcpu",
+    const auto d = load_hw_file(write_spec(
+        "derivedcpu",
         "id: derivedcpu\nname: x\nkind: cpu\nsources: [a]\ncpu: {sockets: 2, cores_per_socket: 4, base_clock_ghz: 2.5,"
         " simd_width_bits: 256, fma_units_per_core: 2, memory_channels_per_socket: 2, memory_transfer_rate_mts: 3200,"
         " memory_bus_width_bits: 64}\n"));
@@ -108,10 +116,10 @@ TEST_CASE("CPU peaks follow cores x clock x SIMD lanes x FMA units x 2 x sockets
 TEST_CASE("roofline: ridge point, memory-bound, compute-bound, exactly at the ridge") {
     const auto h = load_hw_file(write_spec("roof", spec("roof")));  // 10 TFLOPS, 500 GB/s
     const auto c = ceilings_for(h, dtype::f32);
-    CHECK(c.ridge_point() == doctest::Approx(20.0));  // 10e12 / 500e9
-    CHECK(attainable_flops(2.0, 10e12, 500e9) == doctest::Approx(1e12));    // memory-bound: 2 x 500 GB/s
-    CHECK(attainable_flops(100.0, 10e12, 500e9) == doctest::Approx(10e12)); // compute-bound: the roof
-    CHECK(attainable_flops(20.0, 10e12, 500e9) == doctest::Approx(10e12));  // at the ridge both agree
+    CHECK(c.ridge_point() == doctest::Approx(20.0));                         // 10e12 / 500e9
+    CHECK(attainable_flops(2.0, 10e12, 500e9) == doctest::Approx(1e12));     // memory-bound: 2 x 500 GB/s
+    CHECK(attainable_flops(100.0, 10e12, 500e9) == doctest::Approx(10e12));  // compute-bound: the roof
+    CHECK(attainable_flops(20.0, 10e12, 500e9) == doctest::Approx(10e12));   // at the ridge both agree
     for (double oi : {0.01, 1.0, 19.9, 20.0, 20.1, 1e4}) {
         const double a = attainable_flops(oi, 10e12, 500e9);
         CHECK(a <= 10e12 * (1 + 1e-12));

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include <sys/wait.h>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -22,7 +23,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <sys/wait.h>
 
 using namespace ridgeline;
 
@@ -40,7 +40,8 @@ std::unique_ptr<pugi::xml_document> parse(const std::string& text) {
 
 /** Elements whose class list contains `cls`, in document order. */
 pugi::xpath_node_set with_class(const pugi::xml_node& root, const std::string& cls) {
-    return root.select_nodes(("descendant-or-self::*[contains(concat(' ', normalize-space(@class), ' '), ' " + cls + " ')]").c_str());
+    return root.select_nodes(
+        ("descendant-or-self::*[contains(concat(' ', normalize-space(@class), ' '), ' " + cls + " ')]").c_str());
 }
 
 std::string text_of(const pugi::xml_node& n) { return n.text().as_string(); }
@@ -68,9 +69,10 @@ hw_spec gpu_with_l2() {
     const auto dir = std::filesystem::temp_directory_path() / "ridgeline_plot_test";
     std::filesystem::create_directories(dir);
     const auto p = dir / "l2gpu.yaml";
-    std::ofstream(p) << "id: l2gpu\nname: L2 GPU\nkind: gpu\nsources: [test]\ncompute: {sm_count: 8}\n"
-                        "peak_tflops: {fp32: 10, tf32_tensor: 40, fp16_tensor: 80}\n"
-                        "memory:\n  dram: {capacity_gib: 8, bandwidth_gbps: 500}\n  l2: {size_mib: 6, bandwidth_gbps: 2500}\n";
+    std::ofstream(p)
+        << "id: l2gpu\nname: L2 GPU\nkind: gpu\nsources: [test]\ncompute: {sm_count: 8}\n"
+           "peak_tflops: {fp32: 10, tf32_tensor: 40, fp16_tensor: 80}\n"
+           "memory:\n  dram: {capacity_gib: 8, bandwidth_gbps: 500}\n  l2: {size_mib: 6, bandwidth_gbps: 2500}\n";
     return load_hw_file(p.string());
 }
 
@@ -82,8 +84,10 @@ struct small_model {
 
 small_model mlp(bool with_transpose = false, bool symbolic_batch = false) {
     test::model_builder b;
-    if (symbolic_batch) b.input("x", dtype::f32, {std::string("batch"), 64});
-    else b.input("x", dtype::f32, {32, 64});
+    if (symbolic_batch)
+        b.input("x", dtype::f32, {std::string("batch"), 64});
+    else
+        b.input("x", dtype::f32, {32, 64});
     b.weight("w1", dtype::f32, {64, 256}).weight("w2", dtype::f32, {256, 10}).weight("bias", dtype::f32, {10});
     b.node("MatMul", {"x", "w1"}, {"a"}, "fc1");
     b.node("Relu", {"a"}, {"r"}, "relu");
@@ -164,7 +168,8 @@ std::size_t check_roofline_panel(const pugi::xml_node& panel, const roofline_dat
         CHECK(perf <= std::min(peak, oi * bw) * 1.01);  // pixel rounding only
         // In pixels (y grows downwards): at or below the roof's pixel at the same x.
         CHECK(n.attribute("cy").as_double() >= ym.to_pixel(std::min(peak, oi * bw)) - 0.5);
-        CHECK(n.attribute("data-flops-per-s").as_double() <= n.attribute("data-roof-flops-per-s").as_double() * (1 + 1e-9));
+        CHECK(n.attribute("data-flops-per-s").as_double() <=
+              n.attribute("data-roof-flops-per-s").as_double() * (1 + 1e-9));
         CHECK(n.child("title"));  // hover text names the layer
     }
     // Ridge points marked and labelled.
@@ -245,7 +250,8 @@ TEST_CASE("roofline data: one point per kernel layer, on or under its class's ro
         const auto& c = d.ceilings[p.ceiling];
         CHECK(p.flops_per_s <= c.attainable(p.operational_intensity));
         CHECK(p.flops_per_s == doctest::Approx(pred.layers[p.layer].attainable_flops_per_s));
-        CHECK(c.applies_to == (s.m.layers[p.layer].forward.flops_matmul > 0 ? std::string("matmul") : std::string("vector")));
+        CHECK(c.applies_to ==
+              (s.m.layers[p.layer].forward.flops_matmul > 0 ? std::string("matmul") : std::string("vector")));
     }
     CHECK(ops == std::set<std::string>{"MatMul", "Relu", "Add", "Softmax"});
     // h100-sxm: fp32 matmul (measured) and vector roofs differ, so two ceilings, DRAM slope shared.
@@ -260,7 +266,8 @@ TEST_CASE("roofline data: one point per kernel layer, on or under its class's ro
     CHECK(dm.points[0].clamped);
     CHECK(dm.points[0].flops_per_s == doctest::Approx(dm.points[0].roof_flops_per_s));
     CHECK(dm.points[1].measured);
-    CHECK(dm.points[1].flops_per_s == doctest::Approx(static_cast<double>(s.m.layers[dm.points[1].layer].forward.flops())));
+    CHECK(dm.points[1].flops_per_s ==
+          doctest::Approx(static_cast<double>(s.m.layers[dm.points[1].layer].forward.flops())));
     CHECK_THROWS(roofline_for(s.m, pred, hw, {1.0, 2.0}));
 }
 
@@ -309,7 +316,8 @@ TEST_CASE("roofline SVG: kernels without FLOPs are counted in a note, not drawn"
     const auto doc = parse(svg_roofline(d));
     CHECK(with_class(doc->child("svg"), "point").size() == 5);
     bool noted = false;
-    for (const auto& n : with_class(doc->child("svg"), "note")) noted = noted || text_of(n.node()).find("without FLOPs") != std::string::npos;
+    for (const auto& n : with_class(doc->child("svg"), "note"))
+        noted = noted || text_of(n.node()).find("without FLOPs") != std::string::npos;
     CHECK(noted);
 }
 
@@ -336,8 +344,9 @@ TEST_CASE("small multiples: one panel per device on shared axes, one legend") {
         CHECK(std::string(panel.attribute("data-device").as_string()) == ds[i].device_id);
         CHECK(check_roofline_panel(panel, ds[i]) == kernel_layers_with_flops(m));
         const auto area = with_class(panel, "plot-area").first().node();
-        x_ranges.insert(fmt::format("{} {} {} {}", area.attribute("data-x-min").as_string(), area.attribute("data-x-max").as_string(),
-                                    area.attribute("data-y-min").as_string(), area.attribute("data-y-max").as_string()));
+        x_ranges.insert(fmt::format("{} {} {} {}", area.attribute("data-x-min").as_string(),
+                                    area.attribute("data-x-max").as_string(), area.attribute("data-y-min").as_string(),
+                                    area.attribute("data-y-max").as_string()));
         for (const auto& p : ds[i].points) ops.insert(p.op_type);
     }
     CHECK(x_ranges.size() == 1);  // shared axes
@@ -363,24 +372,28 @@ TEST_CASE("latency scatters: linear within two decades, log beyond, with a note"
         CHECK(area.attribute("data-y-log").as_int() == 0);
         CHECK(with_class(dn->child("svg"), "point").size() == narrow.size());
         CHECK(with_class(dn->child("svg"), "legend-entry").size() == 2);
-        const auto x_label = text_of(with_class(with_class(dn->child("svg"), "x-axis").first().node(), "axis-label").first().node());
+        const auto x_label =
+            text_of(with_class(with_class(dn->child("svg"), "x-axis").first().node(), "axis-label").first().node());
         CHECK(x_label == (x == scatter_x::flops ? "work (FLOPs)" : "parameters (count)"));
         check_x_ticks_apart(dn->child("svg"));
     }
     const auto dw = parse(svg_latency_scatter(wide, scatter_x::flops));
     const auto area = with_class(dw->child("svg"), "plot-area").first().node();
-    CHECK(area.attribute("data-x-log").as_int() == 1);   // 4 decades of FLOPs
-    CHECK(area.attribute("data-y-log").as_int() == 0);   // latency spans 25x: under 2 decades
+    CHECK(area.attribute("data-x-log").as_int() == 1);  // 4 decades of FLOPs
+    CHECK(area.attribute("data-y-log").as_int() == 0);  // latency spans 25x: under 2 decades
     bool noted = false;
-    for (const auto& n : with_class(dw->child("svg"), "note")) noted = noted || text_of(n.node()).find("Log scale on x axis") != std::string::npos;
+    for (const auto& n : with_class(dw->child("svg"), "note"))
+        noted = noted || text_of(n.node()).find("Log scale on x axis") != std::string::npos;
     CHECK(noted);
     // Every marker is where its data say, under the axis mapping.
     const auto [xm, ym] = axes_of(area);
     for (const auto& p : with_class(dw->child("svg"), "point")) {
         const auto n = p.node();
         if (std::string(n.name()) != "circle") continue;
-        CHECK(xm.to_data(n.attribute("cx").as_double()) == doctest::Approx(n.attribute("data-x").as_double()).epsilon(0.01));
-        CHECK(ym.to_data(n.attribute("cy").as_double()) == doctest::Approx(n.attribute("data-y").as_double()).epsilon(0.01));
+        CHECK(xm.to_data(n.attribute("cx").as_double()) ==
+              doctest::Approx(n.attribute("data-x").as_double()).epsilon(0.01));
+        CHECK(ym.to_data(n.attribute("cy").as_double()) ==
+              doctest::Approx(n.attribute("data-y").as_double()).epsilon(0.01));
     }
     check_x_ticks_apart(dw->child("svg"));
 }
@@ -399,7 +412,8 @@ TEST_CASE("sweep plots: one line per device, one marker per point") {
         CHECK(with_class(root, "point").size() == pts.size());
         CHECK(with_class(root, "legend-entry").size() == 2);
         CHECK(with_class(root, "plot-area").first().node().attribute("data-x-log").as_int() == 1);  // 1..256
-        const auto y_label = text_of(with_class(with_class(root, "y-axis").first().node(), "axis-label").first().node());
+        const auto y_label =
+            text_of(with_class(with_class(root, "y-axis").first().node(), "axis-label").first().node());
         CHECK(y_label.find(metric == sweep_metric::throughput ? "(items/s)" : "(s)") != std::string::npos);
         check_x_ticks_apart(root);
     }
@@ -494,10 +508,13 @@ html_report resnet_report(std::vector<std::string> ids) {
     axes.batches = {1, 8, 64};
     r.sweep = sweep(g, {}, devices, axes);
     for (auto& d : r.devices) {
-        if (d.hw.dram_capacity_gib > 0) d.max_batch = largest_batch(g, {}, {}, d.hw.memory_bytes());
-        else d.memory_note = "the spec gives no memory capacity";
+        if (d.hw.dram_capacity_gib > 0)
+            d.max_batch = largest_batch(g, {}, {}, d.hw.memory_bytes());
+        else
+            d.memory_note = "the spec gives no memory capacity";
     }
-    r.other_models = {{"a.onnx", ids[0], 1e9, 1e6, 1e-3}, {"b.onnx", ids[0], 4e9, 3e6, 3e-3}, {"c.onnx", ids[0], 9e9, 2e6, 5e-3}};
+    r.other_models = {
+        {"a.onnx", ids[0], 1e9, 1e6, 1e-3}, {"b.onnx", ids[0], 4e9, 3e6, 3e-3}, {"c.onnx", ids[0], 9e9, 2e6, 5e-3}};
     return r;
 }
 
@@ -537,11 +554,13 @@ TEST_CASE("HTML report: one self-contained page with every section") {
     REQUIRE(mem_rows.size() == 3);
     CHECK(std::string(mem_rows[0].node().child("td").text().as_string()) == "h100-sxm");
     std::string cpu_row;
-    for (auto td = mem_rows[2].node().child("td"); td; td = td.next_sibling("td")) cpu_row += std::string(td.text().as_string()) + "|";
+    for (auto td = mem_rows[2].node().child("td"); td; td = td.next_sibling("td"))
+        cpu_row += std::string(td.text().as_string()) + "|";
     CHECK(cpu_row.find("no memory capacity") != std::string::npos);
     // Summary figures in units.
     std::string summary;
-    for (const auto& n : root.select_nodes("//section[@id='summary']//div[@class='v']")) summary += std::string(n.node().text().as_string()) + "\n";
+    for (const auto& n : root.select_nodes("//section[@id='summary']//div[@class='v']"))
+        summary += std::string(n.node().text().as_string()) + "\n";
     CHECK(std::regex_search(summary, std::regex(R"([0-9.]+ GFLOP)")));
     CHECK(std::regex_search(summary, std::regex(R"([0-9.]+ MiB)")));
 }
@@ -586,8 +605,10 @@ TEST_CASE("ridgeline report writes the page (once wired into the tool)") {
     const auto out = std::filesystem::temp_directory_path() / "ridgeline_plot_test" / "report.html";
     std::filesystem::create_directories(out.parent_path());
     std::filesystem::remove(out);
-    const auto r = run_tool("report " + std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx --hw t4,a100-sxm-80gb --batch 2 "
-                            "--sweep-batches 1,4,16 -o " + out.string());
+    const auto r = run_tool("report " + std::string(RIDGELINE_TEST_DATA) +
+                            "/resnet18.onnx --hw t4,a100-sxm-80gb --batch 2 "
+                            "--sweep-batches 1,4,16 -o " +
+                            out.string());
     INFO(r.out);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("wrote") != std::string::npos);
@@ -597,7 +618,8 @@ TEST_CASE("ridgeline report writes the page (once wired into the tool)") {
     CHECK(doc->child("html").select_nodes("//svg").size() >= 6);
     CHECK(html.find("http") == std::string::npos);
     // Errors name what is wrong and exit non-zero.
-    const auto bad = run_tool("report " + std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx --hw no-such-device -o " + out.string());
+    const auto bad = run_tool("report " + std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx --hw no-such-device -o " +
+                              out.string());
     CHECK(bad.status != 0);
     CHECK(bad.out.find("no-such-device") != std::string::npos);
 }
@@ -628,10 +650,14 @@ std::vector<std::string> csv_fields(const std::string& line) {
     bool quoted = false;
     for (std::size_t i = 0; i < line.size(); ++i) {
         const char c = line[i];
-        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-        else if (c == '"') quoted = !quoted;
-        else if (c == ',' && !quoted) out.emplace_back();
-        else out.back() += c;
+        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+            out.back() += '"', ++i;
+        else if (c == '"')
+            quoted = !quoted;
+        else if (c == ',' && !quoted)
+            out.emplace_back();
+        else
+            out.back() += c;
     }
     return out;
 }
@@ -657,13 +683,15 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     CHECK(std::regex_match(lines[0], std::regex(R"(model   mlp\.onnx  \(\d+ nodes, \d+ kernels\))")));
     CHECK(std::regex_match(lines[1], std::regex(R"(bound   batch=\d+   precision fp32)")));
     CHECK(std::regex_match(lines[2], std::regex(R"(device  .+ \(t4\))")));
-    const auto header = std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("layer", 0) == 0; });
+    const auto header =
+        std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("layer", 0) == 0; });
     REQUIRE(header != lines.end());
     CHECK(std::regex_match(*header, std::regex(R"(layer\s+op\s+FLOPs\s+params\s+bytes\s+FLOP/B\s+time\s+bound)")));
     const auto rule = header + 1;
     REQUIRE(rule != lines.end());
     CHECK(std::regex_match(*rule, std::regex("-{100,}")));
-    const std::regex row(R"(\S+\s+\S+\s+[0-9.]+ [kMGT]?FLOP\s+\d*\s+[0-9.]+ (B|KiB|MiB|GiB)\s+[0-9.]+\s+[0-9.]+ (ns|us|ms|s)\s+(compute|memory))");
+    const std::regex row(
+        R"(\S+\s+\S+\s+[0-9.]+ [kMGT]?FLOP\s+\d*\s+[0-9.]+ (B|KiB|MiB|GiB)\s+[0-9.]+\s+[0-9.]+ (ns|us|ms|s)\s+(compute|memory))");
     std::size_t rows = 0;
     auto it = rule + 1;
     for (; it != lines.end() && *it != *rule; ++it) {
@@ -674,11 +702,19 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     CHECK(rows == kernel_layers(s.m));
     REQUIRE(it != lines.end());
     const std::string tail = out.str().substr(out.str().find(*rule, out.str().find(*rule) + 1));
-    CHECK(std::regex_search(tail, std::regex(R"(\ntotal   [0-9.]+ [kMGT]?FLOP \([0-9.]+ [kMGT]?FLOP matmul, [0-9.]+ [kMGT]?FLOP vector, [0-9.]+ [kMGT]?FLOP special\), [0-9.]+ [kMGT]? ?MACs)")));
+    CHECK(std::regex_search(
+        tail,
+        std::regex(
+            R"(\ntotal   [0-9.]+ [kMGT]?FLOP \([0-9.]+ [kMGT]?FLOP matmul, [0-9.]+ [kMGT]?FLOP vector, [0-9.]+ [kMGT]?FLOP special\), [0-9.]+ [kMGT]? ?MACs)")));
     CHECK(std::regex_search(tail, std::regex(R"(\nparams  \d+ \([0-9.]+ (B|KiB|MiB)\))")));
-    CHECK(std::regex_search(tail, std::regex(R"(\nbytes   [0-9.]+ (B|KiB|MiB) read \([0-9.]+ (B|KiB|MiB) activations, [0-9.]+ (B|KiB|MiB) weights\), [0-9.]+ (B|KiB|MiB) written; intensity [0-9.]+ FLOP/B)")));
+    CHECK(std::regex_search(
+        tail,
+        std::regex(
+            R"(\nbytes   [0-9.]+ (B|KiB|MiB) read \([0-9.]+ (B|KiB|MiB) activations, [0-9.]+ (B|KiB|MiB) weights\), [0-9.]+ (B|KiB|MiB) written; intensity [0-9.]+ FLOP/B)")));
     CHECK(std::regex_search(tail, std::regex(R"(\nmemory  peak activations [0-9.]+ (B|KiB|MiB))")));
-    CHECK(std::regex_search(tail, std::regex(R"(\nroof    (compute|memory)-bound at the roofline \(\d+ compute-bound, \d+ memory-bound layers)")));
+    CHECK(std::regex_search(
+        tail, std::regex(
+                  R"(\nroof    (compute|memory)-bound at the roofline \(\d+ compute-bound, \d+ memory-bound layers)")));
     CHECK(std::regex_search(tail, std::regex(R"(\ntime    [0-9.]+ (ns|us|ms|s) predicted GPU time over \d+ kernels)")));
     // --top N keeps the N heaviest rows; no device: no time/bound columns.
     auto top = r;
@@ -705,10 +741,12 @@ TEST_CASE("CSV: fixed header, one row per kernel, same field count, numeric fiel
     write_report(out, r, report_format::csv);
     const auto lines = lines_of(out.str());
     REQUIRE(!lines.empty());
-    CHECK(lines[0] == "name,op_type,flops,macs,flops_matmul,flops_vector,flops_special,params,bytes_read,bytes_written,"
-                      "operational_intensity,bound,predicted_time_s,output_shapes");
+    CHECK(lines[0] ==
+          "name,op_type,flops,macs,flops_matmul,flops_vector,flops_special,params,bytes_read,bytes_written,"
+          "operational_intensity,bound,predicted_time_s,output_shapes");
     CHECK(lines.size() - 1 == kernel_layers(s.m));
-    const std::regex row(R"([^,]+,[A-Za-z]+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,[0-9.]+,(compute|memory),[0-9.]+e[-+]\d+,"\[[0-9, ]+\]")");
+    const std::regex row(
+        R"([^,]+,[A-Za-z]+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,[0-9.]+,(compute|memory),[0-9.]+e[-+]\d+,"\[[0-9, ]+\]")");
     for (std::size_t i = 1; i < lines.size(); ++i) {
         CAPTURE(lines[i]);
         CHECK(std::regex_match(lines[i], row));
@@ -720,7 +758,8 @@ TEST_CASE("CSV: fixed header, one row per kernel, same field count, numeric fiel
     std::ostringstream bare_out;
     write_report(bare_out, bare, report_format::csv);
     for (const auto& l : lines_of(bare_out.str())) CHECK(csv_fields(l).size() == 14);
-    CHECK(std::regex_search(bare_out.str(), std::regex(R"(\nfc1,MatMul,\d+,\d+,\d+,0,0,\d+,\d+,\d+,[0-9.]+,,,"\[32, 256\]")")));
+    CHECK(std::regex_search(bare_out.str(),
+                            std::regex(R"(\nfc1,MatMul,\d+,\d+,\d+,0,0,\d+,\d+,\d+,[0-9.]+,,,"\[32, 256\]")")));
 }
 
 TEST_CASE("Markdown: title, totals table, layer table with one row per kernel") {
@@ -733,11 +772,16 @@ TEST_CASE("Markdown: title, totals table, layer table with one row per kernel") 
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() > 6);
     CHECK(lines[0] == "# mlp.onnx");
-    CHECK(lines[2] == "| total FLOPs | matmul | vector | special | params | bytes moved | peak activations | predicted time |");
+    CHECK(lines[2] ==
+          "| total FLOPs | matmul | vector | special | params | bytes moved | peak activations | predicted time |");
     CHECK(std::regex_match(lines[3], std::regex(R"((\|-+:)+\|)")));
-    CHECK(std::regex_match(lines[4], std::regex(R"(\| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (ns|us|ms|s) \|)")));
+    CHECK(std::regex_match(
+        lines[4],
+        std::regex(
+            R"(\| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (ns|us|ms|s) \|)")));
     CHECK(lines[6] == "| layer | op | FLOPs | params | bytes | FLOP/B | time | bound |");
-    const std::regex row(R"(\| `[^`]+` \| \w+ \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ \| [0-9.]+ (ns|us|ms|s) \| (compute|memory) \|)");
+    const std::regex row(
+        R"(\| `[^`]+` \| \w+ \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ \| [0-9.]+ (ns|us|ms|s) \| (compute|memory) \|)");
     std::size_t rows = 0;
     for (std::size_t i = 8; i < lines.size(); ++i) {
         CAPTURE(lines[i]);

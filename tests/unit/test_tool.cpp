@@ -5,10 +5,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <regex>
-#include <sys/wait.h>
 
 namespace {
 
@@ -46,8 +46,8 @@ TEST_CASE("analyze --format json follows the contract") {
     const auto& t = j["totals"];
     CHECK(t["flops_by_class"]["matmul"] == 2 * 3628146688LL);  // flop_counter's figure, doubled batch
     CHECK(t["macs"] == 3628146688LL);
-    for (const char* k : {"flops", "params", "bytes_read", "bytes_written", "operational_intensity",
-                          "predicted_time_s", "peak_activation_bytes"}) {
+    for (const char* k : {"flops", "params", "bytes_read", "bytes_written", "operational_intensity", "predicted_time_s",
+                          "peak_activation_bytes"}) {
         CAPTURE(k);
         CHECK(t.contains(k));
     }
@@ -67,7 +67,10 @@ TEST_CASE("table, CSV and Markdown: structure and units") {
     const auto t = tool("analyze " + model + " --hw t4 --batch 8 --top 5");
     REQUIRE(t.status == 0);
     CHECK(std::regex_search(t.out, std::regex(R"(layer\s+op\s+FLOPs\s+params\s+bytes\s+FLOP/B\s+time\s+bound)")));
-    CHECK(std::regex_search(t.out, std::regex(R"(/\S+Conv\s+Conv\s+[0-9.]+ GFLOP\s+\d+\s+[0-9.]+ MiB\s+[0-9.]+\s+[0-9.]+ (us|ms)\s+(compute|memory))")));
+    CHECK(std::regex_search(
+        t.out,
+        std::regex(
+            R"(/\S+Conv\s+Conv\s+[0-9.]+ GFLOP\s+\d+\s+[0-9.]+ MiB\s+[0-9.]+\s+[0-9.]+ (us|ms)\s+(compute|memory))")));
     CHECK(std::regex_search(t.out, std::regex(R"(total\s+[0-9.]+ GFLOP \([0-9.]+ GFLOP matmul)")));
     CHECK(std::regex_search(t.out, std::regex(R"(peak activations [0-9.]+ MiB)")));
     for (const auto& line : {t.out}) CHECK(line.find('\t') == std::string::npos);

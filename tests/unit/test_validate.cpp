@@ -293,10 +293,11 @@ TEST_CASE("a module range holding several nodes spreads its kernels over them by
     // An attention module whose forward computes MatMul → Softmax → MatMul itself: one range, three nodes.
     model_cost m;
     latency_prediction p;
-    const std::vector<std::pair<std::string, std::string>> nodes{{"/encoder/attn/MatMul", "MatMul"},
-                                                                 {"/encoder/attn/Softmax", "Softmax"},
-                                                                 {"/encoder/attn/MatMul_1", "MatMul"},
-                                                                 {"/encoder/norm/LayerNormalization", "LayerNormalization"}};
+    const std::vector<std::pair<std::string, std::string>> nodes{
+        {"/encoder/attn/MatMul", "MatMul"},
+        {"/encoder/attn/Softmax", "Softmax"},
+        {"/encoder/attn/MatMul_1", "MatMul"},
+        {"/encoder/norm/LayerNormalization", "LayerNormalization"}};
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         layer_cost l;
         l.node = static_cast<std::int32_t>(i);

@@ -42,9 +42,10 @@ TEST_CASE("matmul FLOPs match torch flop_counter and parameters match the initia
         std::exit(77);
     }
     const auto models = nlohmann::json::parse(f)["models"];
-    const std::map<std::string, std::int64_t> vit_extra{
-        {"vit_b_16", vit_attention_flops(12, 768, 16)}, {"vit_b_32", vit_attention_flops(12, 768, 32)},
-        {"vit_l_16", vit_attention_flops(24, 1024, 16)}, {"vit_l_32", vit_attention_flops(24, 1024, 32)}};
+    const std::map<std::string, std::int64_t> vit_extra{{"vit_b_16", vit_attention_flops(12, 768, 16)},
+                                                        {"vit_b_32", vit_attention_flops(12, 768, 32)},
+                                                        {"vit_l_16", vit_attention_flops(24, 1024, 16)},
+                                                        {"vit_l_32", vit_attention_flops(24, 1024, 32)}};
     int checked = 0;
     for (const auto& [name, m] : models.items()) {
         CAPTURE(name);

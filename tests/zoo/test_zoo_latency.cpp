@@ -42,8 +42,10 @@ TEST_CASE("predicted time for every zoo model, fp32 and fp16, batch 1 and 32") {
                 CHECK(lat.gpu_time_s > 0);
                 CHECK(lat.gpu_time_s >= roof.compute_s * 0.999);
                 CHECK(lat.kernels.size() <= static_cast<std::size_t>(m.kernels) * 3);
-                if (dt == dtype::f32) fp32_time = lat.gpu_time_s;
-                else if (batch == 32) CHECK(lat.gpu_time_s < fp32_time);  // tensor cores and half the bytes
+                if (dt == dtype::f32)
+                    fp32_time = lat.gpu_time_s;
+                else if (batch == 32)
+                    CHECK(lat.gpu_time_s < fp32_time);  // tensor cores and half the bytes
             }
         }
         ++models;

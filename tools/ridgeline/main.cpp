@@ -14,6 +14,8 @@
 //   ridgeline validate MODEL --hw ID --trace FILE [bindings] [--dtype ...]
 //   ridgeline hw list | ridgeline hw show ID
 // Errors go to stderr with exit status 1 (bad input) or 2 (bad usage).
+#include "measure_commands.hpp"
+#include "report_command.hpp"
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
@@ -22,11 +24,9 @@
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/shape.hpp"
 #include "ridgeline/sweep.hpp"
-#include "measure_commands.hpp"
-#include "report_command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -117,7 +117,8 @@ std::vector<sample_row> predict_sample(const std::string& sample_path, const std
         shape_options o;
         o.batch = r.batch;
         if (r.seq) o.symbols["sequence"] = r.seq;
-        if (r.image) o.input_shapes[g.values[static_cast<std::size_t>(g.inputs[0])].name] = {r.batch, 3, r.image, r.image};
+        if (r.image)
+            o.input_shapes[g.values[static_cast<std::size_t>(g.inputs[0])].name] = {r.batch, 3, r.image, r.image};
         if (!infer_shapes(g, o).ok()) throw error(r.model + ": shape inference failed");
         analysis_options ao;
         const dtype dt = r.dtype_text == "fp16" ? dtype::f16 : dtype::f32;
@@ -147,9 +148,9 @@ int check_sample(const std::string& sample, const std::string& zoo, const std::s
         const double err = (r.predicted.gpu_time_s - r.measured_s) / r.measured_s;
         ape.push_back(std::abs(err));
         bias += err;
-        std::cout << fmt::format("{:<14} {:<5} {:>5} {:>6} {:>12} {:>12} {:>+7.1f}% {:>8}\n", r.model, r.dtype_text, r.batch,
-                                 r.image ? r.image : r.seq, human_time(r.measured_s), human_time(r.predicted.gpu_time_s),
-                                 100 * err, r.predicted.kernels.size());
+        std::cout << fmt::format("{:<14} {:<5} {:>5} {:>6} {:>12} {:>12} {:>+7.1f}% {:>8}\n", r.model, r.dtype_text,
+                                 r.batch, r.image ? r.image : r.seq, human_time(r.measured_s),
+                                 human_time(r.predicted.gpu_time_s), 100 * err, r.predicted.kernels.size());
     }
     std::cout << fmt::format("\n{} runs: median absolute error {:.1f}%, mean signed error {:+.1f}%, within 25%: {}\n",
                              rows.size(), 100 * median(ape), 100 * bias / static_cast<double>(rows.size()),
@@ -161,7 +162,8 @@ int check_sample(const std::string& sample, const std::string& zoo, const std::s
     std::vector<double> cv_ape;
     for (const auto& held : models) {
         std::vector<timing_sample> train;
-        for (const auto& r : rows) if (r.model != held) train.push_back({r.predicted, r.measured_s});
+        for (const auto& r : rows)
+            if (r.model != held) train.push_back({r.predicted, r.measured_s});
         const auto params = calibrate(train, {});
         for (const auto& r : rows) {
             if (r.model != held) continue;
@@ -172,8 +174,9 @@ int check_sample(const std::string& sample, const std::string& zoo, const std::s
             }
             cv_ape.push_back(std::abs(t - r.measured_s) / r.measured_s);
         }
-        std::cout << fmt::format("fit without {:<13} matmul x{:.2f} vector x{:.2f} memory x{:.2f} fixed {:.2f} us\n", held,
-                                 params.matmul_scale, params.vector_scale, params.memory_scale, params.kernel_fixed_s * 1e6);
+        std::cout << fmt::format("fit without {:<13} matmul x{:.2f} vector x{:.2f} memory x{:.2f} fixed {:.2f} us\n",
+                                 held, params.matmul_scale, params.vector_scale, params.memory_scale,
+                                 params.kernel_fixed_s * 1e6);
     }
     std::cout << fmt::format("leave-one-model-out calibrated: median absolute error {:.1f}%\n", 100 * median(cv_ape));
     return 0;
@@ -183,7 +186,8 @@ std::vector<hw_spec> load_devices(const std::string& list) {
     std::vector<hw_spec> out;
     std::stringstream ss(list);
     std::string id;
-    while (std::getline(ss, id, ',')) if (!id.empty()) out.push_back(load_hw(id));
+    while (std::getline(ss, id, ','))
+        if (!id.empty()) out.push_back(load_hw(id));
     if (out.empty()) throw usage_error("--hw names no device");
     return out;
 }
@@ -206,9 +210,15 @@ int run_sweep(const std::string& model, const std::string& hw, const std::vector
     if (format == "json") {
         nlohmann::json j = nlohmann::json::array();
         for (const auto& p : points) {
-            j.push_back({{"device", p.device}, {"batch", p.batch}, {"image", p.image}, {"sequence", p.sequence},
-                         {"flops", p.flops}, {"kernels", p.kernels}, {"predicted_time_s", p.gpu_time_s},
-                         {"wall_time_s", p.wall_time_s}, {"throughput_per_s", p.throughput_per_s},
+            j.push_back({{"device", p.device},
+                         {"batch", p.batch},
+                         {"image", p.image},
+                         {"sequence", p.sequence},
+                         {"flops", p.flops},
+                         {"kernels", p.kernels},
+                         {"predicted_time_s", p.gpu_time_s},
+                         {"wall_time_s", p.wall_time_s},
+                         {"throughput_per_s", p.throughput_per_s},
                          {"per_item_s", p.per_item_s}});
         }
         std::cout << j.dump(1) << '\n';
@@ -217,16 +227,16 @@ int run_sweep(const std::string& model, const std::string& hw, const std::vector
     const bool csv = format == "csv";
     if (!csv && format != "table") throw usage_error("unknown format '" + format + "' (table, csv or json)");
     std::cout << (csv ? "device,batch,image,sequence,flops,predicted_time_s,throughput_per_s,per_item_s\n"
-                      : fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14} {:>12}\n", "device", "batch", "image",
-                                    "seq", "FLOPs", "GPU time", "items/s", "per item"));
+                      : fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14} {:>12}\n", "device", "batch",
+                                    "image", "seq", "FLOPs", "GPU time", "items/s", "per item"));
     for (const auto& p : points) {
         if (csv) {
-            std::cout << fmt::format("{},{},{},{},{},{:.6e},{:.3f},{:.6e}\n", p.device, p.batch, p.image, p.sequence, p.flops,
-                                     p.gpu_time_s, p.throughput_per_s, p.per_item_s);
+            std::cout << fmt::format("{},{},{},{},{},{:.6e},{:.3f},{:.6e}\n", p.device, p.batch, p.image, p.sequence,
+                                     p.flops, p.gpu_time_s, p.throughput_per_s, p.per_item_s);
         } else {
-            std::cout << fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14.1f} {:>12}\n", p.device, p.batch, p.image,
-                                     p.sequence, human_flops(static_cast<double>(p.flops)), human_time(p.gpu_time_s),
-                                     p.throughput_per_s, human_time(p.per_item_s));
+            std::cout << fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14.1f} {:>12}\n", p.device, p.batch,
+                                     p.image, p.sequence, human_flops(static_cast<double>(p.flops)),
+                                     human_time(p.gpu_time_s), p.throughput_per_s, human_time(p.per_item_s));
         }
     }
     return 0;
@@ -298,7 +308,8 @@ int run(int argc, char** argv) {
     std::string sw_model, sw_hw, sw_dtype, sw_format = "table";
     std::vector<std::int64_t> sw_batches, sw_images, sw_seqs;
     std::vector<std::string> sw_sets;
-    auto* sweep_cmd = app.add_subcommand("sweep", "predicted latency, throughput and per-item time over batch/image/sequence");
+    auto* sweep_cmd =
+        app.add_subcommand("sweep", "predicted latency, throughput and per-item time over batch/image/sequence");
     sweep_cmd->add_option("model", sw_model, "ONNX model file")->required();
     sweep_cmd->add_option("--hw", sw_hw, "devices, comma-separated")->required();
     sweep_cmd->add_option("--batch", sw_batches, "batch sizes, comma-separated")->delimiter(',');
@@ -322,7 +333,9 @@ int run(int argc, char** argv) {
     std::string sample_path, sample_zoo = "../shared/zoo", sample_hw = "h100-sxm";
     bool sample_fit = false;
     auto* sample_cmd = app.add_subcommand("check-sample", "predicted vs measured kernel time for a timing sample");
-    sample_cmd->add_option("sample", sample_path, "timing sample JSON (e.g. ../shared/measurements/h100_pytorch_eager.json)")->required();
+    sample_cmd
+        ->add_option("sample", sample_path, "timing sample JSON (e.g. ../shared/measurements/h100_pytorch_eager.json)")
+        ->required();
     sample_cmd->add_option("--zoo", sample_zoo, "folder with the models' ONNX graphs");
     sample_cmd->add_option("--hw", sample_hw, "hardware spec id");
     sample_cmd->add_flag("--fit", sample_fit, "also calibrate, leaving one model out at a time");
@@ -396,15 +409,18 @@ int run(int argc, char** argv) {
         const auto hw = load_hw(mb_hw);
         graph g = load_onnx(ma.model);
         analysis_options opt;
-        if (!ma.dtype_text.empty() && ma.dtype_text != "fp32" && ma.dtype_text != "tf32") opt.float_override = parse_dtype(ma.dtype_text);
+        if (!ma.dtype_text.empty() && ma.dtype_text != "fp32" && ma.dtype_text != "tf32")
+            opt.float_override = parse_dtype(ma.dtype_text);
         const auto capacity = hw.memory_bytes();
         const auto fit = largest_batch(g, o, opt, capacity);
-        std::cout << fmt::format("device      {} ({}), {} of memory\n", hw.name, hw.id, human_bytes(static_cast<double>(capacity)));
+        std::cout << fmt::format("device      {} ({}), {} of memory\n", hw.name, hw.id,
+                                 human_bytes(static_cast<double>(capacity)));
         std::cout << fmt::format("largest batch that fits: {}\n", fit.batch);
         auto line = [](const char* what, const memory_estimate& m) {
-            return fmt::format("  {:<12} weights {}, activations {}, workspace {}, total {}\n", what,
-                               human_bytes(static_cast<double>(m.weight_bytes)), human_bytes(static_cast<double>(m.activation_bytes)),
-                               human_bytes(static_cast<double>(m.workspace_bytes)), human_bytes(static_cast<double>(m.total())));
+            return fmt::format(
+                "  {:<12} weights {}, activations {}, workspace {}, total {}\n", what,
+                human_bytes(static_cast<double>(m.weight_bytes)), human_bytes(static_cast<double>(m.activation_bytes)),
+                human_bytes(static_cast<double>(m.workspace_bytes)), human_bytes(static_cast<double>(m.total())));
         };
         if (fit.batch > 0) std::cout << line(fmt::format("batch {}", fit.batch).c_str(), fit.at_batch);
         if (fit.at_next.total() > 0) std::cout << line(fmt::format("batch {}", fit.batch + 1).c_str(), fit.at_next);
@@ -418,17 +434,21 @@ int run(int argc, char** argv) {
             const auto h = load_hw(show_id);
             std::cout << fmt::format("{} ({}) — {} {} {}\n", h.name, h.id, h.vendor, h.architecture, h.kind);
             if (h.sm_count) std::cout << fmt::format("  SMs {}  boost {:.0f} MHz\n", h.sm_count, h.boost_clock_mhz);
-            for (const auto& [k, v] : h.peak_tflops) std::cout << fmt::format("  peak {:<12} {:>10.2f} TFLOPS (dense)\n", k, v);
+            for (const auto& [k, v] : h.peak_tflops)
+                std::cout << fmt::format("  peak {:<12} {:>10.2f} TFLOPS (dense)\n", k, v);
             if (h.dram_capacity_gib > 0) std::cout << fmt::format("  memory {:.0f} GiB\n", h.dram_capacity_gib);
             if (h.dram_bandwidth_gbps > 0) {
                 std::cout << fmt::format("  DRAM bandwidth {:.1f} GB/s\n", h.dram_bandwidth_gbps);
                 for (const auto& [k, v] : h.peak_tflops) {
-                    std::cout << fmt::format("  ridge point {:<12} {:>8.1f} FLOP/B\n", k, v * 1e12 / (h.dram_bandwidth_gbps * 1e9));
+                    std::cout << fmt::format("  ridge point {:<12} {:>8.1f} FLOP/B\n", k,
+                                             v * 1e12 / (h.dram_bandwidth_gbps * 1e9));
                 }
             }
             if (h.measured) {
-                std::cout << fmt::format("  measured ({}): DRAM {:.1f} GB/s", h.measured->method, h.measured->dram_bandwidth_gbps);
-                for (const auto& [k, v] : h.measured->matmul_tflops) std::cout << fmt::format(", {} {:.1f} TFLOPS", k, v);
+                std::cout << fmt::format("  measured ({}): DRAM {:.1f} GB/s", h.measured->method,
+                                         h.measured->dram_bandwidth_gbps);
+                for (const auto& [k, v] : h.measured->matmul_tflops)
+                    std::cout << fmt::format(", {} {:.1f} TFLOPS", k, v);
                 std::cout << '\n';
             }
             for (const auto& d : h.derived) std::cout << "  derived: " << d << '\n';

@@ -123,8 +123,9 @@ int run_report(const report_args& a, const std::string& command_line) {
         const auto m = analyze(other, ao);
         for (const auto& hw : devices) {
             const auto lat = predict_latency(other, m, hw, precision, cp);
-            r.other_models.push_back({std::filesystem::path(path).filename().string(), hw.id, static_cast<double>(m.totals.flops()),
-                                      static_cast<double>(m.params), lat.gpu_time_s});
+            r.other_models.push_back({std::filesystem::path(path).filename().string(), hw.id,
+                                      static_cast<double>(m.totals.flops()), static_cast<double>(m.params),
+                                      lat.gpu_time_s});
         }
     }
     // The sweep and the batch fits re-bind the graph in place: they come after everything above.
@@ -159,8 +160,9 @@ int run_report(const report_args& a, const std::string& command_line) {
     out << html;
     out.close();
     if (!out) throw error(a.output + ": write failed");
-    std::cout << fmt::format("wrote {} ({}): {} on {} device{}\n", a.output, human_bytes(static_cast<double>(html.size())),
-                             std::filesystem::path(a.model).filename().string(), devices.size(), devices.size() == 1 ? "" : "s");
+    std::cout << fmt::format(
+        "wrote {} ({}): {} on {} device{}\n", a.output, human_bytes(static_cast<double>(html.size())),
+        std::filesystem::path(a.model).filename().string(), devices.size(), devices.size() == 1 ? "" : "s");
     return 0;
 }
 
@@ -168,7 +170,8 @@ int run_report(const report_args& a, const std::string& command_line) {
 
 CLI::App* add_report_command(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<report_args>();
-    auto* cmd = app.add_subcommand("report", "one-file HTML report: summary, rooflines, op-type times, batch sweep, memory, layers");
+    auto* cmd = app.add_subcommand(
+        "report", "one-file HTML report: summary, rooflines, op-type times, batch sweep, memory, layers");
     cmd->add_option("model", args->model, "ONNX model file")->required();
     cmd->add_option("--hw", args->hw, "devices, comma-separated (ridgeline hw list)")->required();
     cmd->add_option("-o,--output", args->output, "HTML file to write (default report.html)");
@@ -176,7 +179,8 @@ CLI::App* add_report_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--set", args->sets, "bind a symbol: NAME=N (repeatable)");
     cmd->add_option("--input", args->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
     cmd->add_option("--dtype", args->dtype_text, "re-type floating tensors: fp32, tf32, fp16, bf16, fp8, int8");
-    cmd->add_option("--sweep-batches", args->sweep_batches, "batch sizes of the sweep, comma-separated")->delimiter(',');
+    cmd->add_option("--sweep-batches", args->sweep_batches, "batch sizes of the sweep, comma-separated")
+        ->delimiter(',');
     cmd->add_option("--compare", args->compare, "further ONNX models for the cross-model figures (repeatable)");
     cmd->add_flag("--no-max-batch", args->no_max_batch, "skip the largest-batch search");
     cmd->callback([args, &exit_code] {
