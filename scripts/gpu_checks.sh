@@ -56,11 +56,6 @@ fi
 # ---- the tools ---------------------------------------------------------------------------------
 tool="$BUILD/tools/ridgeline/ridgeline"
 [ -x "$tool" ] || { note "missing $tool: build first (see the top of this script)"; exit 2; }
-# Until the tool's main registers the measurement subcommands, the test harness has them.
-if ! "$tool" --help 2>&1 | grep -q import-trace; then
-    tool="$BUILD/tests/ridgeline_measure_cli"
-    note "the ridgeline tool lacks the measurement subcommands; using $tool"
-fi
 inject="$BUILD/lib/libridgeline_inject.so"
 [ -f "$inject" ] || { note "missing $inject: the build has no CUDA layer (RIDGELINE_WITH_CUDA=OFF?)"; exit 2; }
 

@@ -60,6 +60,13 @@ struct shape_report {
 };
 
 /**
+ * The symbol values `options` amounts to for `g`: `symbols`, plus `batch` bound to the symbol
+ * `batch` and to every graph input's leading single-symbol dimension.
+ * @code resolved_bindings(g, {.batch = 8}) // {"batch": 8, "N": 8} when an input is [N, 3, H, W] @endcode
+ */
+bindings resolved_bindings(const graph& g, const shape_options& options);
+
+/**
  * Infers every value's dtype and shape in place (re-running resets previous results).
  * Throws `usage_error` for an override that names no graph input or has the wrong rank.
  */

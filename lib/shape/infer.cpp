@@ -164,10 +164,22 @@ std::pair<std::string, std::vector<std::int64_t>> parse_input_shape(const std::s
     return {text.substr(0, eq), dims};
 }
 
+bindings resolved_bindings(const graph& g, const shape_options& options) {
+    bindings symbols = options.symbols;
+    if (options.batch <= 0) return symbols;
+    symbols["batch"] = options.batch;
+    for (auto id : g.inputs) {  // --batch also binds each input's leading symbolic dim
+        const auto& d = g.values[static_cast<std::size_t>(id)].declared;
+        if (d && !d->empty() && !d->front().is_value() && d->front().symbols().size() == 1) {
+            symbols.emplace(d->front().symbols().front(), options.batch);
+        }
+    }
+    return symbols;
+}
+
 shape_report infer_shapes(graph& g, const shape_options& options) {
     shape_report report;
-    bindings symbols = options.symbols;
-    if (options.batch > 0) symbols["batch"] = options.batch;
+    const bindings symbols = resolved_bindings(g, options);
 
     // Reset everything computed, then seed graph inputs.
     reset_computed(g);
@@ -180,14 +192,6 @@ shape_report infer_shapes(graph& g, const shape_options& options) {
         if (declared && declared->size() != dims.size()) {
             throw usage_error("--input " + name + ": the model declares rank " + std::to_string(declared->size()) +
                               ", the override has " + std::to_string(dims.size()) + " dims");
-        }
-    }
-    if (options.batch > 0) {  // --batch also binds each input's leading symbolic dim
-        for (auto id : g.inputs) {
-            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
-            if (d && !d->empty() && !d->front().is_value() && d->front().symbols().size() == 1) {
-                symbols.emplace(d->front().symbols().front(), options.batch);
-            }
         }
     }
     for (auto id : g.inputs) {

@@ -25,7 +25,7 @@ TEST_CASE("ridgeline trace records an unmodified CUDA program") {
     fs::create_directories(dir);
     const auto out = (dir / "target.json").string();
     const std::string cmd =
-        std::string(RIDGELINE_MEASURE_CLI) + " trace -o " + out + " -- " + RIDGELINE_INJECT_TARGET + " 2>&1";
+        std::string(RIDGELINE_TOOL) + " trace -o " + out + " -- " + RIDGELINE_INJECT_TARGET + " 2>&1";
     const int st = std::system(cmd.c_str());
     REQUIRE(WIFEXITED(st));
     REQUIRE(WEXITSTATUS(st) == 0);

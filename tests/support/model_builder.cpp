@@ -2,7 +2,12 @@
 
 #include "ridgeline/onnx_import.hpp"
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 namespace ridgeline::test {
 
@@ -100,6 +105,21 @@ void attr_ints(onnx::NodeProto& n, const std::string& name, const std::vector<st
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INTS);
     for (auto x : v) a->add_ints(x);
+}
+
+command_result run_command(const std::string& command) {
+    command_result r;
+    FILE* p = popen(command.c_str(), "r");
+    if (p == nullptr) throw std::runtime_error("cannot run: " + command);
+    std::array<char, 4096> buf{};
+    while (fgets(buf.data(), static_cast<int>(buf.size()), p)) r.out += buf.data();
+    const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+command_result run_tool(const std::string& args, bool with_stderr) {
+    return run_command(std::string(RIDGELINE_TOOL) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::string zoo_path(const std::string& file) {

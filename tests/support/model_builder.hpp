@@ -49,6 +49,18 @@ void attr_f(onnx::NodeProto& n, const std::string& name, float v);
 void attr_s(onnx::NodeProto& n, const std::string& name, const std::string& v);
 void attr_ints(onnx::NodeProto& n, const std::string& name, const std::vector<std::int64_t>& v);
 
+/** Exit status and captured output of a shell command. */
+struct command_result {
+    int status = -1; /**< Exit status (-1 when it did not exit normally). */
+    std::string out; /**< What it printed on stdout (and stderr when redirected there). */
+};
+
+/** Runs a shell command and captures its stdout. */
+command_result run_command(const std::string& command);
+
+/** Runs the ridgeline tool with `args`; stderr is captured too when `with_stderr`. */
+command_result run_tool(const std::string& args, bool with_stderr = true);
+
 /** Path of a zoo model, or "" when the zoo is absent (tests then skip, saying so). */
 std::string zoo_path(const std::string& file);
 

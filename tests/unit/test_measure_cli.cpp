@@ -1,6 +1,7 @@
 // The measurement subcommands from the shell: import-trace and validate everywhere; ceilings and trace
-// answer "not possible here" (exit 3) with a message on a machine without a GPU. Runs the ridgeline
-// tool when it has these subcommands, else the test harness built from the same source.
+// answer "not possible here" (exit 3) with a message on a machine without a GPU.
+#include "model_builder.hpp"
+
 #include "ridgeline/measure.hpp"
 
 #include <doctest/doctest.h>
@@ -21,35 +22,9 @@ namespace fs = std::filesystem;
 /** Relative comparison: doctest's Approx adds an absolute slack of 1e-5, too coarse for seconds. */
 doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9); }
 
-struct result {
-    int status = -1;
-    std::string out;
-};
+using result = test::command_result;
 
-result run(const std::string& cmd) {
-    result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
-/** The real tool once its main registers the measurement subcommands, else the harness. */
-const std::string& tool_path() {
-    static const std::string path = [] {
-        const auto help = run(std::string(RIDGELINE_TOOL) + " --help 2>&1");
-        return help.out.find("import-trace") != std::string::npos ? std::string(RIDGELINE_TOOL)
-                                                                  : std::string(RIDGELINE_MEASURE_CLI);
-    }();
-    return path;
-}
-
-result tool(const std::string& args, bool with_stderr = true) {
-    return run(tool_path() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
-}
+result tool(const std::string& args, bool with_stderr = true) { return test::run_tool(args, with_stderr); }
 
 struct scratch {
     fs::path dir = fs::temp_directory_path() / ("ridgeline-measure-cli-" + std::to_string(::getpid()));
@@ -65,7 +40,6 @@ bool gpu_here() { return check_gpu().ok(); }
 }  // namespace
 
 TEST_CASE("import-trace converts a Kineto trace to ridgeline JSON and Chrome JSON") {
-    MESSAGE("testing " << tool_path());
     scratch s;
     const auto r = tool("import-trace " + data + "/traces/kineto_small.json -o " + s.path("t.json") + " --chrome " +
                         s.path("t.chrome.json"));

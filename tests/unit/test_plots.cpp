@@ -578,22 +578,7 @@ TEST_CASE("HTML report: no device still gives a page with the summary and layers
 
 namespace {
 
-struct run_result {
-    int status = -1;
-    std::string out;
-};
-
-run_result run_tool(const std::string& args) {
-    const std::string cmd = std::string(RIDGELINE_TOOL) + " " + args + " 2>&1";
-    run_result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
+test::command_result run_tool(const std::string& args) { return test::run_tool(args); }
 
 }  // namespace
 

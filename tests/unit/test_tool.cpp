@@ -5,29 +5,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <sys/wait.h>
-#include <array>
-#include <cstdio>
 #include <regex>
 
 namespace {
 
-struct result {
-    int status = -1;
-    std::string out;
-};
-
-/** Runs the tool with arguments; stdout (and stderr when asked) captured. */
-result tool(const std::string& args, bool with_stderr = false) {
-    const std::string cmd = std::string(RIDGELINE_TOOL) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-    result r;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 4096> buf{};
-    while (fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+ridgeline::test::command_result tool(const std::string& args, bool with_stderr = false) {
+    return ridgeline::test::run_tool(args, with_stderr);
 }
 
 const std::string model = std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx";

@@ -14,6 +14,7 @@
 //   ridgeline validate MODEL --hw ID --trace FILE [bindings] [--dtype ...]
 //   ridgeline hw list | ridgeline hw show ID
 // Errors go to stderr with exit status 1 (bad input) or 2 (bad usage).
+#include "cli_common.hpp"
 #include "measure_commands.hpp"
 #include "report_command.hpp"
 #include "ridgeline/analysis.hpp"
@@ -57,26 +58,6 @@ void add_common(CLI::App* cmd, common_args& a) {
     cmd->add_option("--set", a.sets, "bind a symbol: NAME=N (repeatable)");
     cmd->add_option("--input", a.inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
     cmd->add_option("--dtype", a.dtype_text, "re-type floating tensors: fp32, tf32, fp16, bf16, fp8, int8");
-}
-
-shape_options to_shape_options(const common_args& a) {
-    shape_options o;
-    o.batch = a.batch;
-    for (const auto& s : a.sets) o.symbols.insert(parse_binding(s));
-    for (const auto& s : a.inputs) o.input_shapes.insert(parse_input_shape(s));
-    return o;
-}
-
-/** Loads and infers; prints diagnostics; throws when inference hit an error. */
-graph load_and_infer(const common_args& a, const shape_options& o) {
-    graph g = load_onnx(a.model);
-    const auto report = infer_shapes(g, o);
-    for (const auto& d : report.diagnostics) {
-        if (d.level == severity::info) continue;
-        std::cerr << (d.level == severity::error ? "error: " : "warning: ") << a.model << ": " << d.message << '\n';
-    }
-    if (!report.ok()) throw error(a.model + ": shape inference failed (see the errors above)");
-    return g;
 }
 
 /** One row of a timing sample (the format of ../shared/measurements/h100_pytorch_eager.json). */
@@ -182,16 +163,6 @@ int check_sample(const std::string& sample, const std::string& zoo, const std::s
     return 0;
 }
 
-std::vector<hw_spec> load_devices(const std::string& list) {
-    std::vector<hw_spec> out;
-    std::stringstream ss(list);
-    std::string id;
-    while (std::getline(ss, id, ','))
-        if (!id.empty()) out.push_back(load_hw(id));
-    if (out.empty()) throw usage_error("--hw names no device");
-    return out;
-}
-
 std::pair<dtype, cost_model_params> precision_of(const std::string& text) {
     cost_model_params p;
     p.use_tf32 = text == "tf32";
@@ -201,7 +172,7 @@ std::pair<dtype, cost_model_params> precision_of(const std::string& text) {
 int run_sweep(const std::string& model, const std::string& hw, const std::vector<std::int64_t>& batches,
               const std::vector<std::int64_t>& images, const std::vector<std::int64_t>& seqs,
               const std::vector<std::string>& sets, const std::string& dtype_text, const std::string& format) {
-    const auto devices = load_devices(hw);
+    const auto devices = cli::load_devices(hw);
     graph g = load_onnx(model);
     shape_options base;
     for (const auto& s : sets) base.symbols.insert(parse_binding(s));
@@ -244,7 +215,7 @@ int run_sweep(const std::string& model, const std::string& hw, const std::vector
 
 int run_compare(const std::vector<std::string>& models, const std::string& hw, std::int64_t batch,
                 const std::vector<std::string>& sets, const std::string& dtype_text) {
-    const auto devices = load_devices(hw);
+    const auto devices = cli::load_devices(hw);
     const auto [precision, params] = precision_of(dtype_text);
     shape_options base;
     for (const auto& s : sets) base.symbols.insert(parse_binding(s));
@@ -260,18 +231,6 @@ int run_compare(const std::vector<std::string>& models, const std::string& hw, s
         std::cout << '\n';
     }
     return 0;
-}
-
-bindings bound_symbols(const graph& g, const shape_options& o) {
-    bindings b = o.symbols;
-    if (o.batch > 0) {
-        b["batch"] = o.batch;
-        for (auto id : g.inputs) {
-            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
-            if (d && !d->empty() && !d->front().is_value()) b[d->front().to_string()] = o.batch;
-        }
-    }
-    return b;
 }
 
 int run(int argc, char** argv) {
@@ -360,9 +319,9 @@ int run(int argc, char** argv) {
     if (measure_exit >= 0) return measure_exit;
 
     if (*analyze_cmd) {
-        const auto o = to_shape_options(aa);
+        const auto o = cli::make_shape_options(aa.batch, aa.sets, aa.inputs);
         const auto fmt_kind = parse_report_format(format);
-        graph g = load_and_infer(aa, o);
+        graph g = cli::load_and_infer(aa.model, o);
         analysis_options opt;
         opt.fused = fused;
         opt.training = training;
@@ -372,7 +331,7 @@ int run(int argc, char** argv) {
         analysis_report r;
         r.model_path = aa.model;
         r.model_nodes = g.nodes.size();
-        r.symbols = bound_symbols(g, o);
+        r.symbols = resolved_bindings(g, o);
         r.dtype_name = aa.dtype_text.empty() ? "as stored" : aa.dtype_text;
         r.cost = analyze(g, opt, slice);
         r.top = top;
@@ -391,8 +350,8 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (*shapes_cmd) {
-        const auto o = to_shape_options(sa);
-        graph g = load_and_infer(sa, o);
+        const auto o = cli::make_shape_options(sa.batch, sa.sets, sa.inputs);
+        graph g = cli::load_and_infer(sa.model, o);
         for (auto id : g.topological_order()) {
             const auto& n = g.nodes[static_cast<std::size_t>(id)];
             for (auto out : n.outputs) {
@@ -405,7 +364,7 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (*maxbatch_cmd) {
-        auto o = to_shape_options(ma);
+        auto o = cli::make_shape_options(ma.batch, ma.sets, ma.inputs);
         const auto hw = load_hw(mb_hw);
         graph g = load_onnx(ma.model);
         analysis_options opt;

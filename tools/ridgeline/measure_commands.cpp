@@ -1,6 +1,8 @@
 // The measurement subcommands (measure_commands.hpp): ceilings, trace, import-trace, validate.
 #include "measure_commands.hpp"
 
+#include "cli_common.hpp"
+
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/error.hpp"
@@ -262,17 +264,8 @@ int run_validate(const validate_args& a) {
     vo.window = a.window;
     vo.passes = a.passes;
     const auto hw = load_hw(a.hw);
-    shape_options o;
-    o.batch = a.batch;
-    for (const auto& s : a.sets) o.symbols.insert(parse_binding(s));
-    for (const auto& s : a.inputs) o.input_shapes.insert(parse_input_shape(s));
-    graph g = load_onnx(a.model);
-    const auto report = infer_shapes(g, o);
-    for (const auto& d : report.diagnostics) {
-        if (d.level == severity::info) continue;
-        std::cerr << (d.level == severity::error ? "error: " : "warning: ") << a.model << ": " << d.message << '\n';
-    }
-    if (!report.ok()) throw error(a.model + ": shape inference failed (see the errors above)");
+    const shape_options o = cli::make_shape_options(a.batch, a.sets, a.inputs);
+    graph g = cli::load_and_infer(a.model, o);
     const dtype dt = a.dtype_text.empty() ? dtype::undefined : parse_dtype(a.dtype_text);
     const bool tf32 = a.dtype_text == "tf32";
     analysis_options ao;

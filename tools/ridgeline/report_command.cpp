@@ -1,6 +1,8 @@
 // `ridgeline report`: runs the analyses the HTML report shows and writes it (html_report.hpp).
 #include "report_command.hpp"
 
+#include "cli_common.hpp"
+
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/error.hpp"
@@ -37,17 +39,6 @@ struct report_args {
     bool no_max_batch = false;
 };
 
-std::vector<hw_spec> load_devices(const std::string& list) {
-    std::vector<hw_spec> out;
-    std::stringstream ss(list);
-    std::string id;
-    while (std::getline(ss, id, ',')) {
-        if (!id.empty()) out.push_back(load_hw(id));
-    }
-    if (out.empty()) throw usage_error("--hw names no device");
-    return out;
-}
-
 /** True when some graph input's leading dimension is a symbol (a batch the sweep can vary). */
 bool has_symbolic_batch(const graph& g) {
     for (auto id : g.inputs) {
@@ -57,42 +48,14 @@ bool has_symbolic_batch(const graph& g) {
     return false;
 }
 
-bindings bound_symbols(const graph& g, const shape_options& o) {
-    bindings b = o.symbols;
-    if (o.batch > 0) {
-        b["batch"] = o.batch;
-        for (auto id : g.inputs) {
-            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
-            if (d && !d->empty() && !d->front().is_value()) b[d->front().to_string()] = o.batch;
-        }
-    }
-    return b;
-}
-
-void infer_or_throw(graph& g, const shape_options& o, const std::string& path) {
-    const auto rep = infer_shapes(g, o);
-    for (const auto& d : rep.diagnostics) {
-        if (d.level == severity::warning) std::cerr << "warning: " << path << ": " << d.message << '\n';
-    }
-    if (!rep.ok()) {
-        for (const auto& d : rep.diagnostics) {
-            if (d.level == severity::error) std::cerr << "error: " << path << ": " << d.message << '\n';
-        }
-        throw error(path + ": shape inference failed (see the errors above)");
-    }
-}
-
 int run_report(const report_args& a, const std::string& command_line) {
-    const auto devices = load_devices(a.hw);
-    shape_options o;
-    o.batch = a.batch;
-    for (const auto& s : a.sets) o.symbols.insert(parse_binding(s));
-    for (const auto& s : a.inputs) o.input_shapes.insert(parse_input_shape(s));
+    const auto devices = cli::load_devices(a.hw);
+    shape_options o = cli::make_shape_options(a.batch, a.sets, a.inputs);
     graph g = load_onnx(a.model);
     const bool symbolic_batch = has_symbolic_batch(g);
     // A report needs numbers: a symbolic batch nobody bound is bound to 1.
     if (o.batch <= 0 && symbolic_batch && !o.symbols.count("batch") && o.input_shapes.empty()) o.batch = 1;
-    infer_or_throw(g, o, a.model);
+    cli::infer_or_throw(g, o, a.model);
 
     const dtype dt = a.dtype_text.empty() ? dtype::undefined : parse_dtype(a.dtype_text);
     const bool tf32 = a.dtype_text == "tf32";
@@ -105,7 +68,7 @@ int run_report(const report_args& a, const std::string& command_line) {
     html_report r;
     r.model_path = a.model;
     r.model_nodes = g.nodes.size();
-    r.symbols = bound_symbols(g, o);
+    r.symbols = resolved_bindings(g, o);
     r.dtype_name = a.dtype_text.empty() ? "as stored (fp32 ceilings)" : a.dtype_text;
     r.cost = analyze(g, ao);
     r.memory = inference_memory(r.cost);
@@ -119,7 +82,7 @@ int run_report(const report_args& a, const std::string& command_line) {
     }
     for (const auto& path : a.compare) {
         graph other = load_onnx(path);
-        infer_or_throw(other, o, path);
+        cli::infer_or_throw(other, o, path);
         const auto m = analyze(other, ao);
         for (const auto& hw : devices) {
             const auto lat = predict_latency(other, m, hw, precision, cp);
