@@ -69,6 +69,21 @@ std::string api_name(collector& c, CUpti_CallbackDomain domain, CUpti_CallbackId
     return c.api_names[key] = name;
 }
 
+/** A memcpy or memset activity record (both carry the same timing, placement and size fields). */
+template <class activity>
+kernel_record transfer_record(const activity& m, activity_kind kind, const char* name) {
+    kernel_record r;
+    r.kind = kind;
+    r.name = name;
+    r.start_ns = m.start;
+    r.end_ns = m.end;
+    r.device = static_cast<std::int32_t>(m.deviceId);
+    r.stream = m.streamId;
+    r.correlation_id = m.correlationId;
+    r.bytes = m.bytes;
+    return r;
+}
+
 const char* memcpy_kind_name(std::uint8_t kind) {
     switch (kind) {
         case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD:
@@ -117,30 +132,12 @@ void decode(collector& c, const CUpti_Activity* rec) {
         }
         case CUPTI_ACTIVITY_KIND_MEMCPY: {
             const auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
-            kernel_record r;
-            r.kind = activity_kind::memcpy;
-            r.name = memcpy_kind_name(m->copyKind);
-            r.start_ns = m->start;
-            r.end_ns = m->end;
-            r.device = static_cast<std::int32_t>(m->deviceId);
-            r.stream = m->streamId;
-            r.correlation_id = m->correlationId;
-            r.bytes = m->bytes;
-            c.records.push_back(std::move(r));
+            c.records.push_back(transfer_record(*m, activity_kind::memcpy, memcpy_kind_name(m->copyKind)));
             break;
         }
         case CUPTI_ACTIVITY_KIND_MEMSET: {
             const auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
-            kernel_record r;
-            r.kind = activity_kind::memset;
-            r.name = "Memset";
-            r.start_ns = m->start;
-            r.end_ns = m->end;
-            r.device = static_cast<std::int32_t>(m->deviceId);
-            r.stream = m->streamId;
-            r.correlation_id = m->correlationId;
-            r.bytes = m->bytes;
-            c.records.push_back(std::move(r));
+            c.records.push_back(transfer_record(*m, activity_kind::memset, "Memset"));
             break;
         }
         case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION: {
