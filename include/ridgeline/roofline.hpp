@@ -38,7 +38,10 @@ struct ceilings {
     double vector_flops_per_s = 0;    /**< Vector/special ceiling. */
     double bandwidth_bytes_per_s = 0; /**< DRAM bandwidth. */
     double min_kernel_s = 0;          /**< Minimum kernel duration (0 when unknown). */
-    bool measured = false;            /**< True when measured ceilings were used. */
+    bool measured = false;            /**< True when any measured ceiling was used. */
+    bool matmul_measured = false;     /**< The matmul ceiling is the spec's measured rate. */
+    bool vector_measured = false;     /**< The vector ceiling is the spec's measured FMA rate. */
+    bool bandwidth_measured = false;  /**< The bandwidth is the spec's measured copy bandwidth. */
     /** Ridge point of the matmul roof: FLOPs per byte where memory and compute times are equal. */
     [[nodiscard]] double ridge_point() const { return matmul_flops_per_s / bandwidth_bytes_per_s; }
 };

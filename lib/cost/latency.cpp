@@ -304,11 +304,9 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
     auto& roof = p.achievable;
     roof = ceilings_for(hw, precision, params.use_tf32);
     // Replace datasheet figures with achievable ones where nothing was measured.
-    const bool measured_matmul = hw.measured && hw.measured->matmul_tflops.count(roof.matmul_key);
-    if (!measured_matmul) roof.matmul_flops_per_s *= default_efficiency::matmul;
-    roof.vector_flops_per_s *= default_efficiency::vector;
-    if (!(hw.measured && hw.measured->dram_bandwidth_gbps > 0))
-        roof.bandwidth_bytes_per_s *= default_efficiency::bandwidth;
+    if (!roof.matmul_measured) roof.matmul_flops_per_s *= default_efficiency::matmul;
+    if (!roof.vector_measured) roof.vector_flops_per_s *= default_efficiency::vector;
+    if (!roof.bandwidth_measured) roof.bandwidth_bytes_per_s *= default_efficiency::bandwidth;
     auto& prm = p.params;
     if (prm.kernel_fixed_s < 0) {
         prm.kernel_fixed_s =

@@ -115,8 +115,8 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
     d.device_name = hw.name.empty() ? hw.id : hw.name;
     const auto& r = p.roof;
     // Which figures are measured rather than datasheet peaks (ceilings_for prefers measured ones).
-    const bool bw_measured = hw.measured && hw.measured->dram_bandwidth_gbps > 0;
-    const bool mm_measured = hw.measured && hw.measured->matmul_tflops.count(r.matmul_key) > 0;
+    const bool bw_measured = r.bandwidth_measured;
+    const bool mm_measured = r.matmul_measured;
     const std::string dram = "DRAM " + si_label(r.bandwidth_bytes_per_s, "B/s") + (bw_measured ? " (measured)" : "");
     auto make = [&](std::string id, const char* what, const std::string& key, double peak, bool measured,
                     std::string applies, std::string memory, double bw, bool measured_bw) {
@@ -137,8 +137,8 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
                               mm_measured, same ? "all" : "matmul", dram, r.bandwidth_bytes_per_s, bw_measured));
     std::size_t vector_ceiling = 0;
     if (!same) {
-        d.ceilings.push_back(make("dram-vector", "vector", r.vector_key, r.vector_flops_per_s, false, "vector", dram,
-                                  r.bandwidth_bytes_per_s, bw_measured));
+        d.ceilings.push_back(make("dram-vector", "vector", r.vector_key, r.vector_flops_per_s, r.vector_measured,
+                                  "vector", dram, r.bandwidth_bytes_per_s, bw_measured));
         vector_ceiling = 1;
     }
     if (hw.l2_bandwidth_gbps > 0) {

@@ -62,12 +62,17 @@ ceilings ceilings_for(const hw_spec& hw, dtype precision, bool use_tf32) {
         const auto& m = *hw.measured;
         if (auto it = m.matmul_tflops.find(c.matmul_key); it != m.matmul_tflops.end()) {
             c.matmul_flops_per_s = it->second * 1e12;
-            c.measured = true;
+            c.matmul_measured = true;
+        }
+        if (auto it = m.vector_tflops.find(c.vector_key); it != m.vector_tflops.end()) {
+            c.vector_flops_per_s = it->second * 1e12;
+            c.vector_measured = true;
         }
         if (m.dram_bandwidth_gbps > 0) {
             c.bandwidth_bytes_per_s = m.dram_bandwidth_gbps * 1e9;
-            c.measured = true;
+            c.bandwidth_measured = true;
         }
+        c.measured = c.matmul_measured || c.vector_measured || c.bandwidth_measured;
         c.min_kernel_s = m.min_kernel_time_us * 1e-6;
     }
     return c;
