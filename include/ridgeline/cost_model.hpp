@@ -96,6 +96,13 @@ struct latency_prediction {
 latency_prediction predict_latency(const graph& g, const model_cost& m, const hw_spec& hw, dtype precision,
                                    const cost_model_params& params = {});
 
+/**
+ * The GPU time a prediction made with unit scales takes under other parameters (calibrated
+ * scales and fixed cost): Σ max(matmul·s_m + vector·s_v, memory·s_b) + fixed, per kernel.
+ * @code double t = ridgeline::rescaled_gpu_time_s(unit_prediction, calibrate(samples, {})); @endcode
+ */
+double rescaled_gpu_time_s(const latency_prediction& unit_scales, const cost_model_params& params);
+
 /** One measured model time, for calibration. */
 struct timing_sample {
     latency_prediction prediction; /**< The model's prediction with unit scales. */

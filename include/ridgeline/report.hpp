@@ -46,6 +46,8 @@ void write_report(std::ostream& out, const analysis_report& r, report_format for
 
 /** "1.23 GFLOP", "45.6 MiB", "12.3 us" — the units the table uses. */
 std::string human_flops(double flops);
+/** A plain count with an SI prefix and a trailing space for the unit: "130.85 G" (as in "130.85 G MACs"). */
+std::string human_count(double count);
 /** Bytes in binary units. */
 std::string human_bytes(double bytes);
 /** Seconds in s/ms/us/ns. */

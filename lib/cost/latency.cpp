@@ -116,7 +116,9 @@ bool reads_weight(const graph& g, const node& n) {
 /** Forms kernels: groups of layer indices, each with a label. */
 class kernel_former {
 public:
-    kernel_former(const graph& g, const model_cost& m, bool fused) : g_(g), m_(m), consumers_(consumers_of(g)) {
+    kernel_former(const graph& g, const model_cost& m, const std::vector<std::vector<std::int32_t>>& consumers,
+                  bool fused)
+        : g_(g), m_(m), consumers_(consumers) {
         layer_of_node_.assign(g.nodes.size(), -1);
         for (std::size_t i = 0; i < m.layers.size(); ++i)
             layer_of_node_[static_cast<std::size_t>(m.layers[i].node)] = static_cast<int>(i);
@@ -257,7 +259,7 @@ private:
 
     const graph& g_;
     const model_cost& m_;
-    std::vector<std::vector<std::int32_t>> consumers_;
+    const std::vector<std::vector<std::int32_t>>& consumers_;
     std::vector<int> layer_of_node_;
     std::vector<int> group_;
     std::map<int, std::string> labels_;
@@ -320,7 +322,7 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
     const bool half_tensor = roof.matmul_key == "fp16_tensor" || roof.matmul_key == "bf16_tensor" ||
                              roof.matmul_key == "fp8_tensor" || roof.matmul_key == "int8_tensor";
     const auto consumers = consumers_of(g);
-    kernel_former former(g, m, prm.fused);
+    kernel_former former(g, m, consumers, prm.fused);
     p.layer_time_s.assign(m.layers.size(), 0.0);
     double compute_bound_s = 0, memory_bound_s = 0;
     for (auto& [members, label] : former.kernels()) {
@@ -392,6 +394,15 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
     p.wall_time_s = std::max(p.gpu_time_s, p.launch_s);
     if (p.gpu_time_s > 0) p.bound = compute_bound_s >= memory_bound_s ? bound_kind::compute : bound_kind::memory;
     return p;
+}
+
+double rescaled_gpu_time_s(const latency_prediction& unit_scales, const cost_model_params& params) {
+    double t = 0;
+    for (const auto& k : unit_scales.kernels) {
+        const double compute = params.matmul_scale * k.matmul_s + params.vector_scale * k.vector_s;
+        t += std::max(compute, params.memory_scale * k.memory_s) + params.kernel_fixed_s;
+    }
+    return t;
 }
 
 cost_model_params calibrate(const std::vector<timing_sample>& samples, const cost_model_params& start) {

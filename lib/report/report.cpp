@@ -95,11 +95,10 @@ void write_table(std::ostream& out, const analysis_report& r) {
         out << '\n';
     }
     out << std::string(pred ? 117 : 99, '-') << '\n';
-    out << fmt::format(
-        "total   {} ({} matmul, {} vector, {} special), {} MACs\n", human_flops(static_cast<double>(t.flops())),
-        human_flops(static_cast<double>(t.flops_matmul)), human_flops(static_cast<double>(t.flops_vector)),
-        human_flops(static_cast<double>(t.flops_special)),
-        human_flops(static_cast<double>(t.macs)).substr(0, human_flops(static_cast<double>(t.macs)).size() - 4));
+    out << fmt::format("total   {} ({} matmul, {} vector, {} special), {} MACs\n",
+                       human_flops(static_cast<double>(t.flops())), human_flops(static_cast<double>(t.flops_matmul)),
+                       human_flops(static_cast<double>(t.flops_vector)),
+                       human_flops(static_cast<double>(t.flops_special)), human_count(static_cast<double>(t.macs)));
     out << fmt::format("params  {} ({})\n", r.cost.params, human_bytes(static_cast<double>(r.cost.param_bytes)));
     out << fmt::format("bytes   {} read ({} activations, {} weights), {} written; intensity {:.1f} FLOP/B\n",
                        human_bytes(static_cast<double>(t.bytes_read())),
@@ -249,6 +248,11 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
 }
 
 }  // namespace
+
+std::string human_count(double count) {
+    static const char* const units[] = {"", "k", "M", "G", "T", "P"};
+    return scaled(count, units, 6, 1000.0);
+}
 
 std::string human_flops(double flops) {
     static const char* const units[] = {"FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"};

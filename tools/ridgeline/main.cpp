@@ -148,11 +148,7 @@ int check_sample(const std::string& sample, const std::string& zoo, const std::s
         const auto params = calibrate(train, {});
         for (const auto& r : rows) {
             if (r.model != held) continue;
-            double t = 0;
-            for (const auto& k : r.predicted.kernels) {
-                const double compute = params.matmul_scale * k.matmul_s + params.vector_scale * k.vector_s;
-                t += std::max(compute, params.memory_scale * k.memory_s) + params.kernel_fixed_s;
-            }
+            const double t = rescaled_gpu_time_s(r.predicted, params);
             cv_ape.push_back(std::abs(t - r.measured_s) / r.measured_s);
         }
         std::cout << fmt::format("fit without {:<13} matmul x{:.2f} vector x{:.2f} memory x{:.2f} fixed {:.2f} us\n",
