@@ -229,6 +229,7 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             c.bytes_written = checked_add(
                 c.bytes_written, counted_bytes(g.values[static_cast<std::size_t>(out)], n, options.float_override));
         }
+        const std::int64_t output_bytes = c.bytes_written;  // before a rule adjusts what it writes
         try {
             rule->cost(ctx, c);
         } catch (const unbound_symbol_error&) {
@@ -236,18 +237,13 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
         } catch (const error& e) {
             m.diagnostics.push_back({severity::error, l.name, n.op_type, e.what()});
             l.unknown = true;
-            if (options.training) backward_factors[pos] = {c.backward_matmul_factor, c.backward_vector_factor};
             continue;
         }
         if (options.training) backward_factors[pos] = {c.backward_matmul_factor, c.backward_vector_factor};
         l.forward = {c.macs,          c.flops_matmul,           c.flops_vector,
                      c.flops_special, c.bytes_read_activations, c.bytes_read_weights,
                      c.bytes_written};
-        for (auto out : n.outputs) {
-            if (out >= 0)
-                l.output_bytes = checked_add(
-                    l.output_bytes, value_bytes(g.values[static_cast<std::size_t>(out)], options.float_override));
-        }
+        l.output_bytes = output_bytes;
     }
 
     const auto keep = slice_mask(g, slice, all);
