@@ -88,10 +88,10 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
             }
         };
         if (!rule) {
-            ++report.unknown_ops[(n.domain.empty() ? "" : n.domain + "::") + n.op_type];
+            const std::string qualified = (n.domain.empty() ? "" : n.domain + "::") + n.op_type;
+            ++report.unknown_ops[qualified];
             report.diagnostics.push_back({severity::warning, n.display_name(), n.op_type,
-                                          "unknown operator " + (n.domain.empty() ? "" : n.domain + "::") + n.op_type +
-                                              " (opset " + std::to_string(opset) +
+                                          "unknown operator " + qualified + " (opset " + std::to_string(opset) +
                                               "): counted as unknown, outputs use declared shapes if any"});
             fall_back_to_declared();
             continue;
