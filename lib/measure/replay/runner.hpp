@@ -21,7 +21,13 @@ namespace ridgeline::replay {
 inline bool is_view_op(const node& n) {
     static const std::set<std::string, std::less<>> views = {"Reshape", "Flatten",  "Squeeze", "Unsqueeze",
                                                              "Identity", "Dropout", "Bitcast"};
-    return (n.domain.empty() || n.domain == "ai.onnx") && views.count(n.op_type) > 0;
+    if ((!n.domain.empty() && n.domain != "ai.onnx") || views.count(n.op_type) == 0) return false;
+    if (n.op_type == "Dropout") {  // inference Dropout only: no mask output, no training_mode input
+        const bool mask = n.outputs.size() > 1 && n.outputs[1] >= 0;
+        const bool training = n.inputs.size() > 2 && n.inputs[2] >= 0;
+        return !mask && !training;
+    }
+    return true;
 }
 
 /** Element type a value has in the replay: floating values re-typed to `float_override`. */
