@@ -109,6 +109,7 @@ struct replay_options {
     int repeats = 7;         /**< Timed runs of each node; the median is kept. */
     std::uint64_t seed = 1;  /**< Seed of the synthesised data. */
     bool strict_fp32 = false; /**< fp32 convolutions without TF32 (cuDNN's default allows it, as PyTorch's). */
+    bool flush_l2 = true;     /**< Evict the L2 before each repetition (inputs come from DRAM, as the cost model assumes). */
 };
 
 /** One node's replayed time. */

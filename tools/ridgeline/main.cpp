@@ -16,6 +16,7 @@
 // Errors go to stderr with exit status 1 (bad input) or 2 (bad usage).
 #include "cli_common.hpp"
 #include "measure_commands.hpp"
+#include "replay_command.hpp"
 #include "report_command.hpp"
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
@@ -304,8 +305,9 @@ int run(int argc, char** argv) {
 
     int report_exit = 0;
     auto* report_cmd = add_report_command(app, report_exit);
-    int measure_exit = -1;  // set by ceilings, trace, import-trace, validate
+    int measure_exit = -1;  // set by ceilings, trace, import-trace, validate, replay
     add_measure_commands(app, measure_exit);
+    add_replay_command(app, measure_exit);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

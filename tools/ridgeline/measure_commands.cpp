@@ -37,13 +37,8 @@ namespace {
 using namespace ridgeline;
 namespace fs = std::filesystem;
 
-/** Exit status when a measurement cannot run here (no CUDA in this build, no GPU/driver). */
-constexpr int not_available_exit = 3;
-
-int report_status(const char* command, const measure_status& s) {
-    std::cerr << "ridgeline " << command << ": " << measure_code_name(s.code) << ": " << s.message << '\n';
-    return s.code == measure_code::not_supported || s.code == measure_code::no_device ? not_available_exit : 1;
-}
+using cli::not_available_exit;
+using cli::report_status;
 
 void print_trace_summary(std::ostream& out, const trace& t) {
     out << fmt::format("{} kernels ({}), {} memcpy ({}), {} memset ({}), {} ranges{}\n", t.count(activity_kind::kernel),
@@ -263,21 +258,11 @@ int run_validate(const validate_args& a) {
     vo.method = parse_attribution(a.method);
     vo.window = a.window;
     vo.passes = a.passes;
-    const auto hw = load_hw(a.hw);
-    const shape_options o = cli::make_shape_options(a.batch, a.sets, a.inputs);
-    graph g = cli::load_and_infer(a.model, o);
-    const dtype dt = a.dtype_text.empty() ? dtype::undefined : parse_dtype(a.dtype_text);
-    const bool tf32 = a.dtype_text == "tf32";
-    analysis_options ao;
-    ao.fused = a.fused;
-    ao.float_override = a.dtype_text == "fp32" || tf32 ? dtype::undefined : dt;
-    const auto m = analyze(g, ao);
-    cost_model_params cp;
-    cp.use_tf32 = tf32;
-    cp.fused = a.fused;
-    const auto lat = predict_latency(g, m, hw, dt == dtype::undefined ? dtype::f32 : dt, cp);
+    const auto p = cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw,
+                                      a.fused);
+    const auto& hw = p.hw;
     const auto t = load_trace(a.trace_path);
-    const auto v = validate(m, lat, t, vo);
+    const auto v = validate(p.m, p.lat, t, vo);
     if (a.format == "json") {
         write_validation_json(std::cout, v);
     } else {
