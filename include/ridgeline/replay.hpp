@@ -146,6 +146,15 @@ struct replay_result {
 replay_result replay_model(const graph& g, const model_cost& m, const latency_prediction& p,
                            const replay_options& o = {});
 
+/**
+ * Runs every planned node once on the host executor with synthesised data (no GPU, no timing): the
+ * plan as carried out, where nodes the executor turned out not to handle are `unsupported` with
+ * the reason. Slow for large models (plain loops); meant for checks in builds without a GPU.
+ * @code auto plan = ridgeline::replay_dry_run(g, m, p); CHECK(plan.coverage() > 0.99); @endcode
+ */
+replay_plan replay_dry_run(const graph& g, const model_cost& m, const latency_prediction& p,
+                           const replay_options& o = {});
+
 /** Writes the replay as JSON: `{"device", "warmup", "repeats", "predicted_s", "measured_s",
  * "coverage", "nodes": [{"name", "op_type", "step", "backend", "predicted_s", "measured_s", "min_s",
  * "max_s", "kernels", "reason"?}], "unsupported": {op: count}}`.

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -309,5 +310,57 @@ private:
     std::vector<slot> slots_;
     std::vector<buffer> buffers_;
 };
+
+}  // namespace ridgeline::replay
+
+namespace ridgeline::replay {
+
+/**
+ * Runs the plan's kernel and view nodes in order on one executor. `hooks` says how:
+ *   `hooks.setup()` returns a scope object held while inputs are created (GPU: tagged as setup work);
+ *   `hooks.run(plan_row, launch)` calls `launch()` as often as it likes (GPU: warm-up + repetitions).
+ * A node the executor turns out not to handle becomes `unsupported` in the plan (with the reason)
+ * and its predicted time leaves the covered share; the walk goes on. Returns those rows.
+ */
+template <class Exec, class Hooks>
+std::vector<std::size_t> run_plan(const graph& g, const model_cost& m, Exec& ex, const op_table<Exec>& ops,
+                                  replay_plan& plan, std::uint64_t seed, Hooks& hooks) {
+    std::vector<std::int32_t> run_order;
+    for (const auto& p : plan.nodes) {
+        if (p.step == replay_step::kernel || p.step == replay_step::view) run_order.push_back(p.node);
+    }
+    graph_runner<Exec> runner(g, ex, ops, m.float_override, seed, run_order, {});
+    std::vector<std::size_t> failed;
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        auto& p = plan.nodes[i];
+        if (p.step != replay_step::kernel && p.step != replay_step::view) continue;
+        const node& n = g.nodes[static_cast<std::size_t>(p.node)];
+        try {
+            if (p.step == replay_step::view) {
+                [[maybe_unused]] auto scope = hooks.setup();
+                runner.run_view(n);
+            } else {
+                const auto* op = runner.find(n);
+                if (op == nullptr) throw unsupported_node("no implementation");
+                std::optional<node_call<Exec>> call;
+                {
+                    [[maybe_unused]] auto scope = hooks.setup();
+                    call.emplace(runner.prepare(n));
+                }
+                hooks.run(p, [&] { runner.launch(*op, *call); });
+            }
+        } catch (const unsupported_node& e) {
+            p.step = replay_step::unsupported;
+            p.reason = e.what();
+            p.backend.clear();
+            plan.covered_predicted_s -= p.predicted_s;
+            ++plan.unsupported[p.op_type];
+            failed.push_back(i);
+        }
+        runner.consumed(n);
+    }
+    ex.synchronize();
+    return failed;
+}
 
 }  // namespace ridgeline::replay

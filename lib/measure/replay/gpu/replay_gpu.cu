@@ -21,6 +21,43 @@ constexpr std::uint64_t setup_id = ~std::uint64_t{0};
 
 measure_status failure(const std::string& what) { return {measure_code::error, what}; }
 
+/**
+ * run_plan's hooks on the GPU: setup work tagged `setup_id`; each node launched warm-up + repeats
+ * times, each run tagged (node << rep_bits | rep) and preceded by an L2 eviction when asked.
+ */
+struct timed_hooks {
+    device_exec& ex;
+    const replay_options& o;
+    float* flush = nullptr;
+    std::int64_t flush_count = 0;
+
+    /** Allocates the eviction buffer: twice the L2, rewritten before each repetition, so each run
+     *  reads its inputs from DRAM as the cost model assumes. */
+    void start_flush() {
+        if (!o.flush_l2) return;
+        int l2_bytes = 0;
+        if (cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, o.device) != cudaSuccess) return;
+        flush_count = 2 * static_cast<std::int64_t>(l2_bytes) / 4;
+        if (flush_count > 0) flush = static_cast<float*>(ex.alloc(flush_count * 4));
+    }
+    void stop_flush() {
+        if (flush != nullptr) ex.release(flush);
+        flush = nullptr;
+    }
+    [[nodiscard]] scoped_external_id setup() const { return scoped_external_id(setup_id); }
+    template <class Launch>
+    void run(const replay_node_plan& p, Launch&& launch) {
+        for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
+            if (flush != nullptr) {
+                scoped_external_id tag(setup_id);
+                ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
+            }
+            scoped_external_id tag((static_cast<std::uint64_t>(p.node) << rep_bits) | static_cast<std::uint64_t>(rep));
+            launch();
+        }
+    }
+};
+
 }  // namespace
 
 graph_run run_graph_gpu(const graph& g, const std::vector<host_tensor>& inputs, const replay_options& o) {
@@ -51,65 +88,17 @@ void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o,
         return;
     }
     auto& plan = result.plan;
-    std::vector<std::int32_t> run_order;
-    for (const auto& p : plan.nodes) {
-        if (p.step == replay_step::kernel || p.step == replay_step::view) run_order.push_back(p.node);
-    }
-
     kernel_tracer tracer(tracer_options{.memcpy = true, .memset = true, .nvtx = false, .launches = false});
-    std::vector<std::size_t> failed;  // plan rows that turned out unsupported
     try {
         device_exec ex(o.device, o.strict_fp32);
-        graph_runner<device_exec> runner(g, ex, device_ops(), m.float_override, o.seed, run_order, {});
-        // Cold L2 per repetition: rewriting a buffer twice the L2's size evicts what the previous
-        // repetition left there, so each run reads its inputs from DRAM, as the cost model assumes.
-        float* flush = nullptr;
-        std::int64_t flush_count = 0;
-        if (o.flush_l2) {
-            int l2_bytes = 0;
-            cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, o.device);
-            flush_count = 2 * static_cast<std::int64_t>(l2_bytes) / 4;
-            if (flush_count > 0) flush = static_cast<float*>(ex.alloc(flush_count * 4));
-        }
+        timed_hooks hooks{ex, o};
         if (auto s = tracer.start(); !s) {
             result.status = s;
             return;
         }
-        for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
-            auto& p = plan.nodes[i];
-            if (p.step != replay_step::kernel && p.step != replay_step::view) continue;
-            const node& n = g.nodes[static_cast<std::size_t>(p.node)];
-            try {
-                if (p.step == replay_step::view) {
-                    scoped_external_id tag(setup_id);
-                    runner.run_view(n);
-                } else {
-                    const auto* op = runner.find(n);
-                    if (op == nullptr) throw unsupported_node("no implementation");
-                    std::optional<node_call<device_exec>> call;
-                    {
-                        scoped_external_id tag(setup_id);
-                        call.emplace(runner.prepare(n));
-                    }
-                    for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
-                        if (flush != nullptr) {
-                            scoped_external_id tag(setup_id);
-                            ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
-                        }
-                        scoped_external_id tag((static_cast<std::uint64_t>(p.node) << rep_bits) |
-                                               static_cast<std::uint64_t>(rep));
-                        runner.launch(*op, *call);
-                    }
-                }
-            } catch (const unsupported_node& e) {
-                p.step = replay_step::unsupported;
-                p.reason = e.what();
-                failed.push_back(i);
-            }
-            runner.consumed(n);
-        }
-        if (flush != nullptr) ex.release(flush);
-        ex.synchronize();
+        hooks.start_flush();
+        run_plan(g, m, ex, device_ops(), plan, o.seed, hooks);
+        hooks.stop_flush();
     } catch (const gpu_failure& e) {
         if (tracer.running()) tracer.stop();
         result.status = failure(e.what());
@@ -120,13 +109,6 @@ void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o,
         return;
     }
     const trace t = tracer.take();
-
-    // Coverage as carried out.
-    for (const auto i : failed) {
-        const auto& p = plan.nodes[i];
-        plan.covered_predicted_s -= p.predicted_s;
-        ++plan.unsupported[p.op_type];
-    }
 
     // Group device work by (node, repetition); memcpy/memset a node issued count as its work.
     std::map<std::pair<std::int32_t, int>, std::vector<const kernel_record*>> groups;

@@ -1,0 +1,176 @@
+// The replay without a GPU: the host executor computes hand-checked results, the plan accounts
+// for every node's predicted time, the GPU calls answer a status, and the tool's `replay` command
+// plans anywhere and exits 3 where it cannot measure.
+#include "ridgeline/analysis.hpp"
+#include "ridgeline/cost_model.hpp"
+#include "ridgeline/hardware.hpp"
+#include "ridgeline/onnx_import.hpp"
+#include "ridgeline/replay.hpp"
+#include "ridgeline/shape.hpp"
+
+#include "model_builder.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace ridgeline;
+using ridgeline::test::model_builder;
+
+namespace {
+
+host_tensor floats(std::vector<std::int64_t> dims, const std::vector<float>& values) {
+    host_tensor t;
+    t.type = dtype::f32;
+    t.dims = std::move(dims);
+    t.bytes.resize(values.size() * sizeof(float));
+    std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    return t;
+}
+
+std::vector<float> values_of(const host_tensor& t) {
+    std::vector<float> v(t.bytes.size() / sizeof(float));
+    std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+    return v;
+}
+
+/** x[2,3]·w[3,2] + b[2], then Relu: every input given, so the result is worked out by hand. */
+graph mlp_graph() {
+    model_builder b;
+    b.input("x", dtype::f32, {2, 3}).input("w", dtype::f32, {3, 2}).input("b", dtype::f32, {2});
+    b.node("MatMul", {"x", "w"}, {"xw"});
+    b.node("Add", {"xw", "b"}, {"y"});
+    b.node("Relu", {"y"}, {"out"});
+    b.output("out");
+    graph g = b.load();
+    infer_shapes(g, {});
+    return g;
+}
+
+struct analysed {
+    graph g;
+    model_cost m;
+    latency_prediction p;
+};
+
+analysed analyse(graph g) {
+    analysed a{std::move(g), {}, {}};
+    a.m = analyze(a.g);
+    a.p = predict_latency(a.g, a.m, load_hw("h100-sxm"), dtype::f32);
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("run_graph on the host computes MatMul, Add and Relu as worked out by hand") {
+    const graph g = mlp_graph();
+    // x·w = [[1+0+3, 0+2-3], [-1+0+1, 0+0-1]] = [[4, -1], [0, -1]]; + [0.5, 0.5]; Relu.
+    const auto run = run_graph(g,
+                               {floats({2, 3}, {1, 2, 3, -1, 0, 1}), floats({3, 2}, {1, 0, 0, 1, 1, -1}),
+                                floats({2}, {0.5F, 0.5F})},
+                               replay_backend::host);
+    REQUIRE_MESSAGE(run.status.ok(), run.status.message);
+    REQUIRE(run.outputs.size() == 1);
+    CHECK(run.outputs[0].dims == std::vector<std::int64_t>{2, 2});
+    CHECK(values_of(run.outputs[0]) == std::vector<float>{4.5F, 0.0F, 0.5F, 0.0F});
+}
+
+TEST_CASE("run_graph reports a wrong input count and a wrong input type as a status") {
+    const graph g = mlp_graph();
+    const auto few = run_graph(g, {floats({2, 3}, {1, 2, 3, 4, 5, 6})}, replay_backend::host);
+    CHECK(few.status.code == measure_code::error);
+    CHECK(few.status.message.find("3") != std::string::npos);
+    host_tensor ints;
+    ints.type = dtype::i64;
+    ints.dims = {2, 3};
+    ints.bytes.resize(6 * 8);
+    const auto typed = run_graph(g, {ints, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})},
+                                 replay_backend::host);
+    CHECK(typed.status.code == measure_code::error);
+    CHECK(typed.status.message.find("int64") != std::string::npos);
+}
+
+TEST_CASE("an operator the executor lacks is named in the status, not computed") {
+    model_builder b;
+    b.input("x", dtype::f32, {4});
+    b.node("NonZero", {"x"}, {"nz"}, "where_are_they");
+    b.output("nz");
+    graph g = b.load();
+    infer_shapes(g, {});
+    CHECK_FALSE(replay_supports(g.nodes[0]));
+    const auto run = run_graph(g, {floats({4}, {0, 1, 0, 2})}, replay_backend::host);
+    CHECK(run.status.code == measure_code::error);
+    CHECK(run.status.message.find("where_are_they") != std::string::npos);
+}
+
+TEST_CASE("the plan: views launch nothing and covered + uncovered time is the predicted time") {
+    graph g = load_onnx(std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx");
+    infer_shapes(g, {.batch = 2});
+    const auto a = analyse(std::move(g));
+    const auto plan = plan_replay(a.g, a.m, a.p);
+    REQUIRE(plan.nodes.size() == a.m.layers.size());
+    double predicted = 0, uncovered = 0;
+    int views = 0;
+    for (const auto& n : plan.nodes) {
+        predicted += n.predicted_s;
+        if (n.step == replay_step::unsupported || n.step == replay_step::control) uncovered += n.predicted_s;
+        if (n.step == replay_step::view) {
+            ++views;
+            CHECK(n.backend.empty());
+        }
+        if (n.step == replay_step::kernel) CHECK_FALSE(n.backend.empty());
+        CHECK((n.step == replay_step::unsupported) != replay_supports(a.g.nodes[static_cast<std::size_t>(n.node)]));
+    }
+    CHECK(views >= 1);  // the Flatten before the classifier
+    CHECK(plan.predicted_s == doctest::Approx(predicted));
+    CHECK(plan.covered_predicted_s + uncovered == doctest::Approx(plan.predicted_s));
+    CHECK(plan.coverage() == doctest::Approx(plan.covered_predicted_s / plan.predicted_s));
+}
+
+TEST_CASE("a host dry run of resnet18 runs every node with synthesised weights") {
+    graph g = load_onnx(std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx");
+    infer_shapes(g, {.batch = 1});
+    const auto a = analyse(std::move(g));
+    const auto plan = replay_dry_run(a.g, a.m, a.p);
+    for (const auto& n : plan.nodes) {
+        INFO(n.name << " (" << n.op_type << "): " << n.reason);
+        CHECK(n.step != replay_step::unsupported);
+    }
+    CHECK(plan.coverage() == doctest::Approx(1.0));
+}
+
+TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled in") {
+    if (check_gpu(0).ok()) {
+        MESSAGE("a GPU is present: the no-GPU checks do not apply");
+        return;
+    }
+    const auto a = analyse(mlp_graph());
+    const auto r = replay_model(a.g, a.m, a.p);
+    CHECK((r.status.code == measure_code::no_device || r.status.code == measure_code::not_supported));
+    CHECK_FALSE(r.status.message.empty());
+    CHECK(r.nodes.empty());
+    CHECK(r.plan.nodes.size() == 3);
+    const auto run = run_graph(a.g, {floats({2, 3}, {}), floats({3, 2}, {}), floats({2}, {})}, replay_backend::gpu);
+    CHECK((run.status.code == measure_code::no_device || run.status.code == measure_code::not_supported));
+    CHECK_THROWS_AS(replay_model(a.g, a.m, a.p, {.repeats = 0}), usage_error);
+}
+
+TEST_CASE("ridgeline replay: --plan works anywhere; without a GPU the replay exits 3") {
+    const std::string model = std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx";
+    const auto plan = test::run_tool("replay " + model + " --batch 1 --plan", true);
+    CHECK(plan.status == 0);
+    CHECK(plan.out.find("coverage: ") != std::string::npos);
+    CHECK(plan.out.find("plan only") != std::string::npos);
+    const auto json = test::run_tool("replay " + model + " --batch 1 --plan --format json", false);
+    CHECK(json.status == 0);
+    CHECK(json.out.find("\"coverage\"") != std::string::npos);
+    CHECK(json.out.find("\"step\": \"view\"") != std::string::npos);
+    CHECK(test::run_tool("replay " + model + " --batch 1 --format xml", true).status == 2);
+    if (!check_gpu(0).ok()) {
+        const auto r = test::run_tool("replay " + model + " --batch 1", true);
+        CHECK(r.status == 3);
+        CHECK((r.out.find("no device") != std::string::npos || r.out.find("not supported") != std::string::npos));
+    }
+}
