@@ -108,7 +108,7 @@ struct replay_options {
     int warmup = 2;          /**< Untimed runs of each node first. */
     int repeats = 7;         /**< Timed runs of each node; the median is kept. */
     std::uint64_t seed = 1;  /**< Seed of the synthesised data. */
-    bool strict_fp32 = false; /**< fp32 convolutions without TF32 (cuDNN's default allows it, as PyTorch's). */
+    bool allow_tf32 = false;  /**< fp32 matmuls and convolutions may use TF32 tensor cores (--dtype tf32). */
     bool flush_l2 = true;     /**< Evict the L2 before each repetition (inputs come from DRAM, as the cost model assumes). */
 };
 

@@ -34,6 +34,7 @@ struct replay_args {
 int run_replay(replay_args a) {
     if (a.format != "table" && a.format != "json") throw usage_error("unknown format '" + a.format + "' (table or json)");
     a.options.flush_l2 = !a.warm_l2;
+    a.options.allow_tf32 = a.dtype_text == "tf32";
     const auto p = cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw,
                                       false);
     replay_result r;
@@ -73,12 +74,12 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     c->add_option("--batch,-b", a->batch, "bind the batch symbol (and each input's leading symbolic dim)");
     c->add_option("--set", a->sets, "bind a symbol: NAME=N (repeatable)");
     c->add_option("--input", a->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
-    c->add_option("--dtype", a->dtype_text, "precision: fp32, tf32, fp16, bf16 (floating tensors re-typed)");
+    c->add_option("--dtype", a->dtype_text,
+                  "precision: fp32 (no TF32), tf32 (fp32 tensors, TF32 matmuls/convs), fp16, bf16 (floats re-typed)");
     c->add_option("--repeats", a->options.repeats, "timed runs per node (median kept; default 7)");
     c->add_option("--warmup", a->options.warmup, "untimed runs per node first (default 2)");
     c->add_option("--device", a->options.device, "CUDA device index (default 0)");
     c->add_option("--seed", a->options.seed, "seed of the synthesised data");
-    c->add_flag("--strict-fp32", a->options.strict_fp32, "fp32 convolutions without TF32");
     c->add_flag("--warm-l2", a->warm_l2, "do not evict the L2 between repetitions");
     c->add_option("--trace", a->trace_path, "write the median repetitions as a ridgeline trace (for validate)");
     c->add_flag("--plan", a->plan_only, "only plan: which nodes run and the predicted time covered (no GPU)");

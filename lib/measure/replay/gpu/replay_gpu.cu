@@ -90,7 +90,7 @@ void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o,
     auto& plan = result.plan;
     kernel_tracer tracer(tracer_options{.memcpy = true, .memset = true, .nvtx = false, .launches = false});
     try {
-        device_exec ex(o.device, o.strict_fp32);
+        device_exec ex(o.device, !o.allow_tf32);
         timed_hooks hooks{ex, o};
         if (auto s = tracer.start(); !s) {
             result.status = s;
