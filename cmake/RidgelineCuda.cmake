@@ -48,6 +48,47 @@ foreach(_t IN ITEMS cudart cublasLt)
                         "the toolkit's ${_t} development package, or configure with -DRIDGELINE_WITH_CUDA=OFF.")
   endif()
 endforeach()
+# cuDNN (the replay executor's convolutions, lib/measure/replay/gpu): cudnn.h and libcudnn in the
+# toolkit (the NVIDIA tarball/redist layout), under -DCUDNN_ROOT / $CUDNN_ROOT, or in the system
+# folders (Debian/Ubuntu libcudnn9-dev-cuda-*). Imported target: ridgeline::cudnn.
+find_path(RIDGELINE_CUDNN_INCLUDE_DIR cudnn.h
+  HINTS ${CUDNN_ROOT} ENV CUDNN_ROOT ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_ROOT}
+  PATH_SUFFIXES include)
+find_library(RIDGELINE_CUDNN_LIBRARY cudnn
+  HINTS ${CUDNN_ROOT} ENV CUDNN_ROOT ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}
+  PATH_SUFFIXES lib64 lib)
+if(NOT RIDGELINE_CUDNN_INCLUDE_DIR OR NOT RIDGELINE_CUDNN_LIBRARY)
+  message(FATAL_ERROR
+    "RIDGELINE_WITH_CUDA is ON but cuDNN was not found (cudnn.h: ${RIDGELINE_CUDNN_INCLUDE_DIR}; "
+    "libcudnn: ${RIDGELINE_CUDNN_LIBRARY}). The GPU replay runs convolutions through cuDNN 8 or 9.\n"
+    "Looked in the CUDA toolkit (${CUDAToolkit_INCLUDE_DIRS}, ${CUDAToolkit_LIBRARY_DIR}), CUDNN_ROOT and the system folders.\n"
+    "Fix: install cuDNN for CUDA ${CUDAToolkit_VERSION_MAJOR} (Debian/Ubuntu NVIDIA repository: "
+    "libcudnn9-dev-cuda-${CUDAToolkit_VERSION_MAJOR}; pip/conda: nvidia-cudnn-cu${CUDAToolkit_VERSION_MAJOR} / cudnn; or "
+    "NVIDIA's tarball) and point CMake at it with -DCUDNN_ROOT=<folder with include/ and lib/>, "
+    "or configure with -DRIDGELINE_WITH_CUDA=OFF.")
+endif()
+set(RIDGELINE_CUDNN_VERSION "")
+foreach(_h IN ITEMS cudnn_version.h cudnn.h)
+  if(RIDGELINE_CUDNN_VERSION STREQUAL "" AND EXISTS "${RIDGELINE_CUDNN_INCLUDE_DIR}/${_h}")
+    file(STRINGS "${RIDGELINE_CUDNN_INCLUDE_DIR}/${_h}" _cudnn_major REGEX "^#define CUDNN_MAJOR [0-9]+")
+    file(STRINGS "${RIDGELINE_CUDNN_INCLUDE_DIR}/${_h}" _cudnn_minor REGEX "^#define CUDNN_MINOR [0-9]+")
+    string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _cudnn_major "${_cudnn_major}")
+    string(REGEX REPLACE ".* ([0-9]+)$" "\\1" _cudnn_minor "${_cudnn_minor}")
+    if(_cudnn_major)
+      set(RIDGELINE_CUDNN_VERSION "${_cudnn_major}.${_cudnn_minor}")
+    endif()
+  endif()
+endforeach()
+if(RIDGELINE_CUDNN_VERSION AND RIDGELINE_CUDNN_VERSION VERSION_LESS 8)
+  message(FATAL_ERROR "RIDGELINE_WITH_CUDA is ON but the cuDNN found (${RIDGELINE_CUDNN_VERSION}, ${RIDGELINE_CUDNN_LIBRARY}) "
+                      "is older than 8. Fix: install cuDNN 8 or 9 and set -DCUDNN_ROOT to it, or configure with "
+                      "-DRIDGELINE_WITH_CUDA=OFF.")
+endif()
+if(NOT TARGET ridgeline::cudnn)
+  add_library(ridgeline::cudnn UNKNOWN IMPORTED)
+  set_target_properties(ridgeline::cudnn PROPERTIES IMPORTED_LOCATION "${RIDGELINE_CUDNN_LIBRARY}"
+                        INTERFACE_INCLUDE_DIRECTORIES "${RIDGELINE_CUDNN_INCLUDE_DIR}")
+endif()
 # NVTX v3 is header-only; CMake older than 3.25 (or odd toolkit layouts) may not define the target.
 if(NOT TARGET CUDA::nvtx3)
   find_path(RIDGELINE_NVTX3_INCLUDE_DIR nvtx3/nvToolsExt.h HINTS ${CUDAToolkit_INCLUDE_DIRS})

@@ -88,9 +88,9 @@ RL_HD inline f16 to_f16(float f) {
     const std::uint32_t abs = u & 0x7fffffffu;
     if (abs >= 0x7f800000u) return {static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0))};
     if (abs >= 0x477ff000u) return {static_cast<std::uint16_t>(sign | 0x7c00u)};  // ≥ 65520 rounds to inf
-    if (abs < 0x38800000u) {  // below the smallest normal half: subnormal or zero
+    if (abs < 0x38800000u) {                            // below the smallest normal half: subnormal or zero
         const float v = bits_float(abs) * 16777216.0f;  // · 2^24: the subnormal's integer mantissa
-        const float r = nearbyintf(v);                   // ties to even (default rounding mode)
+        const float r = nearbyintf(v);                  // ties to even (default rounding mode)
         return {static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(r))};
     }
     const std::uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
@@ -164,9 +164,9 @@ RL_HD inline void store(T* p, std::int64_t i, V v) {
  * @code tensor_ref t; t.data = ptr; t.type = dtype::f32; t.rank = 2; t.dims[0] = 3; t.dims[1] = 4; @endcode
  */
 struct tensor_ref {
-    void* data = nullptr;       /**< First element. */
-    dtype type = dtype::undefined; /**< Element type. */
-    int rank = 0;               /**< Number of dims. */
+    void* data = nullptr;             /**< First element. */
+    dtype type = dtype::undefined;    /**< Element type. */
+    int rank = 0;                     /**< Number of dims. */
     std::int64_t dims[max_rank] = {}; /**< Shape. */
     /** Product of dims. */
     RL_HD std::int64_t numel() const {
@@ -248,11 +248,16 @@ struct type_tag {
 template <class F>
 decltype(auto) visit_float(dtype t, F&& f) {
     switch (t) {
-        case dtype::f32: return f(type_tag<float>{});
-        case dtype::f16: return f(type_tag<f16>{});
-        case dtype::bf16: return f(type_tag<bf16>{});
-        case dtype::f64: return f(type_tag<double>{});
-        default: throw unsupported_node("element type " + std::string(dtype_name(t)) + " (floating types only)");
+        case dtype::f32:
+            return f(type_tag<float>{});
+        case dtype::f16:
+            return f(type_tag<f16>{});
+        case dtype::bf16:
+            return f(type_tag<bf16>{});
+        case dtype::f64:
+            return f(type_tag<double>{});
+        default:
+            throw unsupported_node("element type " + std::string(dtype_name(t)) + " (floating types only)");
     }
 }
 
@@ -260,20 +265,34 @@ decltype(auto) visit_float(dtype t, F&& f) {
 template <class F>
 decltype(auto) visit_numeric(dtype t, F&& f) {
     switch (t) {
-        case dtype::f32: return f(type_tag<float>{});
-        case dtype::f16: return f(type_tag<f16>{});
-        case dtype::bf16: return f(type_tag<bf16>{});
-        case dtype::f64: return f(type_tag<double>{});
-        case dtype::i64: return f(type_tag<std::int64_t>{});
-        case dtype::i32: return f(type_tag<std::int32_t>{});
-        case dtype::i16: return f(type_tag<std::int16_t>{});
-        case dtype::i8: return f(type_tag<std::int8_t>{});
-        case dtype::u8: return f(type_tag<std::uint8_t>{});
-        case dtype::u16: return f(type_tag<std::uint16_t>{});
-        case dtype::u32: return f(type_tag<std::uint32_t>{});
-        case dtype::u64: return f(type_tag<std::uint64_t>{});
-        case dtype::boolean: return f(type_tag<bool>{});
-        default: throw unsupported_node("element type " + std::string(dtype_name(t)));
+        case dtype::f32:
+            return f(type_tag<float>{});
+        case dtype::f16:
+            return f(type_tag<f16>{});
+        case dtype::bf16:
+            return f(type_tag<bf16>{});
+        case dtype::f64:
+            return f(type_tag<double>{});
+        case dtype::i64:
+            return f(type_tag<std::int64_t>{});
+        case dtype::i32:
+            return f(type_tag<std::int32_t>{});
+        case dtype::i16:
+            return f(type_tag<std::int16_t>{});
+        case dtype::i8:
+            return f(type_tag<std::int8_t>{});
+        case dtype::u8:
+            return f(type_tag<std::uint8_t>{});
+        case dtype::u16:
+            return f(type_tag<std::uint16_t>{});
+        case dtype::u32:
+            return f(type_tag<std::uint32_t>{});
+        case dtype::u64:
+            return f(type_tag<std::uint64_t>{});
+        case dtype::boolean:
+            return f(type_tag<bool>{});
+        default:
+            throw unsupported_node("element type " + std::string(dtype_name(t)));
     }
 }
 
@@ -281,11 +300,16 @@ decltype(auto) visit_numeric(dtype t, F&& f) {
 template <class F>
 decltype(auto) visit_bits(dtype t, F&& f) {
     switch (element_size_bytes(t)) {
-        case 1: return f(type_tag<std::uint8_t>{});
-        case 2: return f(type_tag<std::uint16_t>{});
-        case 4: return f(type_tag<std::uint32_t>{});
-        case 8: return f(type_tag<std::uint64_t>{});
-        default: throw unsupported_node("element type " + std::string(dtype_name(t)));
+        case 1:
+            return f(type_tag<std::uint8_t>{});
+        case 2:
+            return f(type_tag<std::uint16_t>{});
+        case 4:
+            return f(type_tag<std::uint32_t>{});
+        case 8:
+            return f(type_tag<std::uint64_t>{});
+        default:
+            throw unsupported_node("element type " + std::string(dtype_name(t)));
     }
 }
 

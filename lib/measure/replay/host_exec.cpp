@@ -25,7 +25,8 @@ void host_exec::gemm(const gemm_desc& d) {
                         acc += x * y;
                     }
                     const std::int64_t at = i * d.ldc + j;
-                    const double prior = d.beta != 0 ? static_cast<double>(d.beta) * static_cast<double>(load(cp, at)) : 0.0;
+                    const double prior =
+                        d.beta != 0 ? static_cast<double>(d.beta) * static_cast<double>(load(cp, at)) : 0.0;
                     store(cp, at, static_cast<double>(d.alpha) * acc + prior);
                 }
             }
@@ -34,7 +35,8 @@ void host_exec::gemm(const gemm_desc& d) {
 }
 
 void host_exec::conv(const conv_desc& d) {
-    if (d.spatial < 1 || d.spatial > 3) throw unsupported_node("Conv with " + std::to_string(d.spatial) + " spatial dims");
+    if (d.spatial < 1 || d.spatial > 3)
+        throw unsupported_node("Conv with " + std::to_string(d.spatial) + " spatial dims");
     visit_float(d.x.type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* x = d.x.as<T>();

@@ -9,18 +9,18 @@
 namespace ridgeline::replay::math {
 
 #if defined(__CUDA_ARCH__)
-#define RL_MATH1(name, f32, f64)                           \
-    RL_HD inline float name(float x) { return ::f32(x); }  \
+#define RL_MATH1(name, f32, f64)                          \
+    RL_HD inline float name(float x) { return ::f32(x); } \
     RL_HD inline double name(double x) { return ::f64(x); }
-#define RL_MATH2(name, f32, f64)                                     \
+#define RL_MATH2(name, f32, f64)                                      \
     RL_HD inline float name(float x, float y) { return ::f32(x, y); } \
     RL_HD inline double name(double x, double y) { return ::f64(x, y); }
 #else
-#define RL_MATH1(name, f32, f64)                              \
-    inline float name(float x) { return std::f64(x); }        \
+#define RL_MATH1(name, f32, f64)                       \
+    inline float name(float x) { return std::f64(x); } \
     inline double name(double x) { return std::f64(x); }
-#define RL_MATH2(name, f32, f64)                                         \
-    inline float name(float x, float y) { return std::f64(x, y); }       \
+#define RL_MATH2(name, f32, f64)                                   \
+    inline float name(float x, float y) { return std::f64(x, y); } \
     inline double name(double x, double y) { return std::f64(x, y); }
 #endif
 

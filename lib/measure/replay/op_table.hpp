@@ -32,24 +32,24 @@ namespace ridgeline::replay {
  * (stride 0 broadcasts), leading dimensions in elements. a, b, c share one element type (`type`).
  */
 struct gemm_desc {
-    dtype type = dtype::f32;  /**< Element type of A, B and C. */
-    bool trans_a = false;     /**< A stored k×m. */
-    bool trans_b = false;     /**< B stored n×k. */
-    std::int64_t m = 0;       /**< Rows of C. */
-    std::int64_t n = 0;       /**< Columns of C. */
-    std::int64_t k = 0;       /**< Inner dimension. */
-    const void* a = nullptr;  /**< A. */
-    std::int64_t lda = 0;     /**< Row stride of A as stored. */
+    dtype type = dtype::f32;   /**< Element type of A, B and C. */
+    bool trans_a = false;      /**< A stored k×m. */
+    bool trans_b = false;      /**< B stored n×k. */
+    std::int64_t m = 0;        /**< Rows of C. */
+    std::int64_t n = 0;        /**< Columns of C. */
+    std::int64_t k = 0;        /**< Inner dimension. */
+    const void* a = nullptr;   /**< A. */
+    std::int64_t lda = 0;      /**< Row stride of A as stored. */
     std::int64_t stride_a = 0; /**< Elements between batches of A. */
-    const void* b = nullptr;  /**< B. */
-    std::int64_t ldb = 0;     /**< Row stride of B as stored. */
+    const void* b = nullptr;   /**< B. */
+    std::int64_t ldb = 0;      /**< Row stride of B as stored. */
     std::int64_t stride_b = 0; /**< Elements between batches of B. */
-    void* c = nullptr;        /**< C. */
-    std::int64_t ldc = 0;     /**< Row stride of C. */
+    void* c = nullptr;         /**< C. */
+    std::int64_t ldc = 0;      /**< Row stride of C. */
     std::int64_t stride_c = 0; /**< Elements between batches of C. */
-    std::int64_t batch = 1;   /**< Batches. */
-    float alpha = 1;          /**< Scale of the product. */
-    float beta = 0;           /**< Scale of C's previous contents. */
+    std::int64_t batch = 1;    /**< Batches. */
+    float alpha = 1;           /**< Scale of the product. */
+    float beta = 0;            /**< Scale of C's previous contents. */
 };
 
 /**
@@ -57,27 +57,27 @@ struct gemm_desc {
  * the Conv implementation adds it). x [N, C, spatial…], w [M, C/group, kernel…], y [N, M, out…].
  */
 struct conv_desc {
-    tensor_ref x;                      /**< Input. */
-    tensor_ref w;                      /**< Weights. */
-    tensor_ref y;                      /**< Output (allocated). */
-    int spatial = 2;                   /**< Spatial dims (1–3). */
-    std::int64_t group = 1;            /**< Groups. */
+    tensor_ref x;                          /**< Input. */
+    tensor_ref w;                          /**< Weights. */
+    tensor_ref y;                          /**< Output (allocated). */
+    int spatial = 2;                       /**< Spatial dims (1–3). */
+    std::int64_t group = 1;                /**< Groups. */
     std::int64_t strides[3] = {1, 1, 1};   /**< Per spatial dim. */
     std::int64_t dilations[3] = {1, 1, 1}; /**< Per spatial dim. */
-    std::int64_t pads_begin[3] = {};   /**< Padding before each spatial dim. */
-    std::int64_t pads_end[3] = {};     /**< Padding after (the output shape already reflects it). */
+    std::int64_t pads_begin[3] = {};       /**< Padding before each spatial dim. */
+    std::int64_t pads_end[3] = {};         /**< Padding after (the output shape already reflects it). */
 };
 
 /** One node as an operator implementation sees it. */
 template <class Exec>
 struct node_call {
-    Exec& ex;                              /**< The executor. */
-    const node& n;                         /**< Attributes (n.attr_i …), op type, name. */
-    std::int64_t opset = 0;                /**< The model's opset of the node's domain. */
-    std::vector<tensor_ref> in;            /**< Inputs (an omitted optional input: data null, present false). */
-    std::vector<bool> present;             /**< Which inputs are given. */
-    std::vector<const known_data*> known;  /**< Host contents of inputs when known (else null). */
-    std::vector<tensor_ref> out;           /**< Outputs, allocated with the inferred shapes and types. */
+    Exec& ex;                             /**< The executor. */
+    const node& n;                        /**< Attributes (n.attr_i …), op type, name. */
+    std::int64_t opset = 0;               /**< The model's opset of the node's domain. */
+    std::vector<tensor_ref> in;           /**< Inputs (an omitted optional input: data null, present false). */
+    std::vector<bool> present;            /**< Which inputs are given. */
+    std::vector<const known_data*> known; /**< Host contents of inputs when known (else null). */
+    std::vector<tensor_ref> out;          /**< Outputs, allocated with the inferred shapes and types. */
 
     /** True when input k is given. */
     [[nodiscard]] bool has(std::size_t k) const { return k < in.size() && present[k]; }
@@ -127,7 +127,8 @@ struct node_call {
         visit_numeric(t.type, [&](auto tag) {
             using T = typename decltype(tag)::type;
             const T* p = reinterpret_cast<const T*>(raw.data());
-            for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(load(p, static_cast<std::int64_t>(i)));
+            for (std::size_t i = 0; i < v.size(); ++i)
+                v[i] = static_cast<double>(load(p, static_cast<std::int64_t>(i)));
         });
         return v;
     }

@@ -9,11 +9,16 @@ namespace ridgeline {
 
 std::string_view replay_step_name(replay_step step) noexcept {
     switch (step) {
-        case replay_step::kernel: return "kernel";
-        case replay_step::view: return "view";
-        case replay_step::folded: return "folded";
-        case replay_step::control: return "control";
-        case replay_step::unsupported: return "unsupported";
+        case replay_step::kernel:
+            return "kernel";
+        case replay_step::view:
+            return "view";
+        case replay_step::folded:
+            return "folded";
+        case replay_step::control:
+            return "control";
+        case replay_step::unsupported:
+            return "unsupported";
     }
     return "?";
 }
@@ -69,8 +74,7 @@ replay_result replay_model(const graph& g, const model_cost& m, const latency_pr
 
 graph_run run_graph(const graph& g, const std::vector<host_tensor>& inputs, replay_backend backend,
                     const replay_options& o) {
-    return backend == replay_backend::host ? replay::run_graph_host(g, inputs, o)
-                                           : replay::run_graph_gpu(g, inputs, o);
+    return backend == replay_backend::host ? replay::run_graph_host(g, inputs, o) : replay::run_graph_gpu(g, inputs, o);
 }
 
 }  // namespace ridgeline

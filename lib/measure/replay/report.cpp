@@ -1,7 +1,7 @@
 // Writing a replay: JSON (everything) and a console table (coverage, totals, op types, heaviest
 // nodes, what was not run). Reads replay_result only.
-#include "ridgeline/replay.hpp"
 #include "ridgeline/report.hpp"
+#include "ridgeline/replay.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -74,7 +74,8 @@ void write_replay_table(std::ostream& out, const replay_result& r, std::size_t t
         double predicted_run = 0;
         for (const auto& t : r.nodes) predicted_run += t.predicted_s;
         out << fmt::format("replayed {} nodes: predicted {}, replayed {} ({} vs replay)\n\n", r.nodes.size(),
-                           human_time(predicted_run), human_time(r.measured_s), ratio_text(predicted_run, r.measured_s));
+                           human_time(predicted_run), human_time(r.measured_s),
+                           ratio_text(predicted_run, r.measured_s));
         std::map<std::string, op_totals> by_type;
         for (const auto& t : r.nodes) {
             auto& e = by_type[t.op_type];
@@ -92,7 +93,8 @@ void write_replay_table(std::ostream& out, const replay_result& r, std::size_t t
         }
         std::vector<const replay_node_timing*> heavy;
         for (const auto& t : r.nodes) heavy.push_back(&t);
-        std::sort(heavy.begin(), heavy.end(), [](const auto* a, const auto* b) { return a->measured_s > b->measured_s; });
+        std::sort(heavy.begin(), heavy.end(),
+                  [](const auto* a, const auto* b) { return a->measured_s > b->measured_s; });
         if (top_rows > 0 && heavy.size() > top_rows) heavy.resize(top_rows);
         out << fmt::format("\n{:<44} {:<14} {:>10} {:>10} {:>8} {:>7}\n", "node", "op type", "predicted", "replayed",
                            "error", "kernels");

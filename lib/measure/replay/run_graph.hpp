@@ -15,8 +15,8 @@ graph_run run_graph_with(Exec& ex, const op_table<Exec>& ops, const graph& g, co
                          const replay_options& o, dtype float_override = dtype::undefined) {
     graph_run result;
     if (inputs.size() != g.inputs.size()) {
-        result.status = {measure_code::error, "run_graph: " + std::to_string(inputs.size()) + " inputs given, the graph has " +
-                                                  std::to_string(g.inputs.size())};
+        result.status = {measure_code::error, "run_graph: " + std::to_string(inputs.size()) +
+                                                  " inputs given, the graph has " + std::to_string(g.inputs.size())};
         return result;
     }
     const auto& order = g.topological_order();

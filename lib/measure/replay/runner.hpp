@@ -20,7 +20,7 @@ namespace ridgeline::replay {
 
 /** Ops whose output is their first input re-shaped: nothing is launched. */
 inline bool is_view_op(const node& n) {
-    static const std::set<std::string, std::less<>> views = {"Reshape", "Flatten",  "Squeeze", "Unsqueeze",
+    static const std::set<std::string, std::less<>> views = {"Reshape",  "Flatten", "Squeeze", "Unsqueeze",
                                                              "Identity", "Dropout", "Bitcast"};
     if ((!n.domain.empty() && n.domain != "ai.onnx") || views.count(n.op_type) == 0) return false;
     if (n.op_type == "Dropout") {  // inference Dropout only: no mask output, no training_mode input
@@ -197,11 +197,11 @@ public:
 
 private:
     struct slot {
-        int buffer = -1;      // index into buffers_
-        tensor_ref ref;       // typed view
-        int uses = 0;         // consumers still to run
-        bool kept = false;    // never released
-        double int_hi = 2;    // synthesised integers lie in [0, int_hi)
+        int buffer = -1;    // index into buffers_
+        tensor_ref ref;     // typed view
+        int uses = 0;       // consumers still to run
+        bool kept = false;  // never released
+        double int_hi = 2;  // synthesised integers lie in [0, int_hi)
     };
     struct buffer {
         void* ptr = nullptr;
@@ -265,7 +265,8 @@ private:
         visit_numeric(r.type, [&](auto tag) {
             using T = typename decltype(tag)::type;
             if constexpr (is_float_v<T>) {
-                ex_.for_each(r.numel(), fill_random<T>{r.as<T>(), seed, s.int_hi > 2 ? 0.5 : -1.0, s.int_hi > 2 ? 1.5 : 1.0});
+                ex_.for_each(r.numel(),
+                             fill_random<T>{r.as<T>(), seed, s.int_hi > 2 ? 0.5 : -1.0, s.int_hi > 2 ? 1.5 : 1.0});
             } else {
                 ex_.for_each(r.numel(), fill_random<T>{r.as<T>(), seed, 0.0, s.int_hi});
             }

@@ -4,7 +4,8 @@
 namespace ridgeline::replay {
 
 namespace {
-const char* const no_cuda = "ridgeline was built without CUDA (RIDGELINE_WITH_CUDA=OFF): the GPU replay is not available";
+const char* const no_cuda =
+    "ridgeline was built without CUDA (RIDGELINE_WITH_CUDA=OFF): the GPU replay is not available";
 }
 
 graph_run run_graph_gpu(const graph&, const std::vector<host_tensor>&, const replay_options&) {

@@ -1,0 +1,12 @@
+// The linear family instantiated for the GPU executor (one translation unit per family, so that
+// nvcc's heavy template instantiation builds in parallel). Listed in ops/all.hpp.
+#include "device_exec.cuh"
+
+#include "../ops/linear.hpp"
+
+namespace ridgeline::replay {
+
+/** Registers the linear operators for the GPU executor (called by device_ops). */
+void register_linear_gpu(op_table<device_exec>& t) { register_linear(t); }
+
+}  // namespace ridgeline::replay

@@ -1,0 +1,12 @@
+// The norm family instantiated for the GPU executor (one translation unit per family, so that
+// nvcc's heavy template instantiation builds in parallel). Listed in ops/all.hpp.
+#include "device_exec.cuh"
+
+#include "../ops/norm.hpp"
+
+namespace ridgeline::replay {
+
+/** Registers the norm operators for the GPU executor (called by device_ops). */
+void register_norm_gpu(op_table<device_exec>& t) { register_norm(t); }
+
+}  // namespace ridgeline::replay
