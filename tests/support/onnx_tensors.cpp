@@ -78,7 +78,6 @@ bool is_integer_type(int type) {
     }
 }
 
-
 /** Contents of an integer tensor (typed fields or raw_data), or nullopt. */
 std::optional<std::vector<std::int64_t>> tensor_ints(const onnx::TensorProto& t) {
     using tp = onnx::TensorProto;
@@ -134,8 +133,6 @@ std::optional<std::vector<std::int64_t>> tensor_ints(const onnx::TensorProto& t)
     if (static_cast<std::int64_t>(out.size()) != n) return std::nullopt;
     return out;
 }
-
-
 
 /** Contents of a floating tensor (typed fields or raw_data), or nullopt. */
 std::optional<std::vector<double>> tensor_reals(const onnx::TensorProto& t) {
@@ -225,10 +222,18 @@ std::optional<host_tensor> to_host_tensor(const onnx::TensorProto& t) {
             for (std::size_t i = 0; i < n; ++i) {
                 const auto v = (*ints)[i];
                 switch (size) {
-                    case 1: put(std::uint8_t{}, v, i); break;
-                    case 2: put(std::uint16_t{}, v, i); break;
-                    case 4: put(std::uint32_t{}, v, i); break;
-                    default: put(std::uint64_t{}, v, i); break;
+                    case 1:
+                        put(std::uint8_t{}, v, i);
+                        break;
+                    case 2:
+                        put(std::uint16_t{}, v, i);
+                        break;
+                    case 4:
+                        put(std::uint32_t{}, v, i);
+                        break;
+                    default:
+                        put(std::uint64_t{}, v, i);
+                        break;
                 }
             }
             return h;

@@ -36,6 +36,15 @@ std::vector<float> values_of(const host_tensor& t) {
     return v;
 }
 
+/** resnet18 from the test data, shapes inferred at `batch`. */
+graph resnet18(std::int64_t batch) {
+    graph g = load_onnx(std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx");
+    shape_options o;
+    o.batch = batch;
+    infer_shapes(g, o);
+    return g;
+}
+
 /** x[2,3]·w[3,2] + b[2], then Relu: every input given, so the result is worked out by hand. */
 graph mlp_graph() {
     model_builder b;
@@ -67,10 +76,9 @@ analysed analyse(graph g) {
 TEST_CASE("run_graph on the host computes MatMul, Add and Relu as worked out by hand") {
     const graph g = mlp_graph();
     // x·w = [[1+0+3, 0+2-3], [-1+0+1, 0+0-1]] = [[4, -1], [0, -1]]; + [0.5, 0.5]; Relu.
-    const auto run = run_graph(g,
-                               {floats({2, 3}, {1, 2, 3, -1, 0, 1}), floats({3, 2}, {1, 0, 0, 1, 1, -1}),
-                                floats({2}, {0.5F, 0.5F})},
-                               replay_backend::host);
+    const auto run = run_graph(
+        g, {floats({2, 3}, {1, 2, 3, -1, 0, 1}), floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})},
+        replay_backend::host);
     REQUIRE_MESSAGE(run.status.ok(), run.status.message);
     REQUIRE(run.outputs.size() == 1);
     CHECK(run.outputs[0].dims == std::vector<std::int64_t>{2, 2});
@@ -86,8 +94,8 @@ TEST_CASE("run_graph reports a wrong input count and a wrong input type as a sta
     ints.type = dtype::i64;
     ints.dims = {2, 3};
     ints.bytes.resize(6 * 8);
-    const auto typed = run_graph(g, {ints, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})},
-                                 replay_backend::host);
+    const auto typed =
+        run_graph(g, {ints, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})}, replay_backend::host);
     CHECK(typed.status.code == measure_code::error);
     CHECK(typed.status.message.find("int64") != std::string::npos);
 }
@@ -106,9 +114,7 @@ TEST_CASE("an operator the executor lacks is named in the status, not computed")
 }
 
 TEST_CASE("the plan: views launch nothing and covered + uncovered time is the predicted time") {
-    graph g = load_onnx(std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx");
-    infer_shapes(g, {.batch = 2});
-    const auto a = analyse(std::move(g));
+    const auto a = analyse(resnet18(2));
     const auto plan = plan_replay(a.g, a.m, a.p);
     REQUIRE(plan.nodes.size() == a.m.layers.size());
     double predicted = 0, uncovered = 0;
@@ -130,9 +136,7 @@ TEST_CASE("the plan: views launch nothing and covered + uncovered time is the pr
 }
 
 TEST_CASE("a host dry run of resnet18 runs every node with synthesised weights") {
-    graph g = load_onnx(std::string(RIDGELINE_TEST_DATA) + "/resnet18.onnx");
-    infer_shapes(g, {.batch = 1});
-    const auto a = analyse(std::move(g));
+    const auto a = analyse(resnet18(1));
     const auto plan = replay_dry_run(a.g, a.m, a.p);
     for (const auto& n : plan.nodes) {
         INFO(n.name << " (" << n.op_type << "): " << n.reason);

@@ -338,8 +338,12 @@ std::vector<std::size_t> run_plan(const graph& g, const model_cost& m, Exec& ex,
         const node& n = g.nodes[static_cast<std::size_t>(p.node)];
         try {
             if (p.step == replay_step::view) {
-                [[maybe_unused]] auto scope = hooks.setup();
-                runner.run_view(n);
+                // Aliasing views share their input's buffer; other no-kernel nodes (Shape, Size)
+                // have outputs the shape engine knows, uploaded when a consumer needs them.
+                if (is_view_op(n)) {
+                    [[maybe_unused]] auto scope = hooks.setup();
+                    runner.run_view(n);
+                }
             } else {
                 const auto* op = runner.find(n);
                 if (op == nullptr) throw unsupported_node("no implementation");
