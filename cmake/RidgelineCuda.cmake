@@ -57,15 +57,23 @@ find_path(RIDGELINE_CUDNN_INCLUDE_DIR cudnn.h
 find_library(RIDGELINE_CUDNN_LIBRARY cudnn
   HINTS ${CUDNN_ROOT} ENV CUDNN_ROOT ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}
   PATH_SUFFIXES lib64 lib)
-if(NOT RIDGELINE_CUDNN_INCLUDE_DIR OR NOT RIDGELINE_CUDNN_LIBRARY)
+set(_ridgeline_cudnn_found OFF)
+if(RIDGELINE_CUDNN_INCLUDE_DIR AND RIDGELINE_CUDNN_LIBRARY)
+  set(_ridgeline_cudnn_found ON)
+endif()
+option(RIDGELINE_REPLAY_GPU "Build the replay's GPU executor (cuBLASLt, cuDNN, own kernels)" ${_ridgeline_cudnn_found})
+if(NOT RIDGELINE_REPLAY_GPU)
+  message(STATUS "ridgeline: replay GPU executor OFF (cuDNN found: ${_ridgeline_cudnn_found}); the rest of the "
+                 "CUDA layer is built")
+elseif(NOT _ridgeline_cudnn_found)
   message(FATAL_ERROR
-    "RIDGELINE_WITH_CUDA is ON but cuDNN was not found (cudnn.h: ${RIDGELINE_CUDNN_INCLUDE_DIR}; "
+    "RIDGELINE_REPLAY_GPU is ON but cuDNN was not found (cudnn.h: ${RIDGELINE_CUDNN_INCLUDE_DIR}; "
     "libcudnn: ${RIDGELINE_CUDNN_LIBRARY}). The GPU replay runs convolutions through cuDNN 8 or 9.\n"
     "Looked in the CUDA toolkit (${CUDAToolkit_INCLUDE_DIRS}, ${CUDAToolkit_LIBRARY_DIR}), CUDNN_ROOT and the system folders.\n"
     "Fix: install cuDNN for CUDA ${CUDAToolkit_VERSION_MAJOR} (Debian/Ubuntu NVIDIA repository: "
     "libcudnn9-dev-cuda-${CUDAToolkit_VERSION_MAJOR}; pip/conda: nvidia-cudnn-cu${CUDAToolkit_VERSION_MAJOR} / cudnn; or "
     "NVIDIA's tarball) and point CMake at it with -DCUDNN_ROOT=<folder with include/ and lib/>, "
-    "or configure with -DRIDGELINE_WITH_CUDA=OFF.")
+    "or configure with -DRIDGELINE_REPLAY_GPU=OFF.")
 endif()
 set(RIDGELINE_CUDNN_VERSION "")
 foreach(_h IN ITEMS cudnn_version.h cudnn.h)
@@ -79,12 +87,12 @@ foreach(_h IN ITEMS cudnn_version.h cudnn.h)
     endif()
   endif()
 endforeach()
-if(RIDGELINE_CUDNN_VERSION AND RIDGELINE_CUDNN_VERSION VERSION_LESS 8)
-  message(FATAL_ERROR "RIDGELINE_WITH_CUDA is ON but the cuDNN found (${RIDGELINE_CUDNN_VERSION}, ${RIDGELINE_CUDNN_LIBRARY}) "
+if(RIDGELINE_REPLAY_GPU AND RIDGELINE_CUDNN_VERSION AND RIDGELINE_CUDNN_VERSION VERSION_LESS 8)
+  message(FATAL_ERROR "RIDGELINE_REPLAY_GPU is ON but the cuDNN found (${RIDGELINE_CUDNN_VERSION}, ${RIDGELINE_CUDNN_LIBRARY}) "
                       "is older than 8. Fix: install cuDNN 8 or 9 and set -DCUDNN_ROOT to it, or configure with "
-                      "-DRIDGELINE_WITH_CUDA=OFF.")
+                      "-DRIDGELINE_REPLAY_GPU=OFF.")
 endif()
-if(NOT TARGET ridgeline::cudnn)
+if(RIDGELINE_REPLAY_GPU AND NOT TARGET ridgeline::cudnn)
   add_library(ridgeline::cudnn UNKNOWN IMPORTED)
   set_target_properties(ridgeline::cudnn PROPERTIES IMPORTED_LOCATION "${RIDGELINE_CUDNN_LIBRARY}"
                         INTERFACE_INCLUDE_DIRECTORIES "${RIDGELINE_CUDNN_INCLUDE_DIR}")

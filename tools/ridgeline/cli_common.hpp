@@ -32,10 +32,10 @@ void infer_or_throw(graph& g, const shape_options& options, const std::string& p
 
 /** A model analysed and predicted for one device (validate and replay). */
 struct predicted_model {
-    hw_spec hw;              /**< The device. */
-    graph g;                 /**< Loaded, shapes inferred. */
-    model_cost m;            /**< analyze(g) with the precision's float override. */
-    latency_prediction lat;  /**< predict_latency on the device. */
+    hw_spec hw;                   /**< The device. */
+    graph g;                      /**< Loaded, shapes inferred. */
+    model_cost m;                 /**< analyze(g) with the precision's float override. */
+    latency_prediction lat;       /**< predict_latency on the device. */
     dtype precision = dtype::f32; /**< The precision predicted (fp32 for tf32). */
 };
 

@@ -3,12 +3,15 @@
 
 #include "cli_common.hpp"
 
+#include "ridgeline/plot.hpp"
 #include "ridgeline/replay.hpp"
+#include "ridgeline/roofline.hpp"
 #include "ridgeline/validate.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -27,16 +30,18 @@ struct replay_args {
     bool warm_l2 = false;
     bool plan_only = false;
     std::string trace_path;
+    std::string svg_path;
     std::string format = "table";
     std::size_t top = 20;
 };
 
 int run_replay(replay_args a) {
-    if (a.format != "table" && a.format != "json") throw usage_error("unknown format '" + a.format + "' (table or json)");
+    if (a.format != "table" && a.format != "json")
+        throw usage_error("unknown format '" + a.format + "' (table or json)");
     a.options.flush_l2 = !a.warm_l2;
     a.options.allow_tf32 = a.dtype_text == "tf32";
-    const auto p = cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw,
-                                      false);
+    const auto p =
+        cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw, false);
     replay_result r;
     if (a.plan_only) {
         r.plan = plan_replay(p.g, p.m, p.lat);
@@ -54,6 +59,17 @@ int run_replay(replay_args a) {
     if (!r.status) return cli::report_status("replay", r.status);
     if (a.plan_only) return 0;
     if (!a.trace_path.empty()) save_trace(r.median_trace, a.trace_path);
+    if (!a.svg_path.empty()) {
+        // The roofline with each replayed layer at FLOPs / replayed time.
+        std::vector<double> measured(p.m.layers.size(), 0.0);
+        for (const auto& t : r.nodes) measured[t.layer] = t.measured_s;
+        const auto data = roofline_for(p.m, predict(p.m, p.hw, p.precision), p.hw, measured);
+        plot_options po;
+        po.title = std::filesystem::path(a.model).stem().string() + " replayed on " + p.hw.id;
+        std::ofstream svg(a.svg_path);
+        svg << svg_roofline(data, po);
+        if (!svg) throw error(a.svg_path + ": cannot write");
+    }
     if (a.format == "table") {
         validate_options vo;
         vo.method = attribution::external_id;
@@ -68,7 +84,8 @@ int run_replay(replay_args a) {
 
 void add_replay_command(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<replay_args>();
-    auto* c = app.add_subcommand("replay", "run every node on the GPU on its own, timed by CUPTI, against the prediction");
+    auto* c =
+        app.add_subcommand("replay", "run every node on the GPU on its own, timed by CUPTI, against the prediction");
     c->add_option("model", a->model, "ONNX model file")->required();
     c->add_option("--hw", a->hw, "hardware spec id of the GPU (default h100-sxm)");
     c->add_option("--batch,-b", a->batch, "bind the batch symbol (and each input's leading symbolic dim)");
@@ -82,6 +99,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     c->add_option("--seed", a->options.seed, "seed of the synthesised data");
     c->add_flag("--warm-l2", a->warm_l2, "do not evict the L2 between repetitions");
     c->add_option("--trace", a->trace_path, "write the median repetitions as a ridgeline trace (for validate)");
+    c->add_option("--svg", a->svg_path, "write a roofline SVG with every replayed layer at its measured performance");
     c->add_flag("--plan", a->plan_only, "only plan: which nodes run and the predicted time covered (no GPU)");
     c->add_option("--format,-f", a->format, "table or json");
     c->add_option("--top", a->top, "table: rows shown (0 = all)");

@@ -5,7 +5,8 @@
  *
  *     ridgeline replay MODEL [--hw ID] [--batch N] [--set S=N ...] [--input NAME=d0,...]
  *                      [--dtype fp32|tf32|fp16|bf16] [--repeats N] [--warmup N] [--device N]
- *                      [--seed N] [--warm-l2] [--trace OUT.json] [--format table|json] [--top N]
+ *                      [--seed N] [--warm-l2] [--trace OUT.json] [--svg OUT.svg] [--format table|json]
+ *                      [--top N]
  *                      [--plan]
  *
  * `--plan` only plans (no GPU needed): which nodes run, and the share of predicted time covered.

@@ -1,4 +1,4 @@
-// The GPU side of the replay in a build without CUDA: a status that says so.
+// The GPU side of the replay in a build without it (no CUDA, or no cuDNN): a status that says so.
 #include "backends.hpp"
 
 namespace ridgeline::replay {
