@@ -62,14 +62,14 @@ std::string_view replay_step_name(replay_step step) noexcept;
 
 /** One node of a replay plan. */
 struct replay_node_plan {
-    std::size_t layer = 0;          /**< Index into model_cost::layers. */
-    std::int32_t node = -1;         /**< Index into graph::nodes. */
-    std::string name;               /**< Node display name. */
-    std::string op_type;            /**< Operator. */
+    std::size_t layer = 0;                  /**< Index into model_cost::layers. */
+    std::int32_t node = -1;                 /**< Index into graph::nodes. */
+    std::string name;                       /**< Node display name. */
+    std::string op_type;                    /**< Operator. */
     replay_step step = replay_step::kernel; /**< What the replay does. */
-    std::string backend;            /**< "cublasLt", "cudnn" or "ridgeline" (kernels only). */
-    std::string reason;             /**< Why it is not run (unsupported/control). */
-    double predicted_s = 0;         /**< The cost model's time for this layer. */
+    std::string backend;                    /**< "cublasLt", "cudnn" or "ridgeline" (kernels only). */
+    std::string reason;                     /**< Why it is not run (unsupported/control). */
+    double predicted_s = 0;                 /**< The cost model's time for this layer. */
 };
 
 /**
@@ -82,9 +82,7 @@ struct replay_plan {
     double covered_predicted_s = 0;         /**< Of which on nodes that run. */
     std::map<std::string, int> unsupported; /**< Operator → nodes not run (unsupported or control). */
     /** covered / predicted (1 when nothing is predicted). */
-    [[nodiscard]] double coverage() const noexcept {
-        return predicted_s > 0 ? covered_predicted_s / predicted_s : 1.0;
-    }
+    [[nodiscard]] double coverage() const noexcept { return predicted_s > 0 ? covered_predicted_s / predicted_s : 1.0; }
 };
 
 /**
@@ -108,8 +106,9 @@ struct replay_options {
     int warmup = 2;          /**< Untimed runs of each node first. */
     int repeats = 7;         /**< Timed runs of each node; the median is kept. */
     std::uint64_t seed = 1;  /**< Seed of the synthesised data. */
-    bool allow_tf32 = false;  /**< fp32 matmuls and convolutions may use TF32 tensor cores (--dtype tf32). */
-    bool flush_l2 = true;     /**< Evict the L2 before each repetition (inputs come from DRAM, as the cost model assumes). */
+    bool allow_tf32 = false; /**< fp32 matmuls and convolutions may use TF32 tensor cores (--dtype tf32). */
+    bool flush_l2 =
+        true; /**< Evict the L2 before each repetition (inputs come from DRAM, as the cost model assumes). */
 };
 
 /** One node's replayed time. */
@@ -128,14 +127,14 @@ struct replay_node_timing {
 
 /** A replay: the plan as carried out, per-node times, and the median repetitions as a trace. */
 struct replay_result {
-    measure_status status;                /**< not_supported / no_device / error, or ok. */
-    std::string device_name;              /**< check_gpu's description of the device. */
-    replay_plan plan;                     /**< As carried out (nodes that failed to run are unsupported). */
+    measure_status status;                 /**< not_supported / no_device / error, or ok. */
+    std::string device_name;               /**< check_gpu's description of the device. */
+    replay_plan plan;                      /**< As carried out (nodes that failed to run are unsupported). */
     std::vector<replay_node_timing> nodes; /**< Nodes that ran, in execution order. */
-    trace median_trace;                   /**< Each node's median repetition; external_id = node index. */
-    double measured_s = 0;                /**< Σ median node times. */
-    int warmup = 0;                       /**< Warm-up runs per node. */
-    int repeats = 0;                      /**< Timed runs per node. */
+    trace median_trace;                    /**< Each node's median repetition; external_id = node index. */
+    double measured_s = 0;                 /**< Σ median node times. */
+    int warmup = 0;                        /**< Warm-up runs per node. */
+    int repeats = 0;                       /**< Timed runs per node. */
 };
 
 /**
@@ -170,9 +169,9 @@ void write_replay_table(std::ostream& out, const replay_result& r, std::size_t t
 
 /** A dense row-major tensor in host memory. @code host_tensor t{dtype::f32, {2, 3}, {}}; @endcode */
 struct host_tensor {
-    dtype type = dtype::undefined;    /**< Element type. */
-    std::vector<std::int64_t> dims;   /**< Shape. */
-    std::vector<std::byte> bytes;     /**< Elements (bool and 8-bit types one byte each). */
+    dtype type = dtype::undefined;  /**< Element type. */
+    std::vector<std::int64_t> dims; /**< Shape. */
+    std::vector<std::byte> bytes;   /**< Elements (bool and 8-bit types one byte each). */
     /** Product of dims (1 for a scalar). */
     [[nodiscard]] std::int64_t element_count() const noexcept;
 };

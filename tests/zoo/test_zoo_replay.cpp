@@ -67,7 +67,7 @@ TEST_CASE("small zoo models run node by node on the host executor with synthesis
     require_zoo();
     const auto h100 = load_hw("h100-sxm");
     for (const std::string name : {"squeezenet1_1", "mobilenet_v3_small", "shufflenet_v2_x2_0", "regnet_y_400mf",
-                             "distilbert_base", "gpt2", "albert_base"}) {
+                                   "distilbert_base", "gpt2", "albert_base"}) {
         const auto path = std::filesystem::path(RIDGELINE_ZOO_DIR) / (name + ".onnx");
         graph g = load_onnx(path.string());
         shape_options o;

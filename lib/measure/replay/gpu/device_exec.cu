@@ -15,7 +15,6 @@
 //         with benchmark=False — with the math type that answer names.
 #include "device_exec.cuh"
 
-
 #include <cublasLt.h>
 #include <cudnn.h>
 
@@ -370,9 +369,9 @@ void device_exec::gemm(const gemm_desc& d) {
     if (!slot) {
         auto p = std::make_unique<gemm_plan>();
         // fp32 may use TF32 only when the executor is not strict (--dtype tf32).
-        const cublasComputeType_t compute = f64                                    ? CUBLAS_COMPUTE_64F
+        const cublasComputeType_t compute = f64                                     ? CUBLAS_COMPUTE_64F
                                             : d.type == dtype::f32 && !strict_fp32_ ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                                                                   : CUBLAS_COMPUTE_32F;
+                                                                                    : CUBLAS_COMPUTE_32F;
         const cudaDataType_t scale = f64 ? CUDA_R_64F : CUDA_R_32F;
         RL_CUBLAS(cublasLtMatmulDescCreate(&p->op, compute, scale));
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLAS's A is our B.
