@@ -105,27 +105,8 @@ outcome run_case(const fs::path& dir) {
 
     // Bind inputs: input_K.pb feeds the K-th graph input that is not an initializer.
     ridgeline::shape_options opt;
-    for (std::size_t k = 0; k < g.inputs.size(); ++k) {
-        const auto& v = g.values[static_cast<std::size_t>(g.inputs[k])];
-        const auto file = data_dir / ("input_" + std::to_string(k) + ".pb");
-        if (!fs::exists(file)) return {outcome::kind::not_checkable, "no data for input '" + v.name + "'", {}};
-        auto t = read_tensor(file);
-        if (!t) return {outcome::kind::not_checkable, "input_" + std::to_string(k) + ".pb is not a tensor", {}};
-        // A few data files disagree with their own model (bfloat16 stored as uint16, a [1]
-        // tensor for a [3, 4] input): those cannot check the model's shapes.
-        if (t->data_type() != static_cast<int>(v.declared_type) ||
-            (v.declared && v.declared->size() != static_cast<std::size_t>(t->dims_size()))) {
-            return {outcome::kind::not_checkable,
-                    "input_" + std::to_string(k) + ".pb disagrees with the type or rank the model declares",
-                    {}};
-        }
-        opt.input_shapes[v.name] = std::vector<std::int64_t>(t->dims().begin(), t->dims().end());
-        if (element_count(*t) > max_fed_elements) continue;
-        if (is_integer_type(t->data_type())) {
-            if (auto ints = tensor_ints(*t)) opt.input_values[v.name] = std::move(*ints);
-        } else if (auto reals = tensor_reals(*t)) {
-            opt.input_real_values[v.name] = std::move(*reals);
-        }
+    if (const auto in = bind_node_test_inputs(g, data_dir, opt, max_fed_elements); !in.not_checkable.empty()) {
+        return {outcome::kind::not_checkable, in.not_checkable, {}};
     }
 
     // Drop every declared hint below the inputs, so only the rules produce shapes.

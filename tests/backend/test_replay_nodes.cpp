@@ -161,26 +161,11 @@ outcome run_case(const fs::path& dir, ridgeline::replay_backend backend) {
     }
 
     ridgeline::shape_options opt;
-    std::vector<ridgeline::host_tensor> inputs;
-    for (std::size_t k = 0; k < g.inputs.size(); ++k) {
-        const auto& v = g.values[static_cast<std::size_t>(g.inputs[k])];
-        auto t = read_tensor(data_dir / ("input_" + std::to_string(k) + ".pb"));
-        if (!t) return {outcome::kind::not_checkable, "input " + std::to_string(k) + " is not a tensor", {}};
-        if (t->data_type() != static_cast<int>(v.declared_type)) {
-            return {
-                outcome::kind::not_checkable, "input " + std::to_string(k) + " disagrees with the model's type", {}};
-        }
-        auto h = to_host_tensor(*t);
-        if (!h) return {outcome::kind::not_checkable, "input " + std::to_string(k) + " unreadable", {}};
-        opt.input_shapes[v.name] = h->dims;
-        if (element_count(*t) <= max_fed_elements) {
-            if (is_integer_type(t->data_type())) {
-                if (auto ints = tensor_ints(*t)) opt.input_values[v.name] = std::move(*ints);
-            } else if (auto reals = tensor_reals(*t)) {
-                opt.input_real_values[v.name] = std::move(*reals);
-            }
-        }
-        inputs.push_back(std::move(*h));
+    auto in = bind_node_test_inputs(g, data_dir, opt, max_fed_elements);
+    if (!in.not_checkable.empty()) return {outcome::kind::not_checkable, in.not_checkable, {}};
+    const std::vector<ridgeline::host_tensor> inputs = std::move(in.tensors);
+    for (const auto& t : inputs) {
+        if (t.type == ridgeline::dtype::undefined) return {outcome::kind::not_checkable, "an input is unreadable", {}};
     }
     try {
         ridgeline::infer_shapes(g, opt);

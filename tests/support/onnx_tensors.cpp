@@ -241,4 +241,33 @@ std::optional<host_tensor> to_host_tensor(const onnx::TensorProto& t) {
     }
 }
 
+node_test_inputs bind_node_test_inputs(const graph& g, const fs::path& data_dir, shape_options& opt,
+                                       std::int64_t max_fed_elements) {
+    node_test_inputs r;
+    for (std::size_t k = 0; k < g.inputs.size(); ++k) {
+        const auto& v = g.values[static_cast<std::size_t>(g.inputs[k])];
+        const auto file = data_dir / ("input_" + std::to_string(k) + ".pb");
+        if (!fs::exists(file)) return {{}, "no data for input '" + v.name + "'"};
+        auto t = read_tensor(file);
+        if (!t) return {{}, "input_" + std::to_string(k) + ".pb is not a tensor"};
+        // A few data files disagree with their own model (bfloat16 stored as uint16, a [1]
+        // tensor for a [3, 4] input): those cannot check the model.
+        if (t->data_type() != static_cast<int>(v.declared_type) ||
+            (v.declared && v.declared->size() != static_cast<std::size_t>(t->dims_size()))) {
+            return {{}, "input_" + std::to_string(k) + ".pb disagrees with the type or rank the model declares"};
+        }
+        opt.input_shapes[v.name] = std::vector<std::int64_t>(t->dims().begin(), t->dims().end());
+        if (element_count(*t) <= max_fed_elements) {
+            if (is_integer_type(t->data_type())) {
+                if (auto ints = tensor_ints(*t)) opt.input_values[v.name] = std::move(*ints);
+            } else if (auto reals = tensor_reals(*t)) {
+                opt.input_real_values[v.name] = std::move(*reals);
+            }
+        }
+        auto h = to_host_tensor(*t);  // strings and the like: an undefined tensor (shapes still bound)
+        r.tensors.push_back(h ? std::move(*h) : host_tensor{});
+    }
+    return r;
+}
+
 }  // namespace ridgeline::test

@@ -37,11 +37,21 @@ graph load_and_infer(const std::string& path, const shape_options& options) {
     return g;
 }
 
-predicted_model predict_model(const std::string& model, const shape_options& options, const std::string& dtype_text,
-                              const std::string& hw_id, bool fused) {
+void add_model_options(CLI::App* c, model_options& o, bool hw_required, const std::string& dtype_help) {
+    c->add_option("model", o.model, "ONNX model file")->required();
+    auto* hw = c->add_option("--hw", o.hw, "hardware spec id");
+    if (hw_required) hw->required();
+    c->add_option("--batch,-b", o.batch, "bind the batch symbol (and each input's leading symbolic dim)");
+    c->add_option("--set", o.sets, "bind a symbol: NAME=N (repeatable)");
+    c->add_option("--input", o.inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
+    c->add_option("--dtype", o.dtype_text, dtype_help);
+}
+
+predicted_model predict_model(const model_options& o, bool fused) {
+    const std::string& dtype_text = o.dtype_text;
     predicted_model p;
-    p.hw = load_hw(hw_id);
-    p.g = load_and_infer(model, options);
+    p.hw = load_hw(o.hw);
+    p.g = load_and_infer(o.model, make_shape_options(o.batch, o.sets, o.inputs));
     const dtype dt = dtype_text.empty() ? dtype::undefined : parse_dtype(dtype_text);
     const bool tf32 = dtype_text == "tf32";
     analysis_options ao;

@@ -9,6 +9,8 @@
 #include "ridgeline/measure.hpp"
 #include "ridgeline/shape.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <string>
 #include <vector>
 
@@ -39,12 +41,24 @@ struct predicted_model {
     dtype precision = dtype::f32; /**< The precision predicted (fp32 for tf32). */
 };
 
+/** The model, device, bindings and precision a measurement command predicts (validate, replay). */
+struct model_options {
+    std::string model;               /**< ONNX file. */
+    std::string hw;                  /**< Spec id. */
+    std::int64_t batch = 0;          /**< --batch. */
+    std::vector<std::string> sets;   /**< --set NAME=N. */
+    std::vector<std::string> inputs; /**< --input NAME=d0,d1,... */
+    std::string dtype_text;          /**< --dtype ("" = the model's own). */
+};
+
+/** Adds MODEL, --hw (required when `hw_required`), --batch, --set, --input and --dtype to `c`. */
+void add_model_options(CLI::App* c, model_options& o, bool hw_required, const std::string& dtype_help);
+
 /**
- * Loads, infers, analyses and predicts `model` on device `hw_id` in precision `dtype_text`
- * ("" = the model's own; fp32, tf32, fp16, bf16), with fused elementwise chains when `fused`.
+ * Loads, infers, analyses and predicts the model on its device in its precision (fp32, tf32,
+ * fp16, bf16), with fused elementwise chains when `fused`.
  */
-predicted_model predict_model(const std::string& model, const shape_options& options, const std::string& dtype_text,
-                              const std::string& hw_id, bool fused);
+predicted_model predict_model(const model_options& o, bool fused);
 
 /** Specs for a comma-separated list of ids; throws usage_error when empty. */
 std::vector<hw_spec> load_devices(const std::string& list);

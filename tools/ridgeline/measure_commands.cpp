@@ -236,13 +236,8 @@ int run_import(const import_args& a) {
 // ---- validate --------------------------------------------------------------------------------
 
 struct validate_args {
-    std::string model;
-    std::string hw;
+    cli::model_options model;
     std::string trace_path;
-    std::int64_t batch = 0;
-    std::vector<std::string> sets;
-    std::vector<std::string> inputs;
-    std::string dtype_text;
     std::string method = "auto";
     std::string window;
     int passes = 0;
@@ -258,15 +253,14 @@ int run_validate(const validate_args& a) {
     vo.method = parse_attribution(a.method);
     vo.window = a.window;
     vo.passes = a.passes;
-    const auto p = cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw,
-                                      a.fused);
+    const auto p = cli::predict_model(a.model, a.fused);
     const auto& hw = p.hw;
     const auto t = load_trace(a.trace_path);
     const auto v = validate(p.m, p.lat, t, vo);
     if (a.format == "json") {
         write_validation_json(std::cout, v);
     } else {
-        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model).filename().string(), hw.id,
+        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model.model).filename().string(), hw.id,
                                  a.trace_path, t.source.empty() ? "trace" : t.source);
         write_validation_table(std::cout, v, a.top);
     }
@@ -303,13 +297,8 @@ void add_measure_commands(CLI::App& app, int& exit_code) {
 
     auto v = std::make_shared<validate_args>();
     auto* va = app.add_subcommand("validate", "predicted vs measured kernel time, node by node");
-    va->add_option("model", v->model, "ONNX model file")->required();
-    va->add_option("--hw", v->hw, "hardware spec id")->required();
+    cli::add_model_options(va, v->model, true, "precision the model ran in: fp32, tf32, fp16, bf16");
     va->add_option("--trace", v->trace_path, "trace file (ridgeline JSON or torch.profiler Chrome trace)")->required();
-    va->add_option("--batch,-b", v->batch, "bind the batch symbol (and each input's leading symbolic dim)");
-    va->add_option("--set", v->sets, "bind a symbol: NAME=N (repeatable)");
-    va->add_option("--input", v->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
-    va->add_option("--dtype", v->dtype_text, "precision the model ran in: fp32, tf32, fp16, bf16");
     va->add_option("--method", v->method, "attribution: auto, external-id, ranges or sequence");
     va->add_option("--window", v->window, "only kernels inside ranges of this name (one per measured pass)");
     va->add_option("--passes", v->passes, "divide measured times by this (default: number of windows, else 1)");

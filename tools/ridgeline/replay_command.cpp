@@ -20,12 +20,7 @@ namespace {
 using namespace ridgeline;
 
 struct replay_args {
-    std::string model;
-    std::string hw = "h100-sxm";
-    std::int64_t batch = 0;
-    std::vector<std::string> sets;
-    std::vector<std::string> inputs;
-    std::string dtype_text;
+    cli::model_options model;  // --hw defaults to h100-sxm
     replay_options options;
     bool warm_l2 = false;
     bool plan_only = false;
@@ -39,9 +34,9 @@ int run_replay(replay_args a) {
     if (a.format != "table" && a.format != "json")
         throw usage_error("unknown format '" + a.format + "' (table or json)");
     a.options.flush_l2 = !a.warm_l2;
-    a.options.allow_tf32 = a.dtype_text == "tf32";
-    const auto p =
-        cli::predict_model(a.model, cli::make_shape_options(a.batch, a.sets, a.inputs), a.dtype_text, a.hw, false);
+    a.options.allow_tf32 = a.model.dtype_text == "tf32";
+    if (a.model.hw.empty()) a.model.hw = "h100-sxm";
+    const auto p = cli::predict_model(a.model, false);
     replay_result r;
     if (a.plan_only) {
         r.plan = plan_replay(p.g, p.m, p.lat);
@@ -52,8 +47,8 @@ int run_replay(replay_args a) {
     if (a.format == "json") {
         write_replay_json(std::cout, r);
     } else {
-        std::cout << fmt::format("{} on {} ({}{})\n", std::filesystem::path(a.model).filename().string(), p.hw.id,
-                                 dtype_name(p.precision), a.dtype_text == "tf32" ? ", tf32" : "");
+        std::cout << fmt::format("{} on {} ({}{})\n", std::filesystem::path(a.model.model).filename().string(), p.hw.id,
+                                 dtype_name(p.precision), a.model.dtype_text == "tf32" ? ", tf32" : "");
         write_replay_table(std::cout, r, a.top);
     }
     if (!r.status) return cli::report_status("replay", r.status);
@@ -65,7 +60,7 @@ int run_replay(replay_args a) {
         for (const auto& t : r.nodes) measured[t.layer] = t.measured_s;
         const auto data = roofline_for(p.m, predict(p.m, p.hw, p.precision), p.hw, measured);
         plot_options po;
-        po.title = std::filesystem::path(a.model).stem().string() + " replayed on " + p.hw.id;
+        po.title = std::filesystem::path(a.model.model).stem().string() + " replayed on " + p.hw.id;
         std::ofstream svg(a.svg_path);
         svg << svg_roofline(data, po);
         if (!svg) throw error(a.svg_path + ": cannot write");
@@ -86,13 +81,9 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<replay_args>();
     auto* c =
         app.add_subcommand("replay", "run every node on the GPU on its own, timed by CUPTI, against the prediction");
-    c->add_option("model", a->model, "ONNX model file")->required();
-    c->add_option("--hw", a->hw, "hardware spec id of the GPU (default h100-sxm)");
-    c->add_option("--batch,-b", a->batch, "bind the batch symbol (and each input's leading symbolic dim)");
-    c->add_option("--set", a->sets, "bind a symbol: NAME=N (repeatable)");
-    c->add_option("--input", a->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
-    c->add_option("--dtype", a->dtype_text,
-                  "precision: fp32 (no TF32), tf32 (fp32 tensors, TF32 matmuls/convs), fp16, bf16 (floats re-typed)");
+    cli::add_model_options(
+        c, a->model, false,  // --hw: default h100-sxm
+        "precision: fp32 (no TF32), tf32 (fp32 tensors, TF32 matmuls/convs), fp16, bf16 (floats re-typed)");
     c->add_option("--repeats", a->options.repeats, "timed runs per node (median kept; default 7)");
     c->add_option("--warmup", a->options.warmup, "untimed runs per node first (default 2)");
     c->add_option("--device", a->options.device, "CUDA device index (default 0)");
