@@ -266,13 +266,10 @@ template <class F>
 decltype(auto) visit_numeric(dtype t, F&& f) {
     switch (t) {
         case dtype::f32:
-            return f(type_tag<float>{});
         case dtype::f16:
-            return f(type_tag<f16>{});
         case dtype::bf16:
-            return f(type_tag<bf16>{});
         case dtype::f64:
-            return f(type_tag<double>{});
+            return visit_float(t, f);
         case dtype::i64:
             return f(type_tag<std::int64_t>{});
         case dtype::i32:
@@ -296,10 +293,13 @@ decltype(auto) visit_numeric(dtype t, F&& f) {
     }
 }
 
-/** Calls f(type_tag<U>{}) with an unsigned integer type of the dtype's size (data movement). */
-template <class F>
-decltype(auto) visit_bits(dtype t, F&& f) {
-    switch (element_size_bytes(t)) {
+/**
+ * Calls f(type_tag<U>{}) with the unsigned integer type of `bytes` bytes (1, 2, 4 or 8); other sizes
+ * call other() (which throws, or returns what f would).
+ */
+template <class F, class G>
+decltype(auto) visit_unsigned(std::int64_t bytes, F&& f, G&& other) {
+    switch (bytes) {
         case 1:
             return f(type_tag<std::uint8_t>{});
         case 2:
@@ -309,50 +309,66 @@ decltype(auto) visit_bits(dtype t, F&& f) {
         case 8:
             return f(type_tag<std::uint64_t>{});
         default:
-            throw unsupported_node("element type " + std::string(dtype_name(t)));
+            return other();
     }
+}
+
+/** Calls f(type_tag<U>{}) with an unsigned integer type of the dtype's size (data movement). */
+template <class F>
+decltype(auto) visit_bits(dtype t, F&& f) {
+    return visit_unsigned(element_size_bytes(t), f, [&]() -> decltype(f(type_tag<std::uint8_t>{})) {
+        throw unsupported_node("element type " + std::string(dtype_name(t)));
+    });
 }
 
 /**
- * Sum of `v` over the lanes that share a row (see executors' for_each_row): a warp shuffle
- * reduction on the GPU, `v` itself on the host (one lane). Every lane must call it.
+ * Folds `v` over the lanes that share a row (see executors' for_each_row) with `op.combine(own,
+ * other)`: a butterfly of warp shuffles on the GPU, `v` itself on the host (one lane). Every lane
+ * must call it.
  */
+template <class V, class Op>
+RL_HD inline V lanes_fold(V v, int lanes, const Op& op) {
+#if defined(__CUDA_ARCH__)
+    for (int o = lanes / 2; o > 0; o /= 2) v = op.combine(v, __shfl_xor_sync(0xffffffffu, v, o));
+#else
+    (void)lanes;
+    (void)op;
+#endif
+    return v;
+}
+
+/** Sum fold (lanes_fold). */
+template <class V>
+struct sum_fold {
+    RL_HD V combine(V a, V b) const { return a + b; }
+};
+/** Max fold (lanes_fold): b when greater, else a. */
+template <class V>
+struct max_fold {
+    RL_HD V combine(V a, V b) const { return b > a ? b : a; }
+};
+/** Min fold (lanes_fold): b when smaller, else a. */
+template <class V>
+struct min_fold {
+    RL_HD V combine(V a, V b) const { return b < a ? b : a; }
+};
+
+/** Sum of `v` over the lanes of a row (see lanes_fold). */
 template <class V>
 RL_HD inline V lanes_sum(V v, int lanes) {
-#if defined(__CUDA_ARCH__)
-    for (int o = lanes / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
-#else
-    (void)lanes;
-#endif
-    return v;
+    return lanes_fold(v, lanes, sum_fold<V>{});
 }
 
-/** Maximum of `v` over the lanes of a row (see lanes_sum). */
+/** Maximum of `v` over the lanes of a row (see lanes_fold). */
 template <class V>
 RL_HD inline V lanes_max(V v, int lanes) {
-#if defined(__CUDA_ARCH__)
-    for (int o = lanes / 2; o > 0; o /= 2) {
-        const V w = __shfl_xor_sync(0xffffffffu, v, o);
-        v = w > v ? w : v;
-    }
-#else
-    (void)lanes;
-#endif
-    return v;
+    return lanes_fold(v, lanes, max_fold<V>{});
 }
 
-/** Minimum of `v` over the lanes of a row (see lanes_sum). */
+/** Minimum of `v` over the lanes of a row (see lanes_fold). */
 template <class V>
 RL_HD inline V lanes_min(V v, int lanes) {
-#if defined(__CUDA_ARCH__)
-    for (int o = lanes / 2; o > 0; o /= 2) {
-        const V w = __shfl_xor_sync(0xffffffffu, v, o);
-        v = w < v ? w : v;
-    }
-#else
-    (void)lanes;
-#endif
-    return v;
+    return lanes_fold(v, lanes, min_fold<V>{});
 }
 
 /** A counter-based hash (splitmix64) for reproducible random data. */

@@ -53,6 +53,8 @@ struct timed_hooks {
                 ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
             }
             scoped_external_id tag((static_cast<std::uint64_t>(p.node) << rep_bits) | static_cast<std::uint64_t>(rep));
+            // Untagged kernels could not be attributed: better no figure than a wrong one.
+            if (!tag.status()) throw gpu_failure("push_external_id: " + tag.status().message);
             launch();
         }
     }

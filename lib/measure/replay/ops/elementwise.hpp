@@ -3,9 +3,9 @@
 // element, else broadcast strides over the output dims merged where every input allows), so the
 // common same-shape case does no index arithmetic.
 //
-// Sections: shared helpers (type kinds, runtime-typed loads, operand indexing, lane folds) — also
-// used by reduce.hpp and norm.hpp —, unary operators, binary and variadic operators, Where, Clip,
-// Cast, registration.
+// Sections: shared helpers (type kinds, runtime-typed loads, operand indexing, lane scans; the lane
+// fold itself is core.hpp's lanes_fold) — also used by reduce.hpp and norm.hpp —, unary operators,
+// binary and variadic operators, Where, Clip, Cast, registration.
 #pragma once
 
 #include "../math.hpp"
@@ -98,64 +98,50 @@ RL_HD inline V any_sqrt(V x) {
 /** True for the floating dtypes the replay computes with. */
 inline bool is_float_type(dtype t) { return t == dtype::f32 || t == dtype::f16 || t == dtype::bf16 || t == dtype::f64; }
 
-/** Element i of `p` (element type t, numeric or bool) as a double; 0 for other types. */
-RL_HD inline double load_real(const void* p, dtype t, std::int64_t i) {
+/**
+ * Element i of `p` (runtime element type t, numeric or bool) as R: floats through double, integers
+ * directly (exact into int64), bool as 0/1; 0 for other types.
+ */
+template <class R>
+RL_HD inline R load_as(const void* p, dtype t, std::int64_t i) {
     switch (t) {
         case dtype::f32:
-            return static_cast<const float*>(p)[i];
+            return static_cast<R>(static_cast<double>(static_cast<const float*>(p)[i]));
         case dtype::f16:
-            return to_float(static_cast<const f16*>(p)[i]);
+            return static_cast<R>(static_cast<double>(to_float(static_cast<const f16*>(p)[i])));
         case dtype::bf16:
-            return to_float(static_cast<const bf16*>(p)[i]);
+            return static_cast<R>(static_cast<double>(to_float(static_cast<const bf16*>(p)[i])));
         case dtype::f64:
-            return static_cast<const double*>(p)[i];
+            return static_cast<R>(static_cast<const double*>(p)[i]);
         case dtype::i64:
-            return static_cast<double>(static_cast<const std::int64_t*>(p)[i]);
+            return static_cast<R>(static_cast<const std::int64_t*>(p)[i]);
         case dtype::i32:
-            return static_cast<const std::int32_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::int32_t*>(p)[i]);
         case dtype::i16:
-            return static_cast<const std::int16_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::int16_t*>(p)[i]);
         case dtype::i8:
-            return static_cast<const std::int8_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::int8_t*>(p)[i]);
         case dtype::u8:
-            return static_cast<const std::uint8_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::uint8_t*>(p)[i]);
         case dtype::u16:
-            return static_cast<const std::uint16_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::uint16_t*>(p)[i]);
         case dtype::u32:
-            return static_cast<const std::uint32_t*>(p)[i];
+            return static_cast<R>(static_cast<const std::uint32_t*>(p)[i]);
         case dtype::u64:
-            return static_cast<double>(static_cast<const std::uint64_t*>(p)[i]);
+            return static_cast<R>(static_cast<const std::uint64_t*>(p)[i]);
         case dtype::boolean:
-            return static_cast<const bool*>(p)[i] ? 1.0 : 0.0;
+            return static_cast<const bool*>(p)[i] ? R(1) : R(0);
         default:
-            return 0;
+            return R(0);
     }
 }
 
+/** Element i of `p` as a double (see load_as). */
+RL_HD inline double load_real(const void* p, dtype t, std::int64_t i) { return load_as<double>(p, t, i); }
+
 /** Element i of `p` as an int64 (exact for integers; floats truncated toward zero). */
 RL_HD inline std::int64_t load_integer(const void* p, dtype t, std::int64_t i) {
-    switch (t) {
-        case dtype::i64:
-            return static_cast<const std::int64_t*>(p)[i];
-        case dtype::i32:
-            return static_cast<const std::int32_t*>(p)[i];
-        case dtype::i16:
-            return static_cast<const std::int16_t*>(p)[i];
-        case dtype::i8:
-            return static_cast<const std::int8_t*>(p)[i];
-        case dtype::u8:
-            return static_cast<const std::uint8_t*>(p)[i];
-        case dtype::u16:
-            return static_cast<const std::uint16_t*>(p)[i];
-        case dtype::u32:
-            return static_cast<const std::uint32_t*>(p)[i];
-        case dtype::u64:
-            return static_cast<std::int64_t>(static_cast<const std::uint64_t*>(p)[i]);
-        case dtype::boolean:
-            return static_cast<const bool*>(p)[i] ? 1 : 0;
-        default:
-            return static_cast<std::int64_t>(load_real(p, t, i));
-    }
+    return load_as<std::int64_t>(p, t, i);
 }
 
 /** True when indices below n fit 32-bit arithmetic (the GPU divides 32-bit integers far faster). */
@@ -250,21 +236,6 @@ inline void make_operands(const tensor_ref* const* ins, int count, const tensor_
             b.strides[g] = group_strides[k][groups - 1 - g];
         }
     }
-}
-
-/**
- * Folds `v` over the lanes sharing a row with `op.combine` (a butterfly of warp shuffles on the
- * GPU; `v` itself on the host). Every lane must call it.
- */
-template <class V, class Op>
-RL_HD inline V lanes_fold(V v, int lanes, const Op& op) {
-#if defined(__CUDA_ARCH__)
-    for (int o = lanes / 2; o > 0; o /= 2) v = op.combine(v, __shfl_xor_sync(0xffffffffu, v, o));
-#else
-    (void)lanes;
-    (void)op;
-#endif
-    return v;
 }
 
 /**
@@ -854,13 +825,13 @@ void run_pow(node_call<Exec>& c) {
 }
 
 /** Most inputs one variadic kernel folds (more are folded in further passes). */
-constexpr int max_fold = 8;
+constexpr int max_fold_inputs = 8;
 
 /** y[i] = op(…op(in0[i], in1[i])…, in_{count−1}[i]), divided by `divisor` when mean. */
 template <class T, class Op>
 struct variadic_kernel {
-    const T* in[max_fold];
-    operand_index idx[max_fold];
+    const T* in[max_fold_inputs];
+    operand_index idx[max_fold_inputs];
     int count;
     T* y;
     Op op;
@@ -868,7 +839,7 @@ struct variadic_kernel {
     double divisor;
     RL_HD void operator()(std::int64_t i) const {
         auto acc = load(in[0], idx[0](i));
-        for (int k = 1; k < max_fold; ++k) {  // a constant trip count: unrolled, operands stay in registers
+        for (int k = 1; k < max_fold_inputs; ++k) {  // a constant trip count: unrolled, operands stay in registers
             if (k < count) acc = op(acc, load(in[k], idx[k](i)));
         }
         if (mean) acc = acc / static_cast<decltype(acc)>(divisor);
@@ -897,10 +868,10 @@ void run_variadic(node_call<Exec>& c) {
         bool first = true;
         while (next < ins.size()) {
             variadic_kernel<T, O> k{};
-            const tensor_ref* group[max_fold];
+            const tensor_ref* group[max_fold_inputs];
             int count = 0;
             if (!first) group[count++] = &y;
-            while (count < max_fold && next < ins.size()) group[count++] = ins[next++];
+            while (count < max_fold_inputs && next < ins.size()) group[count++] = ins[next++];
             make_operands(group, count, y, k.idx);
             for (int j = 0; j < count; ++j) k.in[j] = group[j]->template as<T>();
             k.count = count;

@@ -1,7 +1,8 @@
 // Shared pieces of the replay's data-movement kernels: a strided copy (any strided view of an input
 // written through any strided view of an output: Transpose, Slice, Concat, Split, Expand, Tile,
 // DepthToSpace …), widening of contiguous runs to moves of up to 16 bytes, bounds-safe reads of
-// indices taken from tensor data, and fills with a value's raw bits.
+// indices taken from tensor data, the walk over an index's coordinates that the per-element
+// kernels share (walk_coords; pool.hpp's MaxUnpool uses it too), and fills with a value's raw bits.
 #pragma once
 
 #include "../op_table.hpp"
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 // Device pass only: nvcc's host pass hands the pragma to the host compiler, which does not know it.
@@ -30,20 +32,10 @@ struct alignas(16) bytes16 {
 /** Calls f(type_tag<U>{}) with an unsigned type (or bytes16) of `bytes` bytes. */
 template <class F>
 decltype(auto) visit_width(std::int64_t bytes, F&& f) {
-    switch (bytes) {
-        case 1:
-            return f(type_tag<std::uint8_t>{});
-        case 2:
-            return f(type_tag<std::uint16_t>{});
-        case 4:
-            return f(type_tag<std::uint32_t>{});
-        case 8:
-            return f(type_tag<std::uint64_t>{});
-        case 16:
-            return f(type_tag<bytes16>{});
-        default:
-            throw unsupported_node("element size " + std::to_string(bytes));
-    }
+    if (bytes == 16) return f(type_tag<bytes16>{});
+    return visit_unsigned(bytes, f, [&]() -> decltype(f(type_tag<bytes16>{})) {
+        throw unsupported_node("element size " + std::to_string(bytes));
+    });
 }
 
 /** Calls f(type_tag<I>{}) for an index tensor's type (int32 or int64). */
@@ -66,6 +58,46 @@ RL_HD inline std::int64_t safe_index(I raw, std::int64_t n) {
     if (k < 0) k += n;
     if (k >= n) k = n - 1;
     return k < 0 ? 0 : k;
+}
+
+/**
+ * Walks the row-major coordinates of index i over `rank` dims (at most max_rank), innermost first:
+ * f(k, x) for dim k and its coordinate x. i must lie below the product of the dims (the outermost
+ * coordinate is what is left of it, no division). f may return bool: false stops the walk, and
+ * walk_coords then returns false.
+ */
+template <class F>
+RL_HD inline bool walk_coords(std::int64_t i, int rank, const std::int64_t* dims, F&& f) {
+    RL_MOVE_UNROLL
+    for (int k = max_rank - 1; k >= 0; --k) {
+        if (k >= rank) continue;
+        std::int64_t x = i;
+        if (k > 0) {
+            const std::int64_t q = i / dims[k];
+            x = i - q * dims[k];
+            i = q;
+        }
+        if constexpr (std::is_void_v<decltype(f(k, x))>) {
+            f(k, x);
+        } else if (!f(k, x)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/** Coordinates of an index in a row-major space [outer, mid, inner]. */
+struct coords3 {
+    std::int64_t outer;
+    std::int64_t mid;
+    std::int64_t inner;
+};
+
+/** The coordinates of index i in [·, mid, inner]. */
+RL_HD inline coords3 split3(std::int64_t i, std::int64_t mid, std::int64_t inner) {
+    const std::int64_t t = i / inner;
+    const std::int64_t o = t / mid;
+    return {o, t - o * mid, i - t * inner};
 }
 
 /** Byte offset helper for raw pointers. */
@@ -101,18 +133,10 @@ struct strided_copy {
     RL_HD void operator()(std::int64_t i) const {
         std::int64_t s = src_base;
         std::int64_t d = dst_base;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            std::int64_t c = i;
-            if (k > 0) {
-                const std::int64_t q = i / dims[k];
-                c = i - q * dims[k];
-                i = q;
-            }
+        walk_coords(i, rank, dims, [&](int k, std::int64_t c) {
             s += c * src[k];
             d += c * dst[k];
-        }
+        });
         out[d] = in[s];
     }
 };
@@ -125,19 +149,12 @@ struct fill_bits {
     RL_HD void operator()(std::int64_t i) const { out[i] = value; }
 };
 
-/** The bits of `v` converted to element type `t`, in the low bytes of a 64-bit word. */
-inline std::uint64_t value_bits(dtype t, double v) {
-    std::uint64_t bits = 0;
-    visit_numeric(t, [&](auto tag) {
-        using T = typename decltype(tag)::type;
-        const T x = convert<T>(v);
-        std::memcpy(&bits, &x, sizeof(T));
-    });
-    return bits;
-}
-
-/** The bits of integer `v` converted to element type `t` (exact for 64-bit integers). */
-inline std::uint64_t value_bits_int(dtype t, std::int64_t v) {
+/**
+ * The bits of `v` (a double, or an integer converted exactly where the type allows: pass int64 for
+ * 64-bit integer types) converted to element type `t`, in the low bytes of a 64-bit word.
+ */
+template <class V>
+std::uint64_t value_bits(dtype t, V v) {
     std::uint64_t bits = 0;
     visit_numeric(t, [&](auto tag) {
         using T = typename decltype(tag)::type;

@@ -94,7 +94,7 @@ void run_constant_of_shape(node_call<Exec>& c) {
         if (d.is_real) {
             bits = value_bits(out.type, d.reals[0]);
         } else if (d.ints[0].is_value()) {
-            bits = value_bits_int(out.type, d.ints[0].value());
+            bits = value_bits(out.type, d.ints[0].value());
         } else {
             throw unsupported_node("ConstantOfShape value unknown");
         }
@@ -188,7 +188,7 @@ void run_eye_like(node_call<Exec>& c) {
     if (out.rank != 2) throw unsupported_node("EyeLike needs a 2-D tensor");
     const std::int64_t count = out.numel();
     if (count == 0) return;
-    const std::uint64_t one = value_bits_int(out.type, 1);
+    const std::uint64_t one = value_bits(out.type, std::int64_t{1});
     visit_bits(out.type, [&](auto tag) {
         using U = typename decltype(tag)::type;
         c.ex.for_each(count, eye_kernel<U>{out.as<U>(), bits_as<U>(one), out.dims[1], c.n.attr_i("k", 0)});

@@ -23,11 +23,8 @@ struct gather_kernel {
     std::int64_t inner;
     std::int64_t axis_dim;
     RL_HD void operator()(std::int64_t i) const {
-        const std::int64_t t = i / inner;
-        const std::int64_t e = i - t * inner;
-        const std::int64_t o = t / n_idx;
-        const std::int64_t j = t - o * n_idx;
-        out[i] = in[(o * axis_dim + safe_index(idx[j], axis_dim)) * inner + e];
+        const coords3 c = split3(i, n_idx, inner);
+        out[i] = in[(c.outer * axis_dim + safe_index(idx[c.mid], axis_dim)) * inner + c.inner];
     }
 };
 
@@ -69,17 +66,9 @@ struct gather_elements_kernel {
     std::int64_t dims[max_rank];
     std::int64_t strides[max_rank];
     RL_HD void operator()(std::int64_t i) const {
-        std::int64_t r = i;
         std::int64_t off = 0;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / dims[k];
-            std::int64_t x = r - q * dims[k];
-            r = q;
-            if (k == axis) x = safe_index(idx[i], axis_dim);
-            off += x * strides[k];
-        }
+        walk_coords(i, rank, dims,
+                    [&](int k, std::int64_t x) { off += (k == axis ? safe_index(idx[i], axis_dim) : x) * strides[k]; });
         out[i] = in[off];
     }
 };
@@ -345,18 +334,12 @@ struct scatter_elements_kernel {
     std::int64_t idx_strides[max_rank];
     std::int64_t out_strides[max_rank];
     RL_HD void operator()(std::int64_t t) const {
-        std::int64_t r = t;
         std::int64_t ib = 0;
         std::int64_t ob = 0;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / dims[k];
-            const std::int64_t x = r - q * dims[k];
-            r = q;
+        walk_coords(t, rank, dims, [&](int k, std::int64_t x) {
             ib += x * idx_strides[k];
             if (k != axis) ob += x * out_strides[k];
-        }
+        });
         for (std::int64_t a = 0; a < loop; ++a) {
             const std::int64_t u = ib + a * idx_strides[axis];
             scatter_combine<Op>(out, ob + safe_index(idx[u], axis_dim) * out_strides[axis], upd, u);
@@ -418,13 +401,10 @@ struct one_hot_kernel {
     std::int64_t depth;
     std::int64_t inner;
     RL_HD void operator()(std::int64_t i) const {
-        const std::int64_t t = i / inner;
-        const std::int64_t e = i - t * inner;
-        const std::int64_t o = t / depth;
-        const std::int64_t a = t - o * depth;
-        auto v = static_cast<std::int64_t>(load(idx, o * inner + e));
+        const coords3 c = split3(i, depth, inner);
+        auto v = static_cast<std::int64_t>(load(idx, c.outer * inner + c.inner));
         if (v < 0) v += depth;
-        out[i] = values[v == a ? 1 : 0];
+        out[i] = values[v == c.mid ? 1 : 0];
     }
 };
 

@@ -127,28 +127,73 @@ void run_expand(node_call<Exec>& c) {
     run_copy(c.ex, gather_plan(out, b.strides), out.data, in.data, element_bytes(out.type));
 }
 
-/** Tile where the doubled index space does not fit max_rank: input coordinate = output coordinate mod dim. */
+/** Pad modes. */
+enum pad_mode : int { pad_constant = 0, pad_reflect = 1, pad_edge = 2, pad_wrap = 3 };
+
+/** Pad: each output element maps back to an input coordinate or to the constant. */
 template <class U>
-struct tile_kernel {
+struct pad_kernel {
     U* out;
     const U* in;
+    U value;
     int rank;
+    int mode;
     std::int64_t out_dims[max_rank];
     std::int64_t in_dims[max_rank];
     std::int64_t in_strides[max_rank];
+    std::int64_t begin[max_rank];
     RL_HD void operator()(std::int64_t i) const {
-        std::int64_t r = i;
         std::int64_t off = 0;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / out_dims[k];
-            off += ((r - q * out_dims[k]) % in_dims[k]) * in_strides[k];
-            r = q;
-        }
-        out[i] = in[off];
+        const bool inside = walk_coords(i, rank, out_dims, [&](int k, std::int64_t cx) {
+            std::int64_t x = cx - begin[k];
+            const std::int64_t n = in_dims[k];
+            if (x < 0 || x >= n) {
+                if (mode == pad_constant) return false;
+                if (mode == pad_edge) {
+                    x = x < 0 ? 0 : n - 1;
+                } else if (mode == pad_wrap) {
+                    x %= n;
+                    if (x < 0) x += n;
+                } else {  // reflect: period 2(n - 1)
+                    const std::int64_t period = 2 * (n - 1);
+                    if (period == 0) {
+                        x = 0;
+                    } else {
+                        x %= period;
+                        if (x < 0) x += period;
+                        if (x >= n) x = period - x;
+                    }
+                }
+            }
+            off += x * in_strides[k];
+            return true;
+        });
+        out[i] = inside ? in[off] : value;
     }
 };
+
+/** Runs pad_kernel from `in` into `out` (same rank, both non-empty), with `begin` elements padded before each dim. */
+template <class Exec>
+void launch_pad(Exec& ex, const tensor_ref& in, const tensor_ref& out, int mode, const std::int64_t* begin,
+                std::uint64_t value) {
+    const auto is = strides_of(in);
+    visit_bits(out.type, [&](auto tag) {
+        using U = typename decltype(tag)::type;
+        pad_kernel<U> k{};
+        k.out = out.as<U>();
+        k.in = in.as<const U>();
+        k.value = bits_as<U>(value);
+        k.rank = in.rank;
+        k.mode = mode;
+        for (int d = 0; d < in.rank; ++d) {
+            k.out_dims[d] = out.dims[d];
+            k.in_dims[d] = in.dims[d];
+            k.in_strides[d] = is[static_cast<std::size_t>(d)];
+            k.begin[d] = begin[d];
+        }
+        ex.for_each(out.numel(), k);
+    });
+}
 
 /** Tile: output dim d seen as [repeat, in.dims[d]], the repeat reading with stride 0. */
 template <class Exec>
@@ -172,19 +217,10 @@ void run_tile(node_call<Exec>& c) {
         run_copy(c.ex, p, out.data, in.data, element_bytes(out.type));
         return;
     }
-    visit_bits(out.type, [&](auto tag) {
-        using U = typename decltype(tag)::type;
-        tile_kernel<U> k{};
-        k.out = out.as<U>();
-        k.in = in.as<const U>();
-        k.rank = in.rank;
-        for (int d = 0; d < in.rank; ++d) {
-            k.out_dims[d] = out.dims[d];
-            k.in_dims[d] = in.dims[d];
-            k.in_strides[d] = is[static_cast<std::size_t>(d)];
-        }
-        c.ex.for_each(out.numel(), k);
-    });
+    // The doubled index space does not fit max_rank: Pad's wrap mode without padding in front reads
+    // input coordinate = output coordinate mod dim.
+    const std::int64_t begin[max_rank] = {};
+    launch_pad(c.ex, in, out, pad_wrap, begin, 0);
 }
 
 /** DepthToSpace: [N, C, H, W] as a 6-D view, transposed (DCR or CRD). */
@@ -235,59 +271,6 @@ void run_space_to_depth(node_call<Exec>& c) {
     run_copy(c.ex, p, out.data, in.data, element_bytes(out.type));
 }
 
-/** Pad modes. */
-enum pad_mode : int { pad_constant = 0, pad_reflect = 1, pad_edge = 2, pad_wrap = 3 };
-
-/** Pad: each output element maps back to an input coordinate or to the constant. */
-template <class U>
-struct pad_kernel {
-    U* out;
-    const U* in;
-    U value;
-    int rank;
-    int mode;
-    std::int64_t out_dims[max_rank];
-    std::int64_t in_dims[max_rank];
-    std::int64_t in_strides[max_rank];
-    std::int64_t begin[max_rank];
-    RL_HD void operator()(std::int64_t i) const {
-        std::int64_t r = i;
-        std::int64_t off = 0;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / out_dims[k];
-            const std::int64_t cx = r - q * out_dims[k];
-            r = q;
-            std::int64_t x = cx - begin[k];
-            const std::int64_t n = in_dims[k];
-            if (x < 0 || x >= n) {
-                if (mode == pad_constant) {
-                    out[i] = value;
-                    return;
-                }
-                if (mode == pad_edge) {
-                    x = x < 0 ? 0 : n - 1;
-                } else if (mode == pad_wrap) {
-                    x %= n;
-                    if (x < 0) x += n;
-                } else {  // reflect: period 2(n - 1)
-                    const std::int64_t period = 2 * (n - 1);
-                    if (period == 0) {
-                        x = 0;
-                    } else {
-                        x %= period;
-                        if (x < 0) x += period;
-                        if (x >= n) x = period - x;
-                    }
-                }
-            }
-            off += x * in_strides[k];
-        }
-        out[i] = in[off];
-    }
-};
-
 /** Pad (constant/reflect/edge/wrap; pads from the input or attribute; negative pads crop). */
 template <class Exec>
 void run_pad(node_call<Exec>& c) {
@@ -313,7 +296,7 @@ void run_pad(node_call<Exec>& c) {
         if (c.has(2) && c.in[2].numel() > 0) {
             const dtype vt = c.in[2].type;
             if (vt == dtype::i64 || vt == dtype::i32) {
-                value = value_bits_int(out.type, c.ints(2).at(0));
+                value = value_bits(out.type, c.ints(2).at(0));
             } else {
                 value = value_bits(out.type, c.reals(2).at(0));
             }
@@ -330,29 +313,13 @@ void run_pad(node_call<Exec>& c) {
     const std::int64_t count = out.numel();
     if (count == 0) return;
     if (in.numel() == 0 && mode != pad_constant) throw unsupported_node("non-constant pad of an empty tensor");
-    const auto is = strides_of(in);
     std::int64_t begin[max_rank] = {};
     for (std::size_t j = 0; j < axes.size(); ++j) begin[normalise_axis(axes[j], in.rank)] = pads[j];
     if (in.numel() == 0) {
         fill_with_bits(c.ex, out, value);
         return;
     }
-    visit_bits(out.type, [&](auto tag) {
-        using U = typename decltype(tag)::type;
-        pad_kernel<U> k{};
-        k.out = out.as<U>();
-        k.in = in.as<const U>();
-        k.value = bits_as<U>(value);
-        k.rank = in.rank;
-        k.mode = mode;
-        for (int d = 0; d < in.rank; ++d) {
-            k.out_dims[d] = out.dims[d];
-            k.in_dims[d] = in.dims[d];
-            k.in_strides[d] = is[static_cast<std::size_t>(d)];
-            k.begin[d] = begin[d];
-        }
-        c.ex.for_each(count, k);
-    });
+    launch_pad(c.ex, in, out, mode, begin, value);
 }
 
 /** Trilu: keeps the upper (col − row ≥ k) or lower (col − row ≤ k) triangle of the last two dims. */

@@ -25,19 +25,13 @@ struct resize_nearest_kernel {
     std::int64_t dims[max_rank];
     std::int64_t base[max_rank];
     RL_HD void operator()(std::int64_t i) const {
-        std::int64_t r = i;
         std::int64_t off = 0;
         bool outside = false;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / dims[k];
-            const std::int64_t x = r - q * dims[k];
-            r = q;
+        walk_coords(i, rank, dims, [&](int k, std::int64_t x) {
             const std::int64_t v = table[base[k] + x];
             outside = outside || v < 0;
             off += v;
-        }
+        });
         out[i] = outside ? fill : in[off];
     }
 };
@@ -60,25 +54,19 @@ struct resize_filter_kernel {
     std::int64_t dims[max_rank];
     std::int64_t base[max_rank];
     RL_HD void operator()(std::int64_t i) const {
-        std::int64_t r = i;
         std::int64_t at = 0;
         bool outside = false;
         std::int64_t o0[Taps] = {}, o1[Taps] = {}, o2[Taps] = {};
         W w0[Taps] = {W(1)}, w1[Taps] = {W(1)}, w2[Taps] = {W(1)};
         int n0 = 1, n1 = 1, n2 = 1;
-        RL_MOVE_UNROLL
-        for (int k = max_rank - 1; k >= 0; --k) {
-            if (k >= rank) continue;
-            const std::int64_t q = r / dims[k];
-            const std::int64_t x = r - q * dims[k];
-            r = q;
+        walk_coords(i, rank, dims, [&](int k, std::int64_t x) {
             const std::int64_t t = (base[k] + x) * Taps;
             const std::int64_t v = off[t];
             outside = outside || v < 0;
             const int s = slot[k];
             if (s < 0) {
                 at += v;
-                continue;
+                return;
             }
             RL_MOVE_UNROLL
             for (int j = 0; j < Taps; ++j) {
@@ -100,7 +88,7 @@ struct resize_filter_kernel {
             } else {
                 n2 = Taps;
             }
-        }
+        });
         if (outside) {
             store(out, i, fill);
             return;

@@ -62,6 +62,12 @@ void launch_moments(Exec& ex, const T* x, const rd::reduce_layout& l, compute_t<
 // BatchNormalization
 // ---------------------------------------------------------------------------------------------
 
+/** Channel of element i of an [N, channels, inner] tensor: (i / inner) mod channels (see ew::div_index). */
+RL_HD inline std::int64_t channel_of(std::int64_t i, std::int64_t inner, std::int64_t channels, bool narrow) {
+    const std::int64_t q = ew::div_index(i, inner, narrow);
+    return q - ew::div_index(q, channels, narrow) * channels;
+}
+
 /**
  * y = (x − mean[c]) / √(var[c] + eps) · scale[c] + bias[c], c = (i / inner) mod channels; scale and
  * bias of type P, mean and var of type M (the inputs, or the batch's moments in training mode).
@@ -80,8 +86,7 @@ struct batch_norm_kernel {
     bool narrow;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t q = ew::div_index(i, inner, narrow);
-        const std::int64_t ch = q - ew::div_index(q, channels, narrow) * channels;
+        const std::int64_t ch = channel_of(i, inner, channels, narrow);
         const V s = static_cast<V>(load(scale, ch)) / math::sqrt(static_cast<V>(load(var, ch)) + static_cast<V>(eps));
         store(y, i, (load(x, i) - static_cast<V>(load(mean, ch))) * s + static_cast<V>(load(bias, ch)));
     }
@@ -402,8 +407,7 @@ struct lrn_kernel {
     bool narrow;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t q = ew::div_index(i, inner, narrow);
-        const std::int64_t ch = q - ew::div_index(q, channels, narrow) * channels;
+        const std::int64_t ch = channel_of(i, inner, channels, narrow);
         const std::int64_t lo = ch - before < 0 ? 0 : ch - before;
         const std::int64_t hi = ch + after >= channels ? channels - 1 : ch + after;
         V s = V(0);
@@ -473,8 +477,7 @@ struct lp_cols_kernel {
     bool l1;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t o = i / inner;
-        const std::int64_t base = o * count * inner + (i - o * inner);
+        const std::int64_t base = rd::axis_base(i, count, inner);
         V s = V(0);
         for (std::int64_t j = 0; j < count; ++j) {
             const V v = load(x, base + j * inner);

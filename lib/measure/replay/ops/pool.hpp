@@ -7,6 +7,7 @@
 
 #include "../math.hpp"
 #include "../op_table.hpp"
+#include "movement_common.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -327,25 +328,14 @@ struct unpool_scatter {
         if (relayout) {
             std::int64_t o = 0;
             std::int64_t stride = 1;
-            for (int d = rank - 1; d >= 0; --d) {
-                const std::int64_t q = k / from[d];
-                std::int64_t x = k - q * from[d];
-                k = q;
-                x = x < to[d] ? x : to[d] - 1;
-                o += x * stride;
+            movement_ops::walk_coords(k, rank, from, [&](int d, std::int64_t x) {
+                o += (x < to[d] ? x : to[d] - 1) * stride;
                 stride *= to[d];
-            }
+            });
             k = o;
         }
         out[k] = in[i];
     }
-};
-
-/** Zeroes a buffer of U. */
-template <class U>
-struct zero_fill {
-    U* out;
-    RL_HD void operator()(std::int64_t i) const { out[i] = U{}; }
 };
 
 /** MaxUnpool: zeros, then each input element written where its index points (output shape inferred). */
@@ -382,10 +372,10 @@ void run_max_unpool(node_call<Exec>& c) {
     }
     auto launch = [&](auto itag) {
         using I = typename decltype(itag)::type;
+        movement_ops::fill_with_bits(c.ex, out, 0);
+        if (in.numel() == 0) return;
         visit_bits(out.type, [&](auto tag) {
             using U = typename decltype(tag)::type;
-            c.ex.for_each(count, zero_fill<U>{out.as<U>()});
-            if (in.numel() == 0) return;
             unpool_scatter<U, I> k{};
             k.out = out.as<U>();
             k.in = in.as<const U>();

@@ -76,6 +76,15 @@ inline reduce_layout axis_range_layout(const tensor_ref& x, int first, int last)
 /** Ceiling of a / b. */
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
+/**
+ * Offset of the first element along an axis of `count` elements for thread i = (outer, inner) of a
+ * tensor seen as [outer, count, inner]: the axis's elements follow at multiples of `inner`.
+ */
+RL_HD inline std::int64_t axis_base(std::int64_t i, std::int64_t count, std::int64_t inner) {
+    const std::int64_t o = i / inner;
+    return o * count * inner + (i - o * inner);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reduce* operators: init, map (per element), combine, finish (with the element count)
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +194,7 @@ struct reduce_rows_kernel {
             const auto v = load(p, j);
             acc = op.combine(acc, map_in ? op.map(v) : v);
         }
-        acc = ew::lanes_fold(acc, lanes, op);
+        acc = lanes_fold(acc, lanes, op);
         if (lane == 0) store(out, w, finish ? op.finish(acc, total) : acc);
     }
 };
@@ -331,12 +340,12 @@ struct arg_rule {
 template <class V>
 struct arg_value_fold {
     bool max;
-    RL_HD V combine(V a, V b) const { return max ? (b > a ? b : a) : (b < a ? b : a); }
+    RL_HD V combine(V a, V b) const { return max ? max_fold<V>{}.combine(a, b) : min_fold<V>{}.combine(a, b); }
 };
 struct arg_index_fold {
     bool last;
     RL_HD std::int64_t combine(std::int64_t a, std::int64_t b) const {
-        return last ? (b > a ? b : a) : (b < a ? b : a);
+        return last ? max_fold<std::int64_t>{}.combine(a, b) : min_fold<std::int64_t>{}.combine(a, b);
     }
 };
 
@@ -361,9 +370,9 @@ struct arg_rows_kernel {
         }
         // Lanes without elements take no part: their value must not win.
         const V neutral = rule.max ? ew::lowest<V>() : ew::highest<V>();
-        const V top = ew::lanes_fold(at < 0 ? neutral : best, lanes, arg_value_fold<V>{rule.max});
+        const V top = lanes_fold(at < 0 ? neutral : best, lanes, arg_value_fold<V>{rule.max});
         const std::int64_t none = rule.last ? -1 : count;
-        const std::int64_t pick = ew::lanes_fold(at >= 0 && best == top ? at : none, lanes, arg_index_fold{rule.last});
+        const std::int64_t pick = lanes_fold(at >= 0 && best == top ? at : none, lanes, arg_index_fold{rule.last});
         if (lane == 0) y[row] = pick < 0 || pick >= count ? 0 : pick;
     }
 };
@@ -378,8 +387,7 @@ struct arg_cols_kernel {
     arg_rule<compute_t<T>> rule;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t o = i / inner;
-        const T* p = x + o * count * inner + (i - o * inner);
+        const T* p = x + axis_base(i, count, inner);
         V best = load(p, 0);
         std::int64_t at = 0;
         for (std::int64_t j = 1; j < count; ++j) {
@@ -432,22 +440,6 @@ void run_arg(node_call<Exec>& c) {
 /** Which softmax-like operator. */
 enum class softmax_kind { softmax, log_softmax, hardmax };
 
-/** Max fold (for the lanes). */
-template <class V>
-struct max_fold {
-    RL_HD V combine(V a, V b) const { return b > a ? b : a; }
-};
-/** Sum fold (for the lanes). */
-template <class V>
-struct sum_fold {
-    RL_HD V combine(V a, V b) const { return a + b; }
-};
-/** Min fold (for the lanes). */
-template <class V>
-struct min_fold {
-    RL_HD V combine(V a, V b) const { return b < a ? b : a; }
-};
-
 /** Softmax-like operator over contiguous rows: a row of lanes per row. */
 template <class T>
 struct softmax_rows_kernel {
@@ -468,16 +460,15 @@ struct softmax_rows_kernel {
                 at = j;
             }
         }
-        const V top = ew::lanes_fold(m, lanes, max_fold<V>{});
+        const V top = lanes_max(m, lanes);
         if (kind == softmax_kind::hardmax) {
-            const std::int64_t first =
-                ew::lanes_fold(at < count && m == top ? at : count, lanes, min_fold<std::int64_t>{});
+            const std::int64_t first = lanes_min(at < count && m == top ? at : count, lanes);
             for (std::int64_t j = lane; j < count; j += lanes) store(q, j, j == first ? V(1) : V(0));
             return;
         }
         V s = V(0);
         for (std::int64_t j = lane; j < count; j += lanes) s += math::exp(load(p, j) - top);
-        s = ew::lanes_fold(s, lanes, sum_fold<V>{});
+        s = lanes_sum(s, lanes);
         if (kind == softmax_kind::softmax) {
             const V r = V(1) / s;
             for (std::int64_t j = lane; j < count; j += lanes) store(q, j, math::exp(load(p, j) - top) * r);
@@ -498,8 +489,7 @@ struct softmax_cols_kernel {
     softmax_kind kind;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t o = i / inner;
-        const std::int64_t base = o * count * inner + (i - o * inner);
+        const std::int64_t base = axis_base(i, count, inner);
         const T* p = x + base;
         T* q = y + base;
         V m = load(p, 0);
@@ -613,8 +603,7 @@ struct cumulative_cols_kernel {
     Op op;
     RL_HD void operator()(std::int64_t i) const {
         using V = compute_t<T>;
-        const std::int64_t o = i / inner;
-        const std::int64_t base = o * count * inner + (i - o * inner);
+        const std::int64_t base = axis_base(i, count, inner);
         V acc = op.identity();
         for (std::int64_t k = 0; k < count; ++k) {
             const std::int64_t at = base + (reverse ? count - 1 - k : k) * inner;
