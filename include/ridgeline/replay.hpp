@@ -154,6 +154,28 @@ replay_result replay_model(const graph& g, const model_cost& m, const latency_pr
 replay_plan replay_dry_run(const graph& g, const model_cost& m, const latency_prediction& p,
                            const replay_options& o = {});
 
+/** Most runs (warm-up + repetitions) a node may have: the repetition takes 12 bits of its id. */
+inline constexpr int replay_max_runs = 4095;
+
+/** External id of run `rep` of node `node` in a replay's trace: `node << 12 | rep`. */
+constexpr std::uint64_t replay_external_id(std::int32_t node, int rep) {
+    return (static_cast<std::uint64_t>(node) << 12) | static_cast<std::uint64_t>(rep);
+}
+
+/** External id of a replay's setup work (data synthesis, uploads, L2 eviction): not a node's. */
+inline constexpr std::uint64_t replay_setup_id = ~std::uint64_t{0};
+
+/**
+ * Turns the trace of a replay run into timings: records are grouped by their external id
+ * (replay_external_id; setup work and untagged records ignored), runs below `r.warmup` dropped,
+ * each kernel node of `r.plan` gets the median of its `r.repeats` runs (the lower middle for an
+ * even count; a run without records counts as 0) with min and max, and that run's records —
+ * memcpy/memset as kernels, since they are the node's device work, ids set to the node index —
+ * form `r.median_trace`. Fills r.nodes, r.median_trace and r.measured_s.
+ * @code ridgeline::collect_replay_timings(tracer.take(), result); @endcode
+ */
+void collect_replay_timings(const trace& t, replay_result& r);
+
 /** Writes the replay as JSON: `{"device", "warmup", "repeats", "predicted_s", "measured_s",
  * "coverage", "nodes": [{"name", "op_type", "step", "backend", "predicted_s", "measured_s", "min_s",
  * "max_s", "kernels", "reason"?}], "unsupported": {op: count}}`.

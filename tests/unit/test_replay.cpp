@@ -145,6 +145,64 @@ TEST_CASE("a host dry run of resnet18 runs every node with synthesised weights")
     CHECK(plan.coverage() == doctest::Approx(1.0));
 }
 
+TEST_CASE("collect_replay_timings keeps each node's median run, drops warm-ups and setup work") {
+    const auto a = analyse(mlp_graph());
+    replay_result r;
+    r.plan = plan_replay(a.g, a.m, a.p);
+    r.warmup = 1;
+    r.repeats = 3;
+    REQUIRE(r.plan.nodes.size() == 3);
+    const std::int32_t matmul = r.plan.nodes[0].node;
+    const std::int32_t add = r.plan.nodes[1].node;
+    std::uint64_t clock = 1000;
+    trace t;
+    auto record = [&](std::uint64_t id, std::uint64_t ns, const char* name,
+                      activity_kind kind = activity_kind::kernel) {
+        kernel_record k;
+        k.kind = kind;
+        k.name = name;
+        k.start_ns = clock;
+        k.end_ns = clock + ns;
+        k.external_id = id;
+        clock += ns + 10;
+        t.records.push_back(k);
+    };
+    record(replay_setup_id, 5000, "fill");                // setup: ignored
+    record(replay_external_id(matmul, 0), 9000, "gemm");  // warm-up: ignored
+    record(replay_external_id(matmul, 1), 300, "gemm");   // run 1: 300 + 40
+    record(replay_external_id(matmul, 1), 40, "Memcpy DtoD", activity_kind::memcpy);
+    record(replay_external_id(matmul, 2), 200, "gemm");  // run 2: 200 (fastest)
+    record(replay_external_id(matmul, 3), 500, "gemm");  // run 3: 500 (slowest)
+    record(replay_external_id(add, 1), 70, "add");       // Add: runs 70, 80 and none (0)
+    record(replay_external_id(add, 2), 80, "add");
+    kernel_record untagged;
+    untagged.name = "stray";
+    untagged.start_ns = clock;
+    untagged.end_ns = clock + 1;
+    t.records.push_back(untagged);
+
+    collect_replay_timings(t, r);
+    REQUIRE(r.nodes.size() == 3);  // every kernel node, even one without records (Relu here)
+    CHECK(r.nodes[0].node == matmul);
+    CHECK(r.nodes[0].measured_s == doctest::Approx(340e-9));  // median of {340, 200, 500}
+    CHECK(r.nodes[0].min_s == doctest::Approx(200e-9));
+    CHECK(r.nodes[0].max_s == doctest::Approx(500e-9));
+    CHECK(r.nodes[0].kernels == 2);
+    CHECK(r.nodes[1].measured_s == doctest::Approx(70e-9));  // median of {0, 70, 80}
+    CHECK(r.nodes[1].min_s == 0);
+    CHECK(r.nodes[2].measured_s == 0);
+    CHECK(r.measured_s == doctest::Approx(410e-9));
+    // The median runs as a trace: node indices as ids, the copy counted as the node's kernel.
+    REQUIRE(r.median_trace.records.size() == 3);
+    CHECK(r.median_trace.source == "replay");
+    for (const auto& k : r.median_trace.records) {
+        CHECK(k.kind == activity_kind::kernel);
+        CHECK((*k.external_id == static_cast<std::uint64_t>(matmul) ||
+               *k.external_id == static_cast<std::uint64_t>(add)));
+    }
+    CHECK(r.median_trace.kernel_time_s() == doctest::Approx(410e-9));
+}
+
 TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled in") {
     if (check_gpu(0).ok()) {
         MESSAGE("a GPU is present: the no-GPU checks do not apply");
@@ -159,6 +217,7 @@ TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled i
     const auto run = run_graph(a.g, {floats({2, 3}, {}), floats({3, 2}, {}), floats({2}, {})}, replay_backend::gpu);
     CHECK((run.status.code == measure_code::no_device || run.status.code == measure_code::not_supported));
     CHECK_THROWS_AS(replay_model(a.g, a.m, a.p, {.repeats = 0}), usage_error);
+    CHECK_THROWS_AS(replay_model(a.g, a.m, a.p, {.warmup = 100, .repeats = replay_max_runs}), usage_error);
 }
 
 TEST_CASE("ridgeline replay: --plan works anywhere; without a GPU the replay exits 3") {

@@ -5,6 +5,11 @@
 
 #include "ridgeline/replay.hpp"
 
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
 namespace ridgeline {
 
 std::string_view replay_step_name(replay_step step) noexcept {
@@ -60,13 +65,66 @@ replay_plan plan_replay(const graph& g, const model_cost& m, const latency_predi
     return plan;
 }
 
+void collect_replay_timings(const trace& t, replay_result& r) {
+    std::map<std::pair<std::int32_t, int>, std::vector<const kernel_record*>> runs;
+    for (const auto& rec : t.records) {
+        if (!rec.external_id || *rec.external_id == replay_setup_id) continue;
+        const auto node = static_cast<std::int32_t>(*rec.external_id >> 12);
+        const int rep = static_cast<int>(*rec.external_id & 0xfffU);
+        if (rep < r.warmup) continue;
+        runs[{node, rep}].push_back(&rec);
+    }
+    r.nodes.clear();
+    r.measured_s = 0;
+    r.median_trace = trace{};
+    r.median_trace.source = "replay";
+    r.median_trace.process_id = t.process_id;
+    r.median_trace.dropped_records = t.dropped_records;
+    for (const auto& p : r.plan.nodes) {
+        if (p.step != replay_step::kernel || r.repeats < 1) continue;
+        std::vector<std::pair<double, int>> sums;  // (time of the run, run)
+        for (int rep = r.warmup; rep < r.warmup + r.repeats; ++rep) {
+            double s = 0;
+            if (const auto it = runs.find({p.node, rep}); it != runs.end()) {
+                for (const auto* rec : it->second) s += rec->duration_s();
+            }
+            sums.emplace_back(s, rep);
+        }
+        std::sort(sums.begin(), sums.end());
+        const auto& median = sums[(sums.size() - 1) / 2];
+        replay_node_timing timing;
+        timing.layer = p.layer;
+        timing.node = p.node;
+        timing.name = p.name;
+        timing.op_type = p.op_type;
+        timing.backend = p.backend;
+        timing.predicted_s = p.predicted_s;
+        timing.measured_s = median.first;
+        timing.min_s = sums.front().first;
+        timing.max_s = sums.back().first;
+        if (const auto it = runs.find({p.node, median.second}); it != runs.end()) {
+            timing.kernels = it->second.size();
+            for (const auto* rec : it->second) {
+                kernel_record copy = *rec;
+                copy.external_id = static_cast<std::uint64_t>(p.node);
+                copy.kind = activity_kind::kernel;  // a node's copies are its device work (validate counts kernels)
+                r.median_trace.records.push_back(std::move(copy));
+            }
+        }
+        r.measured_s += timing.measured_s;
+        r.nodes.push_back(std::move(timing));
+    }
+    sort_trace(r.median_trace);
+}
+
 replay_result replay_model(const graph& g, const model_cost& m, const latency_prediction& p, const replay_options& o) {
     replay_result r;
     r.plan = plan_replay(g, m, p);
     r.warmup = o.warmup;
     r.repeats = o.repeats;
-    if (o.repeats < 1 || o.warmup < 0) {
-        throw usage_error("replay: repeats must be at least 1 and warmup at least 0");
+    if (o.repeats < 1 || o.warmup < 0 || o.warmup + o.repeats > replay_max_runs) {
+        throw usage_error("replay: repeats must be at least 1, warmup at least 0, and together at most " +
+                          std::to_string(replay_max_runs));
     }
     replay::replay_on_gpu(g, m, o, r);
     return r;

@@ -1,29 +1,22 @@
 // The replay on the GPU: run_graph through the device executor, and the timing loop of
 // replay_model. Every launch of a node is tagged with a CUPTI external correlation id that encodes
-// the node and the repetition (node << rep_bits | rep); after the run the records are grouped by
-// id, warm-up repetitions dropped, and each node keeps its median repetition.
+// the node and the repetition (replay_external_id); collect_replay_timings (plan.cpp) then groups
+// the records, drops the warm-up runs and keeps each node's median repetition.
 #include "../backends.hpp"
 #include "../run_graph.hpp"
 #include "device_exec.cuh"
-
-#include <algorithm>
-#include <map>
-#include <utility>
 
 namespace ridgeline::replay {
 
 namespace {
 
-/** Bits of the external id that hold the repetition. */
-constexpr int rep_bits = 12;
-/** External id of the data synthesis and uploads (not a node's work). */
-constexpr std::uint64_t setup_id = ~std::uint64_t{0};
+constexpr std::uint64_t setup_id = replay_setup_id;
 
 measure_status failure(const std::string& what) { return {measure_code::error, what}; }
 
 /**
  * run_plan's hooks on the GPU: setup work tagged `setup_id`; each node launched warm-up + repeats
- * times, each run tagged (node << rep_bits | rep) and preceded by an L2 eviction when asked.
+ * times, each run tagged replay_external_id(node, run) and preceded by an L2 eviction when asked.
  */
 struct timed_hooks {
     device_exec& ex;
@@ -52,7 +45,7 @@ struct timed_hooks {
                 scoped_external_id tag(setup_id);
                 ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
             }
-            scoped_external_id tag((static_cast<std::uint64_t>(p.node) << rep_bits) | static_cast<std::uint64_t>(rep));
+            scoped_external_id tag(replay_external_id(p.node, rep));
             // Untagged kernels could not be attributed: better no figure than a wrong one.
             if (!tag.status()) throw gpu_failure("push_external_id: " + tag.status().message);
             launch();
@@ -85,10 +78,6 @@ void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o,
         return;
     }
     result.device_name = check_gpu(o.device).message;
-    if (o.warmup + o.repeats >= (1 << rep_bits)) {
-        result.status = failure("replay: warmup + repeats must stay below " + std::to_string(1 << rep_bits));
-        return;
-    }
     auto& plan = result.plan;
     kernel_tracer tracer(tracer_options{.memcpy = true, .memset = true, .nvtx = false, .launches = false});
     try {
@@ -110,55 +99,7 @@ void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o,
         result.status = s;
         return;
     }
-    const trace t = tracer.take();
-
-    // Group device work by (node, repetition); memcpy/memset a node issued count as its work.
-    std::map<std::pair<std::int32_t, int>, std::vector<const kernel_record*>> groups;
-    for (const auto& rec : t.records) {
-        if (!rec.external_id || *rec.external_id == setup_id) continue;
-        const auto node = static_cast<std::int32_t>(*rec.external_id >> rep_bits);
-        const int rep = static_cast<int>(*rec.external_id & ((1u << rep_bits) - 1));
-        if (rep < o.warmup) continue;
-        groups[{node, rep}].push_back(&rec);
-    }
-    result.median_trace.source = "replay";
-    result.median_trace.process_id = t.process_id;
-    result.median_trace.dropped_records = t.dropped_records;
-    for (const auto& p : plan.nodes) {
-        if (p.step != replay_step::kernel) continue;
-        std::vector<std::pair<double, int>> sums;  // (time, rep)
-        for (int rep = o.warmup; rep < o.warmup + o.repeats; ++rep) {
-            double s = 0;
-            if (const auto it = groups.find({p.node, rep}); it != groups.end()) {
-                for (const auto* rec : it->second) s += rec->duration_s();
-            }
-            sums.emplace_back(s, rep);
-        }
-        std::sort(sums.begin(), sums.end());
-        const auto& median = sums[(sums.size() - 1) / 2];
-        replay_node_timing timing;
-        timing.layer = p.layer;
-        timing.node = p.node;
-        timing.name = p.name;
-        timing.op_type = p.op_type;
-        timing.backend = p.backend;
-        timing.predicted_s = p.predicted_s;
-        timing.measured_s = median.first;
-        timing.min_s = sums.front().first;
-        timing.max_s = sums.back().first;
-        if (const auto it = groups.find({p.node, median.second}); it != groups.end()) {
-            timing.kernels = it->second.size();
-            for (const auto* rec : it->second) {
-                kernel_record copy = *rec;
-                copy.external_id = static_cast<std::uint64_t>(p.node);
-                copy.kind = activity_kind::kernel;  // a node's copies are its work (validate counts kernels)
-                result.median_trace.records.push_back(std::move(copy));
-            }
-        }
-        result.measured_s += timing.measured_s;
-        result.nodes.push_back(std::move(timing));
-    }
-    sort_trace(result.median_trace);
+    collect_replay_timings(tracer.take(), result);
     result.status = {measure_code::ok, result.device_name};
 }
 
