@@ -191,7 +191,7 @@ std::optional<host_tensor> to_host_tensor(const onnx::TensorProto& t) {
     h.bytes.resize(n * size);
     if (t.has_raw_data()) {
         if (t.raw_data().size() != h.bytes.size()) return std::nullopt;
-        std::memcpy(h.bytes.data(), t.raw_data().data(), h.bytes.size());
+        if (!h.bytes.empty()) std::memcpy(h.bytes.data(), t.raw_data().data(), h.bytes.size());
         return h;
     }
     auto put = [&](auto tag, auto value, std::size_t i) {

@@ -26,7 +26,7 @@ host_tensor floats(std::vector<std::int64_t> dims, const std::vector<float>& val
     t.type = dtype::f32;
     t.dims = std::move(dims);
     t.bytes.resize(values.size() * sizeof(float));
-    std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    if (!values.empty()) std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
     return t;
 }
 
@@ -89,11 +89,11 @@ TEST_CASE("run_graph reports a wrong input count and a wrong input type as a sta
     const graph g = mlp_graph();
     const auto few = run_graph(g, {floats({2, 3}, {1, 2, 3, 4, 5, 6})}, replay_backend::host);
     CHECK(few.status.code == measure_code::error);
-    CHECK(few.status.message.find("3") != std::string::npos);
+    CHECK(few.status.message.find('3') != std::string::npos);
     host_tensor ints;
     ints.type = dtype::i64;
     ints.dims = {2, 3};
-    ints.bytes.resize(6 * 8);
+    ints.bytes.resize(std::size_t{6} * 8);
     const auto typed =
         run_graph(g, {ints, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})}, replay_backend::host);
     CHECK(typed.status.code == measure_code::error);
