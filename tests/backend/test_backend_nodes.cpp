@@ -55,9 +55,6 @@ using namespace ridgeline::test;  // NOLINT(google-build-using-namespace): the T
 
 namespace {
 
-/** Largest input whose contents are handed to the engine. */
-constexpr std::int64_t max_fed_elements = 4096;
-
 /** The outcome of one test folder. */
 struct outcome {
     enum class kind { passed, failed, unsupported, not_checkable } what = kind::passed;
@@ -105,7 +102,8 @@ outcome run_case(const fs::path& dir) {
 
     // Bind inputs: input_K.pb feeds the K-th graph input that is not an initializer.
     ridgeline::shape_options opt;
-    if (const auto in = bind_node_test_inputs(g, data_dir, opt, max_fed_elements); !in.not_checkable.empty()) {
+    if (const auto in = bind_node_test_inputs(g, data_dir, opt, node_test_max_fed_elements);
+        !in.not_checkable.empty()) {
         return {outcome::kind::not_checkable, in.not_checkable, {}};
     }
 

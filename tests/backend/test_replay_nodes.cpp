@@ -37,9 +37,6 @@ using namespace ridgeline::test;  // NOLINT(google-build-using-namespace): the T
 
 namespace {
 
-/** Largest input whose contents are handed to the shape engine as shape data. */
-constexpr std::int64_t max_fed_elements = 4096;
-
 struct outcome {
     enum class kind { passed, failed, unsupported, not_checkable } what = kind::passed;
     std::string detail;
@@ -161,7 +158,7 @@ outcome run_case(const fs::path& dir, ridgeline::replay_backend backend) {
     }
 
     ridgeline::shape_options opt;
-    auto in = bind_node_test_inputs(g, data_dir, opt, max_fed_elements);
+    auto in = bind_node_test_inputs(g, data_dir, opt, node_test_max_fed_elements);
     if (!in.not_checkable.empty()) return {outcome::kind::not_checkable, in.not_checkable, {}};
     const std::vector<ridgeline::host_tensor> inputs = std::move(in.tensors);
     for (const auto& t : inputs) {

@@ -4,9 +4,12 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
 
 namespace ridgeline::test {
@@ -120,6 +123,25 @@ command_result run_command(const std::string& command) {
 
 command_result run_tool(const std::string& args, bool with_stderr) {
     return run_command(std::string(RIDGELINE_TOOL) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+std::vector<std::string> zoo_models(bool analysable_only) {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
+        if (e.path().extension() != ".onnx") continue;
+        if (analysable_only && e.path().filename() == "vit_b_16_dynamo.onnx") continue;
+        out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void require_zoo() {
+    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) {
+        std::cout << "SKIPPED: zoo folder " << RIDGELINE_ZOO_DIR << " is absent\n";
+        std::exit(77);
+    }
 }
 
 std::string zoo_path(const std::string& file) {

@@ -61,6 +61,15 @@ command_result run_command(const std::string& command);
 /** Runs the ridgeline tool with `args`; stderr is captured too when `with_stderr`. */
 command_result run_tool(const std::string& args, bool with_stderr = true);
 
+/**
+ * Every zoo model's path, sorted; with `analysable_only`, without vit_b_16_dynamo (its exporter
+ * left shape constants in an absent weights file: see test_zoo_shapes). Empty without the zoo.
+ */
+std::vector<std::string> zoo_models(bool analysable_only = false);
+
+/** Exits 77 (CTest's skip) with a message when the zoo folder is absent. */
+void require_zoo();
+
 /** Path of a zoo model, or "" when the zoo is absent (tests then skip, saying so). */
 std::string zoo_path(const std::string& file);
 

@@ -29,6 +29,9 @@ std::optional<std::vector<std::int64_t>> tensor_ints(const onnx::TensorProto& t)
 std::optional<std::vector<double>> tensor_reals(const onnx::TensorProto& t);
 /** The tensor as a replay host_tensor (element bytes as the replay stores them), or nullopt. */
 std::optional<host_tensor> to_host_tensor(const onnx::TensorProto& t);
+/** Largest node-test input whose contents are handed to the shape engine as shape data. */
+inline constexpr std::int64_t node_test_max_fed_elements = 4096;
+
 /** A node-test folder's inputs: their contents, or why they cannot be used. */
 struct node_test_inputs {
     std::vector<host_tensor> tensors; /**< One per graph::inputs entry (type undefined: contents unreadable). */

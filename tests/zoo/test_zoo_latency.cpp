@@ -16,15 +16,11 @@
 using namespace ridgeline;
 
 TEST_CASE("predicted time for every zoo model, fp32 and fp16, batch 1 and 32") {
-    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) {
-        std::cout << "SKIPPED: zoo folder " << RIDGELINE_ZOO_DIR << " is absent\n";
-        std::exit(77);
-    }
+    test::require_zoo();
     const auto h100 = load_hw("h100-sxm");
     int models = 0;
-    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
-        if (e.path().extension() != ".onnx" || e.path().filename() == "vit_b_16_dynamo.onnx") continue;
-        graph g = load_onnx(e.path().string());
+    for (const auto& path : test::zoo_models(true)) {
+        graph g = load_onnx(path);
         for (std::int64_t batch : {1, 32}) {
             shape_options o;
             o.batch = batch;
@@ -32,7 +28,7 @@ TEST_CASE("predicted time for every zoo model, fp32 and fp16, batch 1 and 32") {
             REQUIRE(infer_shapes(g, o).ok());
             double fp32_time = 0;
             for (dtype dt : {dtype::f32, dtype::f16}) {
-                CAPTURE(e.path().filename().string());
+                CAPTURE(path);
                 CAPTURE(batch);
                 CAPTURE(dtype_name(dt));
                 const auto m = analyze(g, {.float_override = dt == dtype::f32 ? dtype::undefined : dt});

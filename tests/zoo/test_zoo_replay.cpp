@@ -19,25 +19,13 @@
 
 using namespace ridgeline;
 
-namespace {
-
-void require_zoo() {
-    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) {
-        std::cout << "SKIPPED: zoo folder " << RIDGELINE_ZOO_DIR << " is absent\n";
-        std::exit(77);
-    }
-}
-
-}  // namespace
-
 TEST_CASE("the replay plan covers at least 99% of every zoo model's predicted time") {
-    require_zoo();
+    test::require_zoo();
     const auto h100 = load_hw("h100-sxm");
     int models = 0;
     double lowest = 1;
-    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
-        if (e.path().extension() != ".onnx" || e.path().filename() == "vit_b_16_dynamo.onnx") continue;
-        graph g = load_onnx(e.path().string());
+    for (const auto& path : test::zoo_models(true)) {
+        graph g = load_onnx(path);
         for (std::int64_t batch : {1, 32}) {
             shape_options o;
             o.batch = batch;
@@ -49,7 +37,7 @@ TEST_CASE("the replay plan covers at least 99% of every zoo model's predicted ti
                 std::string missing;
                 for (const auto& [op, count] : plan.unsupported)
                     missing += " " + op + "(" + std::to_string(count) + ")";
-                CAPTURE(e.path().filename().string());
+                CAPTURE(path);
                 CAPTURE(batch);
                 CAPTURE(dtype_name(dt));
                 CAPTURE(missing);
@@ -64,7 +52,7 @@ TEST_CASE("the replay plan covers at least 99% of every zoo model's predicted ti
 }
 
 TEST_CASE("small zoo models run node by node on the host executor with synthesised data") {
-    require_zoo();
+    test::require_zoo();
     const auto h100 = load_hw("h100-sxm");
     for (const std::string name : {"squeezenet1_1", "mobilenet_v3_small", "shufflenet_v2_x2_0", "regnet_y_400mf",
                                    "distilbert_base", "gpt2", "albert_base"}) {

@@ -17,16 +17,6 @@ using namespace ridgeline;
 
 namespace {
 
-std::vector<std::string> zoo_models() {
-    std::vector<std::string> out;
-    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) return out;
-    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
-        if (e.path().extension() == ".onnx") out.push_back(e.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 bool is_nlp(const graph& g) {
     return std::any_of(g.inputs.begin(), g.inputs.end(),
                        [&](auto id) { return g.values[static_cast<std::size_t>(id)].name == "input_ids"; });
@@ -40,7 +30,7 @@ const std::string known_gap = "vit_b_16_dynamo.onnx";
 }  // namespace
 
 TEST_CASE("every zoo graph gets a fully inferred shape for every value") {
-    const auto models = zoo_models();
+    const auto models = test::zoo_models();
     if (models.empty()) {
         std::cout << "SKIPPED: zoo folder " << RIDGELINE_ZOO_DIR << " is absent\n";
         std::exit(77);
