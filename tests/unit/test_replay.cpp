@@ -98,6 +98,11 @@ TEST_CASE("run_graph reports a wrong input count and a wrong input type as a sta
         run_graph(g, {ints, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})}, replay_backend::host);
     CHECK(typed.status.code == measure_code::error);
     CHECK(typed.status.message.find("int64") != std::string::npos);
+    auto short_x = floats({2, 3}, {1, 2, 3});  // 3 values for 6 elements
+    const auto truncated = run_graph(g, {short_x, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})},
+                                     replay_backend::host);
+    CHECK(truncated.status.code == measure_code::error);
+    CHECK(truncated.status.message.find("bytes") != std::string::npos);
 }
 
 TEST_CASE("an operator the executor lacks is named in the status, not computed") {

@@ -94,12 +94,17 @@ public:
     /** Gives value v the contents of `t` (a graph input of run_graph). */
     void provide(std::int32_t v, const host_tensor& t) {
         tensor_ref r = shape_of(v);
+        if (t.dims.size() > static_cast<std::size_t>(max_rank)) throw unsupported_node("input of rank above 8");
         r.rank = static_cast<int>(t.dims.size());
         for (int d = 0; d < r.rank; ++d) r.dims[d] = t.dims[static_cast<std::size_t>(d)];
         if (t.type != r.type) {
             throw unsupported_node("input '" + g_.values[static_cast<std::size_t>(v)].name + "' is " +
                                    std::string(dtype_name(t.type)) + ", the replay runs it as " +
                                    std::string(dtype_name(r.type)));
+        }
+        if (static_cast<std::int64_t>(t.bytes.size()) != checked_mul(r.numel(), element_bytes(r.type))) {
+            throw unsupported_node("input '" + g_.values[static_cast<std::size_t>(v)].name + "' has " +
+                                   std::to_string(t.bytes.size()) + " bytes for its dims");
         }
         allocate(v, r);
         ex_.from_host(slots_[static_cast<std::size_t>(v)].ref.data, t.bytes.data(),
