@@ -1,6 +1,7 @@
 // The replay without a GPU: the host executor computes hand-checked results, the plan accounts
-// for every node's predicted time, the GPU calls answer a status, and the tool's `replay` command
-// plans anywhere and exits 3 where it cannot measure.
+// for every node's predicted time, the timing aggregation and the reports work on a synthetic
+// trace, the GPU calls answer a status, and the tool's `replay` command plans anywhere and exits 3
+// where it cannot measure.
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
@@ -11,8 +12,10 @@
 #include "model_builder.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -99,8 +102,8 @@ TEST_CASE("run_graph reports a wrong input count and a wrong input type as a sta
     CHECK(typed.status.code == measure_code::error);
     CHECK(typed.status.message.find("int64") != std::string::npos);
     auto short_x = floats({2, 3}, {1, 2, 3});  // 3 values for 6 elements
-    const auto truncated = run_graph(g, {short_x, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})},
-                                     replay_backend::host);
+    const auto truncated =
+        run_graph(g, {short_x, floats({3, 2}, {1, 0, 0, 1, 1, -1}), floats({2}, {0.5F, 0.5F})}, replay_backend::host);
     CHECK(truncated.status.code == measure_code::error);
     CHECK(truncated.status.message.find("bytes") != std::string::npos);
 }
@@ -206,6 +209,24 @@ TEST_CASE("collect_replay_timings keeps each node's median run, drops warm-ups a
                *k.external_id == static_cast<std::uint64_t>(add)));
     }
     CHECK(r.median_trace.kernel_time_s() == doctest::Approx(410e-9));
+
+    // The reports read the result: per-op-type rows, and every node with its step and times.
+    r.status = {measure_code::ok, "test device"};
+    r.device_name = "test device";
+    std::ostringstream table;
+    write_replay_table(table, r);
+    CHECK(table.str().find("coverage: 100.00%") != std::string::npos);
+    CHECK(table.str().find("MatMul") != std::string::npos);
+    CHECK(table.str().find("7 timed runs") == std::string::npos);
+    CHECK(table.str().find("3 timed runs per node") != std::string::npos);
+    std::ostringstream json;
+    write_replay_json(json, r);
+    const auto j = nlohmann::json::parse(json.str());
+    CHECK(j["status"] == "ok");
+    CHECK(j["nodes"].size() == 3);
+    CHECK(j["nodes"][0]["measured_s"].get<double>() == doctest::Approx(340e-9));
+    CHECK(j["nodes"][0]["kernels"] == 2);
+    CHECK(j["measured_s"].get<double>() == doctest::Approx(410e-9));
 }
 
 TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled in") {
