@@ -35,24 +35,10 @@ std::string_view replay_backend_of(const node& n) {
     return e == nullptr ? "" : e->backend;
 }
 
-namespace {
-
-/** run_plan's hooks on the host: no tagging, one run per node. */
-struct once_hooks {
-    struct no_scope {};
-    [[nodiscard]] no_scope setup() const { return {}; }
-    template <class Launch>
-    void run(const replay_node_plan&, Launch&& launch) {
-        launch();
-    }
-};
-
-}  // namespace
-
 replay_plan replay_dry_run(const graph& g, const model_cost& m, const latency_prediction& p, const replay_options& o) {
     replay_plan plan = plan_replay(g, m, p);
     replay::host_exec ex;
-    once_hooks hooks;
+    replay::single_run_hooks hooks;
     replay::run_plan(g, m, ex, host_ops(), plan, o.seed, hooks);
     return plan;
 }

@@ -19,6 +19,7 @@ struct op_totals {
     std::size_t nodes = 0;
     double predicted_s = 0;
     double measured_s = 0;
+    std::string reason;  // not run: the first node's reason
 };
 
 std::string ratio_text(double predicted, double measured) {
@@ -114,18 +115,12 @@ void write_replay_table(std::ostream& out, const replay_result& r, std::size_t t
         auto& e = uncovered[p.op_type];
         ++e.nodes;
         e.predicted_s += p.predicted_s;
+        if (e.reason.empty()) e.reason = p.reason;
     }
     if (!uncovered.empty()) {
         out << "\nnot run (predicted time not covered):\n";
         for (const auto& [type, e] : uncovered) {
-            std::string why;
-            for (const auto& p : plan.nodes) {
-                if (p.op_type == type && !p.reason.empty()) {
-                    why = p.reason;
-                    break;
-                }
-            }
-            out << fmt::format("  {:<24} {:>5} nodes {:>12}  {}\n", type, e.nodes, human_time(e.predicted_s), why);
+            out << fmt::format("  {:<24} {:>5} nodes {:>12}  {}\n", type, e.nodes, human_time(e.predicted_s), e.reason);
         }
     }
 }

@@ -12,7 +12,7 @@ namespace ridgeline::replay {
 /** Computes g's outputs with executor `ex` (see ridgeline::run_graph). */
 template <class Exec>
 graph_run run_graph_with(Exec& ex, const op_table<Exec>& ops, const graph& g, const std::vector<host_tensor>& inputs,
-                         const replay_options& o, dtype float_override = dtype::undefined) {
+                         const replay_options& o) {
     graph_run result;
     if (inputs.size() != g.inputs.size()) {
         result.status = {measure_code::error, "run_graph: " + std::to_string(inputs.size()) +
@@ -21,20 +21,14 @@ graph_run run_graph_with(Exec& ex, const op_table<Exec>& ops, const graph& g, co
     }
     const auto& order = g.topological_order();
     std::vector<std::int32_t> keep(g.outputs.begin(), g.outputs.end());
-    graph_runner<Exec> runner(g, ex, ops, float_override, o.seed, order, keep);
+    graph_runner<Exec> runner(g, ex, ops, dtype::undefined, o.seed, order, keep);
+    single_run_hooks hooks;
     try {
         for (std::size_t k = 0; k < inputs.size(); ++k) runner.provide(g.inputs[k], inputs[k]);
         for (const auto ni : order) {
             const node& n = g.nodes[static_cast<std::size_t>(ni)];
             try {
-                if (is_view_op(n)) {
-                    runner.run_view(n);
-                } else if (const auto* op = runner.find(n)) {
-                    auto call = runner.prepare(n);
-                    runner.launch(*op, call);
-                } else {
-                    throw unsupported_node("no implementation");
-                }
+                run_node(runner, n, hooks);
             } catch (const unsupported_node& e) {
                 result.skipped.push_back("node '" + n.display_name() + "' (" + n.op_type + "): " + e.what());
                 throw;

@@ -202,11 +202,12 @@ public:
 
 private:
     struct slot {
-        int buffer = -1;    // index into buffers_
-        tensor_ref ref;     // typed view
-        int uses = 0;       // consumers still to run
-        bool kept = false;  // never released
-        double int_hi = 2;  // synthesised integers lie in [0, int_hi)
+        int buffer = -1;        // index into buffers_
+        tensor_ref ref;         // typed view
+        int uses = 0;           // consumers still to run
+        bool kept = false;      // never released
+        double int_hi = 0;      // synthesised integers lie in [0, int_hi); 0: no consumer bounds them ([0, 2))
+        bool positive = false;  // synthesised floats lie in [0.5, 1.5) instead of [-1, 1)
     };
     struct buffer {
         void* ptr = nullptr;
@@ -271,15 +272,15 @@ private:
             using T = typename decltype(tag)::type;
             if constexpr (is_float_v<T>) {
                 ex_.for_each(r.numel(),
-                             fill_random<T>{r.as<T>(), seed, s.int_hi > 2 ? 0.5 : -1.0, s.int_hi > 2 ? 1.5 : 1.0});
+                             fill_random<T>{r.as<T>(), seed, s.positive ? 0.5 : -1.0, s.positive ? 1.5 : 1.0});
             } else {
-                ex_.for_each(r.numel(), fill_random<T>{r.as<T>(), seed, 0.0, s.int_hi});
+                ex_.for_each(r.numel(), fill_random<T>{r.as<T>(), seed, 0.0, s.int_hi > 0 ? s.int_hi : 2.0});
             }
         });
     }
 
     // Synthesised integers must be valid indices for what consumes them; a BatchNormalization's
-    // variance must be positive (int_hi > 2 marks "positive floats" for floating values).
+    // variance must be positive.
     void int_ranges() {
         for (const auto& n : g_.nodes) {
             if (!n.domain.empty() && n.domain != "ai.onnx") continue;
@@ -296,14 +297,14 @@ private:
             auto limit = [&](std::size_t input, double hi) {
                 if (input >= n.inputs.size() || n.inputs[input] < 0) return;
                 auto& s = slots_[static_cast<std::size_t>(n.inputs[input])];
-                s.int_hi = s.int_hi == 2 ? hi : std::min(s.int_hi, hi);
+                s.int_hi = s.int_hi > 0 ? std::min(s.int_hi, hi) : hi;
             };
             if (n.op_type == "Gather" || n.op_type == "GatherElements") {
                 limit(1, dim_of(0, n.attr_i("axis", 0)));
             } else if (n.op_type == "ScatterElements" || n.op_type == "Scatter") {
                 limit(1, dim_of(0, n.attr_i("axis", 0)));
             } else if (n.op_type == "BatchNormalization" && n.inputs.size() > 4 && n.inputs[4] >= 0) {
-                slots_[static_cast<std::size_t>(n.inputs[4])].int_hi = 3;  // variance: [0.5, 1.5)
+                slots_[static_cast<std::size_t>(n.inputs[4])].positive = true;  // the variance
             }
         }
     }
@@ -321,56 +322,70 @@ private:
 
 namespace ridgeline::replay {
 
+/** Hooks that run each node once and tag nothing (the host executor, run_graph). */
+struct single_run_hooks {
+    /** The scope held while inputs are created: nothing to do. */
+    struct no_scope {};
+    [[nodiscard]] no_scope setup() const { return {}; }
+    /** Launches the node once. */
+    template <class Launch>
+    void run(const node&, Launch&& launch) {
+        launch();
+    }
+};
+
 /**
- * Runs the plan's kernel and view nodes in order on one executor. `hooks` says how:
- *   `hooks.setup()` returns a scope object held while inputs are created (GPU: tagged as setup work);
- *   `hooks.run(plan_row, launch)` calls `launch()` as often as it likes (GPU: warm-up + repetitions).
- * A node the executor turns out not to handle becomes `unsupported` in the plan (with the reason)
- * and its predicted time leaves the covered share; the walk goes on. Returns those rows.
+ * Runs one node through `runner`: an aliasing view shares its input's buffer; any other node has
+ * its inputs created inside `hooks.setup()`'s scope, then `hooks.run(n, launch)` launches it as
+ * often as the hooks like. Throws unsupported_node when the executor has no implementation.
  */
 template <class Exec, class Hooks>
-std::vector<std::size_t> run_plan(const graph& g, const model_cost& m, Exec& ex, const op_table<Exec>& ops,
-                                  replay_plan& plan, std::uint64_t seed, Hooks& hooks) {
+void run_node(graph_runner<Exec>& runner, const node& n, Hooks& hooks) {
+    if (is_view_op(n)) {
+        [[maybe_unused]] auto scope = hooks.setup();
+        runner.run_view(n);
+        return;
+    }
+    const auto* op = runner.find(n);
+    if (op == nullptr) throw unsupported_node("no implementation");
+    std::optional<node_call<Exec>> call;
+    {
+        [[maybe_unused]] auto scope = hooks.setup();
+        call.emplace(runner.prepare(n));
+    }
+    hooks.run(n, [&] { runner.launch(*op, *call); });
+}
+
+/**
+ * Runs the plan's kernel and view nodes in order on one executor (run_node; `hooks` as there). A
+ * node the executor turns out not to handle becomes `unsupported` in the plan (with the reason)
+ * and its predicted time leaves the covered share; the walk goes on.
+ */
+template <class Exec, class Hooks>
+void run_plan(const graph& g, const model_cost& m, Exec& ex, const op_table<Exec>& ops, replay_plan& plan,
+              std::uint64_t seed, Hooks& hooks) {
     std::vector<std::int32_t> run_order;
     for (const auto& p : plan.nodes) {
         if (p.step == replay_step::kernel || p.step == replay_step::view) run_order.push_back(p.node);
     }
     graph_runner<Exec> runner(g, ex, ops, m.float_override, seed, run_order, {});
-    std::vector<std::size_t> failed;
-    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
-        auto& p = plan.nodes[i];
+    for (auto& p : plan.nodes) {
         if (p.step != replay_step::kernel && p.step != replay_step::view) continue;
         const node& n = g.nodes[static_cast<std::size_t>(p.node)];
         try {
-            if (p.step == replay_step::view) {
-                // Aliasing views share their input's buffer; other no-kernel nodes (Shape, Size)
-                // have outputs the shape engine knows, uploaded when a consumer needs them.
-                if (is_view_op(n)) {
-                    [[maybe_unused]] auto scope = hooks.setup();
-                    runner.run_view(n);
-                }
-            } else {
-                const auto* op = runner.find(n);
-                if (op == nullptr) throw unsupported_node("no implementation");
-                std::optional<node_call<Exec>> call;
-                {
-                    [[maybe_unused]] auto scope = hooks.setup();
-                    call.emplace(runner.prepare(n));
-                }
-                hooks.run(p, [&] { runner.launch(*op, *call); });
-            }
+            // No-kernel nodes that are not aliasing views (Shape, Size) have outputs the shape
+            // engine knows, uploaded when a consumer needs them.
+            if (p.step == replay_step::kernel || is_view_op(n)) run_node(runner, n, hooks);
         } catch (const unsupported_node& e) {
             p.step = replay_step::unsupported;
             p.reason = e.what();
             p.backend.clear();
             plan.covered_predicted_s -= p.predicted_s;
             ++plan.unsupported[p.op_type];
-            failed.push_back(i);
         }
         runner.consumed(n);
     }
     ex.synchronize();
-    return failed;
 }
 
 }  // namespace ridgeline::replay

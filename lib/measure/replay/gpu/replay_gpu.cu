@@ -10,12 +10,10 @@ namespace ridgeline::replay {
 
 namespace {
 
-constexpr std::uint64_t setup_id = replay_setup_id;
-
 measure_status failure(const std::string& what) { return {measure_code::error, what}; }
 
 /**
- * run_plan's hooks on the GPU: setup work tagged `setup_id`; each node launched warm-up + repeats
+ * run_plan's hooks on the GPU: setup work tagged `replay_setup_id`; each node launched warm-up + repeats
  * times, each run tagged replay_external_id(node, run) and preceded by an L2 eviction when asked.
  */
 struct timed_hooks {
@@ -37,15 +35,15 @@ struct timed_hooks {
         if (flush != nullptr) ex.release(flush);
         flush = nullptr;
     }
-    [[nodiscard]] scoped_external_id setup() const { return scoped_external_id(setup_id); }
+    [[nodiscard]] scoped_external_id setup() const { return scoped_external_id(replay_setup_id); }
     template <class Launch>
-    void run(const replay_node_plan& p, Launch&& launch) {
+    void run(const node& n, Launch&& launch) {
         for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
             if (flush != nullptr) {
-                scoped_external_id tag(setup_id);
+                scoped_external_id tag(replay_setup_id);
                 ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
             }
-            scoped_external_id tag(replay_external_id(p.node, rep));
+            scoped_external_id tag(replay_external_id(n.index, rep));
             // Untagged kernels could not be attributed: better no figure than a wrong one.
             if (!tag.status()) throw gpu_failure("push_external_id: " + tag.status().message);
             launch();
@@ -64,7 +62,6 @@ graph_run run_graph_gpu(const graph& g, const std::vector<host_tensor>& inputs, 
     try {
         device_exec ex(o.device, true);  // strict fp32: correctness checks compare with fp32 results
         r = run_graph_with(ex, device_ops(), g, inputs, o);
-        ex.synchronize();
     } catch (const gpu_failure& e) {
         r.status = failure(e.what());
         r.outputs.clear();
@@ -73,11 +70,12 @@ graph_run run_graph_gpu(const graph& g, const std::vector<host_tensor>& inputs, 
 }
 
 void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o, replay_result& result) {
-    if (auto s = check_gpu(o.device); !s) {
-        result.status = s;
+    const auto gpu = check_gpu(o.device);
+    if (!gpu) {
+        result.status = gpu;
         return;
     }
-    result.device_name = check_gpu(o.device).message;
+    result.device_name = gpu.message;
     auto& plan = result.plan;
     kernel_tracer tracer(tracer_options{.memcpy = true, .memset = true, .nvtx = false, .launches = false});
     try {
