@@ -131,7 +131,19 @@ std::vector<std::string> zoo_models(bool analysable_only) {
     for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
         if (e.path().extension() != ".onnx") continue;
         if (analysable_only && e.path().filename() == "vit_b_16_dynamo.onnx") continue;
+        if (e.path().stem().string().ends_with("_decode")) continue;  // KV-cache graphs: zoo_decoder_models
         out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> zoo_decoder_models() {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(RIDGELINE_ZOO_DIR)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(RIDGELINE_ZOO_DIR)) {
+        if (e.path().extension() == ".onnx" && e.path().stem().string().ends_with("_decode"))
+            out.push_back(e.path().string());
     }
     std::sort(out.begin(), out.end());
     return out;

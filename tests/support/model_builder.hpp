@@ -63,9 +63,14 @@ command_result run_tool(const std::string& args, bool with_stderr = true);
 
 /**
  * Every zoo model's path, sorted; with `analysable_only`, without vit_b_16_dynamo (its exporter
- * left shape constants in an absent weights file: see test_zoo_shapes). Empty without the zoo.
+ * left shape constants in an absent weights file: see test_zoo_shapes). The decoder graphs with a
+ * KV cache (`*_decode.onnx`, which also need `past_sequence` and `total_sequence` bound) are
+ * listed apart by `zoo_decoder_models`. Empty without the zoo.
  */
 std::vector<std::string> zoo_models(bool analysable_only = false);
+
+/** The zoo's decoder graphs with a KV cache (`*_decode.onnx`), sorted; empty without the zoo. */
+std::vector<std::string> zoo_decoder_models();
 
 /** Exits 77 (CTest's skip) with a message when the zoo folder is absent. */
 void require_zoo();

@@ -75,6 +75,34 @@ TEST_CASE("every zoo graph gets a fully inferred shape for every value") {
     }
 }
 
+TEST_CASE("decoder graphs with a KV cache infer fully for a decode step") {
+    const auto models = test::zoo_decoder_models();
+    if (models.empty()) return;
+    for (const auto& path : models) {
+        CAPTURE(path);
+        graph g = load_onnx(path);
+        shape_options o;
+        o.batch = 4;
+        o.symbols = {{"sequence", 1}, {"past_sequence", 127}, {"total_sequence", 128}};
+        const auto r = infer_shapes(g, o);
+        CHECK(r.ok());
+        CHECK(r.unknown_ops.empty());
+        CHECK(r.values_without_shape == 0);
+        CHECK(r.symbolic_values == 0);
+        REQUIRE(g.outputs.size() > 1);
+        const auto& logits = g.values[static_cast<std::size_t>(g.outputs[0])];
+        REQUIRE(logits.dims);
+        CHECK((*logits.dims)[0] == dim(4));
+        CHECK((*logits.dims)[1] == dim(1));
+        for (std::size_t i = 1; i < g.outputs.size(); ++i) {
+            const auto& present = g.values[static_cast<std::size_t>(g.outputs[i])];
+            REQUIRE(present.dims);
+            REQUIRE(present.dims->size() == 4);
+            CHECK((*present.dims)[2] == dim(128));  // past + new tokens
+        }
+    }
+}
+
 TEST_CASE("unbound graphs keep their symbols") {
     const auto path = test::zoo_path("resnet18.onnx");
     if (path.empty()) return;
