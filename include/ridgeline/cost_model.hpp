@@ -2,24 +2,25 @@
  * @file cost_model.hpp
  * The analytic latency model, aimed at what really runs on a GPU rather than at datasheet peaks:
  *
- * - **Kernels**: one per node in the default eager mode, except pure views and folded nodes (no
- *   kernel) and the composite patterns exporters spell out node by node that frameworks run as one
- *   kernel (GELU written with Erf, SiLU as x·sigmoid(x), attention as MatMul → scale/mask →
- *   Softmax → MatMul). Fused mode also merges elementwise chains into their producer.
- * - **Ceilings**: achievable rather than peak — the spec's `measured` figures when present
- *   (matmul rate per precision, copy bandwidth, minimum kernel time), else datasheet peaks times
- *   default efficiencies (`cost_model_params`).
- * - **Matmul-class work** is tiled: conv as implicit GEMM (M = N·OH·OW, N = Cout/g, K = Cin/g·kh·kw,
- *   g GEMMs), MatMul/Gemm/Einsum as (batched) GEMM; tiles = batch·⌈M/tm⌉·⌈N/tn⌉, waves =
- *   ⌈tiles / (SMs × resident tiles per SM)⌉, and the kernel pays for whole waves. The tile shape
- *   (of three CUTLASS-like shapes) and the split-K factor are the ones that finish first, as a
- *   library heuristic would.
- *   Half-precision tensor-core work whose K or N is not a multiple of 8 runs at half rate.
- * - **Per kernel**: time = max(compute, memory) + a fixed per-kernel cost (ramp-up and tail; the
- *   measured minimum kernel duration). Model GPU time = Σ kernels (what summed CUPTI kernel
- *   durations measure); host launch overhead is reported apart for wall-clock estimates.
- * - **Calibration**: `calibrate` fits the per-class scale factors and the fixed per-kernel cost
- *   to measured model times by non-negative least squares (Eigen), for users' own measurements.
+ * - **Kernels as an eager framework launches them** (PyTorch eager with cuDNN and cuBLAS): each
+ *   operator's eager kernel rule in the registry (convolutions by shape and precision, with the
+ *   NCHW↔NHWC conversions cuDNN runs around half-precision tensor-core kernels; GEMM views of
+ *   MatMul/Gemm; multi-kernel batch norm in half precision; views that launch nothing), plus the
+ *   patterns frameworks run as one kernel (GELU written with Erf, SiLU, nn.Linear's MatMul + bias,
+ *   attention from scaled_dot_product_attention) and the batch norms exporters folded into
+ *   convolutions. Fused mode also merges elementwise chains into their producer.
+ * - **Efficiency curves per kernel class and precision**, from the spec's `measured.efficiency`
+ *   section (fitted to single-operator microbenchmarks by `ridgeline calibrate`; derived from the
+ *   nearest calibrated device for the others): tiled classes run whole waves of GEMM tiles at a
+ *   fraction of the matmul ceiling that falls for small tiles and short K loops; streaming classes
+ *   reach a fraction of the bandwidth that rises with the size that matters for them (row length,
+ *   plane size …); every kernel pays its class's fixed cost.
+ * - **L2 residency**: LRU reuse distances over the kernel sequence of a repeated forward pass;
+ *   hits move at the L2 bandwidth, misses at the DRAM bandwidth.
+ * - Model GPU time = Σ kernels (what summed CUPTI kernel durations measure); host launch overhead
+ *   is reported apart for wall-clock estimates.
+ * - `calibrate` (whole-model scales) stays for users' own measurements; the built-in curves are
+ *   never fitted to whole-model timings.
  *
  * @code
  * auto lat = ridgeline::predict_latency(g, m, ridgeline::load_hw("h100-sxm"), ridgeline::dtype::f16);
@@ -42,19 +43,19 @@ struct cost_model_params {
     double matmul_scale = 1.0;     /**< Multiplies matmul-class compute time (calibrated). */
     double vector_scale = 1.0;     /**< Multiplies vector/special compute time (calibrated). */
     double memory_scale = 1.0;     /**< Multiplies memory time (calibrated). */
-    double kernel_fixed_s = -1;    /**< Fixed cost per kernel; < 0: the spec's measured minimum kernel
-                                        time, else 2 µs on GPUs and 0 elsewhere. */
+    double kernel_fixed_s = -1;    /**< Fixed cost per kernel; < 0: each class's curve. */
     double launch_overhead_s = -1; /**< Host cost per launch; < 0: the spec's measured figure, else 5 µs. */
     bool fused = false;            /**< Compiler mode: elementwise chains fuse into producers. */
     bool use_tf32 = false;         /**< fp32 matmul-class work on tf32 tensor cores. */
     bool quantise = true;          /**< Tile/wave quantisation of matmul-class work. */
     /**
      * Eager frameworks keep NCHW tensors, while half-precision tensor-core convolutions run in
-     * NHWC: cuDNN converts the input and the output around each such Conv (two extra kernels,
-     * each reading and writing the tensor — seen in the calibration sample's kernel counts, which
-     * roughly double from fp32 to fp16 for CNNs). Off for compiled/fused deployments.
+     * NHWC: cuDNN converts the input, the filter and the output around such convolutions (the
+     * Conv rule in lib/ops/linear.cpp says which). Off (and in fused mode) they are left out.
      */
     bool nchw_conversions = true;
+    /** Batch norms an exporter folded into convolutions run as their own kernels (eager mode). */
+    bool eager_batchnorm = true;
 };
 
 /** Default efficiencies applied to datasheet peaks when the spec has no measured ceiling. */
@@ -65,19 +66,23 @@ struct default_efficiency {
     static constexpr double special_cost = 4; /**< One special-function evaluation = 4 FMA slots (SFU rate is ¼). */
 };
 
-/** One predicted kernel. */
+/** One predicted kernel (or `launches` identical ones). */
 struct kernel_prediction {
-    std::vector<std::size_t> layers;     /**< Indices into model_cost::layers it covers. */
-    std::string name;                    /**< First layer's name. */
-    std::string label;                   /**< op_type, or the pattern ("Attention", "Gelu", "SiLU"). */
-    std::int64_t flops = 0;              /**< All FLOPs of its layers. */
-    std::int64_t bytes = 0;              /**< Bytes crossing the kernel's boundary. */
-    double matmul_s = 0;                 /**< Matmul-class compute time (after quantisation). */
-    double vector_s = 0;                 /**< Vector/special compute time. */
-    double memory_s = 0;                 /**< Memory time. */
-    double waves = 0;                    /**< Waves of tiles (matmul-class kernels). */
-    double time_s = 0;                   /**< Predicted duration. */
-    bound_kind bound = bound_kind::none; /**< Dominant term. */
+    std::vector<std::size_t> layers;              /**< Indices into model_cost::layers it covers. */
+    std::string name;                             /**< First layer's name ("/NchwToNhwc" … for extra kernels). */
+    std::string label;                            /**< op_type, or the pattern ("Linear", "Gelu", "Attention" …). */
+    kernel_class cls = kernel_class::elementwise; /**< The efficiency curve that timed it. */
+    std::int64_t launches = 1;                    /**< Identical kernels (one per group …). */
+    std::int64_t flops = 0;                       /**< All FLOPs (every launch). */
+    std::int64_t bytes = 0;                       /**< Bytes moved (every launch). */
+    double dram_bytes = 0;                        /**< Of those, from or to DRAM (the rest hit in L2). */
+    double matmul_s = 0;                          /**< Tiled compute time per launch (after quantisation). */
+    double vector_s = 0;                          /**< CUDA-core compute time per launch. */
+    double memory_s = 0;                          /**< Memory time per launch. */
+    double fixed_s = 0;                           /**< Fixed cost per launch. */
+    double waves = 0;                             /**< Waves of tiles (tiled classes). */
+    double time_s = 0;                            /**< Predicted duration of all launches. */
+    bound_kind bound = bound_kind::none;          /**< Dominant term. */
 };
 
 /** A model's predicted latency. */
@@ -87,7 +92,9 @@ struct latency_prediction {
     std::vector<kernel_prediction> kernels; /**< In execution order. */
     std::vector<double> layer_time_s;       /**< Per model_cost::layers entry (kernel time split by FLOPs/bytes). */
     double gpu_time_s = 0;                  /**< Σ kernel durations. */
-    double launch_s = 0;                    /**< Host launch overhead: kernels × per-launch cost. */
+    double launch_s = 0;                    /**< Host launch overhead: launches × per-launch cost. */
+    std::int64_t launches = 0;              /**< Kernel launches (Σ kernels' launches). */
+    std::string curves;                     /**< Where the efficiency curves came from (spec, derived, built-in). */
     double wall_time_s = 0;                 /**< max(GPU time, launch time): host and device overlap. */
     bound_kind bound = bound_kind::none;    /**< Where most predicted time goes. */
 };
@@ -98,7 +105,7 @@ latency_prediction predict_latency(const graph& g, const model_cost& m, const hw
 
 /**
  * The GPU time a prediction made with unit scales takes under other parameters (calibrated
- * scales and fixed cost): Σ max(matmul·s_m + vector·s_v, memory·s_b) + fixed, per kernel.
+ * scales and fixed cost): Σ launches × (max(matmul·s_m + vector·s_v, memory·s_b) + fixed).
  * @code double t = ridgeline::rescaled_gpu_time_s(unit_prediction, calibrate(samples, {})); @endcode
  */
 double rescaled_gpu_time_s(const latency_prediction& unit_scales, const cost_model_params& params);

@@ -13,6 +13,8 @@
  */
 #pragma once
 
+#include "ridgeline/ops.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -38,6 +40,42 @@ struct cpu_microarch {
     [[nodiscard]] double dram_bandwidth_gbps() const;
 };
 
+/**
+ * How one kernel class runs on a device in one precision, relative to the device's ceilings: a
+ * Hockney-style curve. Streaming classes take `fixed_us + bytes / (bandwidth · memory_fraction ·
+ * x / (x + half_elements))` (x: the class's size variable, e.g. row length), or their compute term
+ * when larger; tiled classes (GEMMs, convolutions, attention) run whole waves of tiles at
+ * `compute_fraction` of the matmul ceiling, each tile's rate falling with its data reuse
+ * (`half_elements` of tile intensity tm·tn/(tm+tn)) and paying a K-loop start of
+ * `k_half_elements`. Fitted by `ridgeline calibrate` from single-operator timings.
+ */
+struct efficiency_curve {
+    double compute_fraction = 0;         /**< Of the compute ceiling at infinite size. */
+    double memory_fraction = 0;          /**< Of the memory ceilings at infinite size. */
+    double half_elements = 0;            /**< n½ of the class's size variable (0: none). */
+    double k_half_elements = 0;          /**< Tiled classes: K-loop start, in K elements. */
+    double fixed_us = 0;                 /**< Fixed cost per kernel (ramp-up and tail). */
+    std::int64_t fit_rows = 0;           /**< Microbenchmark rows that informed the fit (0: not fitted). */
+    double fit_median_abs_log_ratio = 0; /**< Median |ln(predicted/measured)| over those rows. */
+};
+
+/**
+ * A device's efficiency curves (`measured.efficiency` in the spec): per precision ("fp32",
+ * "fp16") a curve for every kernel class, and where data stays in L2 between kernels.
+ * @code
+ * const auto& c = spec.measured->efficiency->curves.at("fp16").at(ridgeline::kernel_class::conv);
+ * @endcode
+ */
+struct efficiency_table {
+    std::string date;                  /**< When the microbenchmarks ran. */
+    std::string source;                /**< The microbenchmark file (and device, software). */
+    std::string method;                /**< How the curves were fitted. */
+    std::string derived_from;          /**< Set when taken from another device (its id). */
+    double l2_resident_fraction = 0.5; /**< Reuse distances up to this fraction of L2 hit in L2 … */
+    double l2_evicted_fraction = 0.9;  /**< … and beyond this fraction miss (linear in between). */
+    std::map<std::string, std::map<kernel_class, efficiency_curve>> curves; /**< Precision → class → curve. */
+};
+
 /** Ceilings measured on the device (date and method kept). */
 struct measured_ceilings {
     std::string date;               /**< When. */
@@ -48,6 +86,7 @@ struct measured_ceilings {
     std::map<std::string, double> vector_tflops; /**< Achieved CUDA-core FMA rate per precision ("fp32", "fp16"). */
     double min_kernel_time_us = 0;               /**< Shortest kernel's device time. */
     double launch_overhead_us = 0;               /**< Host launch cost per kernel. */
+    std::optional<efficiency_table> efficiency;  /**< Fitted efficiency curves, when calibrated. */
 };
 
 /** One device. Figures absent from the file are 0 / empty. */
@@ -97,5 +136,37 @@ std::vector<std::string> list_hw();
 
 /** The folders searched for specs, in order. */
 std::vector<std::string> hw_search_path();
+
+/** The precision keys an efficiency table uses ("fp32", "fp16"). */
+const std::vector<std::string>& efficiency_precisions();
+
+/**
+ * Reads and validates `measured.efficiency` of a spec (YAML node text `yaml`, from `path`):
+ * every precision needs a curve for every kernel class; every figure finite and not negative,
+ * fractions positive. Throws spec_error naming the key. Used by `load_hw_file`.
+ */
+efficiency_table parse_efficiency(const std::string& yaml, const std::string& path);
+
+/**
+ * The YAML text of an efficiency table, as it sits under `measured:` (indented by `indent`).
+ * `parse_efficiency` reads it back unchanged (to the printed precision).
+ */
+std::string efficiency_yaml(const efficiency_table& t, int indent = 2);
+
+/**
+ * A spec's text with `measured.efficiency` set to `t` (the section replaced or appended; the
+ * rest of the file kept). Throws spec_error when the file cannot be read.
+ * @code auto text = with_efficiency_section("hwspecs/h200-sxm.yaml", fitted); @endcode
+ */
+std::string with_efficiency_section(const std::string& spec_path, const efficiency_table& t);
+
+/**
+ * For a GPU whose spec has no fitted curves: the curves of the nearest calibrated device in the
+ * search path (same architecture first, then the nearest generation), recorded in `derived`.
+ * The curves are fractions of ceilings, so the device's own ceilings scale them; fixed costs and
+ * half sizes carry over as they are. Does nothing for calibrated devices and non-GPUs, or when no
+ * calibrated device is found.
+ */
+void derive_efficiency(hw_spec& spec);
 
 }  // namespace ridgeline

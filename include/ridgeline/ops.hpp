@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -144,6 +145,97 @@ private:
     dtype float_override_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// Eager kernels: what a framework running the graph op by op (PyTorch eager, cuDNN, cuBLAS)
+// launches for a node. The latency model times each kernel with its class's efficiency curve.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The kinds of kernel an eager framework launches, each timed by its own efficiency curve (the
+ * hardware spec's `measured.efficiency` section, keyed by `kernel_class_name`).
+ */
+enum class kernel_class : std::uint8_t {
+    automatic,           /**< In an `op_rule`: derived from the rule's `op_kind`. */
+    gemm,                /**< cuBLAS GEMM / batched GEMM (MatMul, Gemm, linear, 1×1 half conv). */
+    gemm_unaligned,      /**< Half-precision GEMM whose N or K is not a multiple of 8 (slower kernels). */
+    conv,                /**< cuDNN implicit-GEMM convolution. */
+    conv_generic,        /**< cuDNN's generic implicit convolution (3-channel inputs, fp32 grouped). */
+    conv_first_layer,    /**< cuDNN's half-precision kernels for 3-channel inputs (stems, patches). */
+    conv_depthwise,      /**< Depthwise stencil on CUDA cores. */
+    conv_grouped_direct, /**< cuDNN's direct grouped convolution (batch 1). */
+    layout_conversion,   /**< NCHW ↔ NHWC conversion of an activation around a tensor-core conv. */
+    filter_conversion,   /**< NCHW → NHWC conversion of a convolution's filter. */
+    attention,           /**< Fused scaled-dot-product attention (flash / memory-efficient). */
+    elementwise,         /**< Pointwise arithmetic (Add, Relu, Gelu …). */
+    copy,                /**< Layout copies without arithmetic (transpose, concat, pad …). */
+    gather,              /**< Indexed reads (embedding lookups, Gather). */
+    reduction,           /**< Reductions (ReduceMean, global pooling …). */
+    layernorm,           /**< Row normalisation (LayerNorm, GroupNorm …). */
+    softmax,             /**< Row softmax. */
+    batchnorm,           /**< Inference batch norm (per-channel scale and shift). */
+    pooling,             /**< Windowed pooling. */
+};
+
+/** Name of a kernel class as used in spec files, e.g. "conv_depthwise"; "automatic" for automatic. */
+std::string_view kernel_class_name(kernel_class c) noexcept;
+
+/** The class named `name`, or nullopt. @code auto c = parse_kernel_class("gemm"); @endcode */
+std::optional<kernel_class> parse_kernel_class(std::string_view name) noexcept;
+
+/** Every concrete class (all but `automatic`), in declaration order. */
+const std::vector<kernel_class>& all_kernel_classes();
+
+/** The class a rule without its own `kernel` field gets from its `op_kind`. */
+kernel_class default_kernel_class(op_kind k) noexcept;
+
+/**
+ * How a matmul-class kernel maps onto GEMM tiles: `batch` independent M×N×K products (batched
+ * GEMM, or convolution groups). A MatMul whose B operand has no batch dims is one GEMM with M =
+ * the product of A's leading dims; only operands that both carry batch dims are batched.
+ */
+struct gemm_shape {
+    std::int64_t batch = 1; /**< Independent products. */
+    std::int64_t m = 0;     /**< Rows of the output per product. */
+    std::int64_t n = 0;     /**< Columns of the output per product. */
+    std::int64_t k = 0;     /**< Reduction length. */
+    bool split_k = true;    /**< The library may split K across tiles (cuBLAS yes, cuDNN convs no). */
+};
+
+/** One tensor a kernel reads or writes: a graph value, or a scratch buffer local to the node. */
+struct tensor_access {
+    std::int32_t value = -1;  /**< Index in graph::values, or -1 for a scratch buffer. */
+    std::int32_t scratch = 0; /**< Scratch buffer number within the node (when value < 0). */
+    std::int64_t bytes = 0;   /**< Bytes moved. */
+    bool write = false;       /**< Written (else read). */
+};
+
+/** One kernel (or `launches` identical kernels) an eager framework runs for a node. */
+struct kernel_spec {
+    kernel_class cls = kernel_class::elementwise; /**< Which efficiency curve times it. */
+    std::string_view label;             /**< Extra kernels' name (e.g. "NchwToNhwc"); empty = the node's op. */
+    std::int64_t launches = 1;          /**< Identical kernels (one per group …); figures below are per launch. */
+    gemm_shape gemm;                    /**< Tiled classes: the GEMM view (per launch). */
+    std::int64_t flops_matmul = 0;      /**< Matmul-class FLOPs (per launch). */
+    std::int64_t flops_vector = 0;      /**< Vector FLOPs (per launch). */
+    std::int64_t flops_special = 0;     /**< Special-function evaluations (per launch). */
+    std::int64_t size_elements = 0;     /**< The class's size variable (row length, plane …); 0 = none. */
+    std::vector<tensor_access> traffic; /**< What it reads and writes (per launch). */
+};
+
+/** What a kernel rule may read: the node with bound shapes, its counts, the precision, the graph. */
+struct kernel_context {
+    const cost_context& ctx;                                           /**< The node, bound shapes. */
+    const op_cost& cost;                                               /**< Its counted forward cost. */
+    dtype precision = dtype::f32;                                      /**< Compute precision (f32, f16, bf16 …). */
+    const std::vector<std::vector<std::int32_t>>* consumers = nullptr; /**< Per value: consumer nodes. */
+    /** True for half-precision tensor-core work (fp16, bf16). */
+    [[nodiscard]] bool half() const noexcept { return precision == dtype::f16 || precision == dtype::bf16; }
+    /** Appends the node's own traffic to `k`: every input read and every output written, as counted. */
+    void own_traffic(kernel_spec& k) const;
+    /** A kernel of class `c` carrying the node's counted FLOPs and traffic. */
+    [[nodiscard]] kernel_spec whole_node(kernel_class c) const;
+};
+
 /** One operator version: shape rule and cost rule side by side. */
 struct op_rule {
     std::string_view domain;                               /**< "" for ai.onnx. */
@@ -152,7 +244,30 @@ struct op_rule {
     op_kind kind = op_kind::elementwise;                   /**< Kernel class. */
     void (*infer)(infer_context&) = nullptr;               /**< Shape rule. */
     void (*cost)(const cost_context&, op_cost&) = nullptr; /**< Cost rule (FLOPs; bytes if special). */
+    kernel_class kernel = kernel_class::automatic;         /**< Eager kernel class (automatic: from `kind`). */
+    /**
+     * Eager kernel rule, for nodes that are not one kernel of class `kernel` over their own
+     * traffic (convolutions, GEMMs, half-precision batch norm, views in eager mode); appends zero
+     * or more kernels. nullptr: `kernel_context::whole_node(kernel)`.
+     */
+    void (*kernels)(const kernel_context&, std::vector<kernel_spec>&) = nullptr;
 };
+
+/**
+ * The eager kernels of node `kc.ctx.n()` under `rule` (the rule's own kernel rule, or one kernel of
+ * its class). @code auto ks = eager_kernels(*rule, kc); @endcode
+ */
+std::vector<kernel_spec> eager_kernels(const op_rule& rule, const kernel_context& kc);
+
+/**
+ * The kernels PyTorch eager launches for an inference BatchNormalization over a tensor of `dims`
+ * (value `in` read, `out` written): one cuDNN kernel in fp32; in half precision the native
+ * kernel plus two small ones that prepare per-channel scale and shift (h200_microbench.json,
+ * batchnorm_eval rows: 3 kernels in fp16, 1 in fp32). Also used for batch norms an exporter
+ * folded into a convolution.
+ */
+void batchnorm_kernels(const std::vector<std::int64_t>& dims, std::int64_t element_bytes, bool half, std::int32_t in,
+                       std::int32_t out, std::vector<kernel_spec>& kernels);
 
 /** All known operators. `builtin()` holds every family of `lib/ops`. */
 class op_registry {

@@ -1,4 +1,5 @@
 // Hardware spec loading, validation and derivation. yaml-cpp reads both YAML and JSON files.
+#include "efficiency.hpp"
 #include "ridgeline/hardware.hpp"
 
 #include "ridgeline/error.hpp"
@@ -63,9 +64,11 @@ const std::set<std::string, std::less<>> count_keys{"sm_count",
                                                     "fma_units_per_core",
                                                     "memory_channels_per_socket",
                                                     "threads_per_core",
-                                                    "cores"};
-const std::vector<std::string> unit_suffixes{"_gbps",   "_gib",  "_mib",  "_kib", "_mhz", "_ghz", "_us",   "_w",
-                                             "_tflops", "_tops", "_bits", "_mts", "_ns",  "_s",   "_bytes"};
+                                                    "cores",
+                                                    "fit_rows"};
+const std::vector<std::string> unit_suffixes{"_gbps", "_gib", "_mib",    "_kib",      "_mhz",      "_ghz",
+                                             "_us",   "_w",   "_tflops", "_tops",     "_bits",     "_mts",
+                                             "_ns",   "_s",   "_bytes",  "_fraction", "_elements", "_ratio"};
 // Figures above these are not plausible for any device of this decade (catches unit slips).
 constexpr double max_tflops = 1e5;
 constexpr double max_gbps = 1e5;
@@ -252,6 +255,7 @@ hw_spec load_hw_file(const std::string& path) {
         if (m["vector_tflops"]) mc.vector_tflops = r.peaks(m["vector_tflops"], "measured.vector_tflops");
         mc.min_kernel_time_us = r.number(m["min_kernel_time_us"], "measured.min_kernel_time_us", 1e6);
         mc.launch_overhead_us = r.number(m["launch_overhead_us"], "measured.launch_overhead_us", 1e6);
+        if (m["efficiency"]) mc.efficiency = hw::parse_efficiency_node(m["efficiency"], path);
         h.measured = mc;
     }
     if (h.peak_tflops.empty()) r.fail("peak_tflops", "no peak figure given (and no cpu section to derive one)");
@@ -269,11 +273,15 @@ std::vector<std::string> hw_search_path() {
 }
 
 hw_spec load_hw(const std::string& id) {
-    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json")) return load_hw_file(id);
+    auto with_curves = [](hw_spec s) {
+        derive_efficiency(s);
+        return s;
+    };
+    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json")) return with_curves(load_hw_file(id));
     for (const auto& dir : hw_search_path()) {
         for (const char* ext : {".yaml", ".yml", ".json"}) {
             const auto p = fs::path(dir) / (id + ext);
-            if (fs::exists(p)) return load_hw_file(p.string());
+            if (fs::exists(p)) return with_curves(load_hw_file(p.string()));
         }
     }
     std::string known;

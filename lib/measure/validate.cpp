@@ -292,6 +292,42 @@ op_class class_of_label(const std::string& label) {
     return op_class::elementwise;
 }
 
+/** Class of a predicted kernel from the efficiency class that timed it. */
+op_class class_of_kernel(kernel_class c) {
+    switch (c) {
+        case kernel_class::gemm:
+        case kernel_class::gemm_unaligned:
+            return op_class::gemm;
+        case kernel_class::conv:
+        case kernel_class::conv_generic:
+        case kernel_class::conv_first_layer:
+        case kernel_class::conv_depthwise:
+        case kernel_class::conv_grouped_direct:
+            return op_class::conv;
+        case kernel_class::layout_conversion:
+        case kernel_class::filter_conversion:
+            return op_class::layout;
+        case kernel_class::attention:
+            return op_class::attention;
+        case kernel_class::copy:
+        case kernel_class::gather:
+            return op_class::copy;
+        case kernel_class::reduction:
+            return op_class::reduce;
+        case kernel_class::layernorm:
+        case kernel_class::batchnorm:
+            return op_class::norm;
+        case kernel_class::softmax:
+            return op_class::softmax;
+        case kernel_class::pooling:
+            return op_class::pool;
+        case kernel_class::elementwise:
+        case kernel_class::automatic:
+            break;
+    }
+    return op_class::elementwise;
+}
+
 /** Class of a measured kernel from its framework op (aten::…) when known, else its kernel name. */
 op_class class_of_kernel(const kernel_record& r) {
     if (!r.op.empty()) {
@@ -387,6 +423,8 @@ int match_score(op_class predicted, op_class measured) {
  * thus left unattributed rather than piled onto the elementwise node next to it.
  */
 bool may_join(op_class predicted, int s) {
+    // Pointwise and copy kernels are one kernel each: a second kernel there is a stray, not part of it.
+    if (predicted == op_class::elementwise || predicted == op_class::copy) return false;
     return s == 3 || predicted == op_class::conv || predicted == op_class::attention || predicted == op_class::norm;
 }
 
@@ -590,7 +628,10 @@ std::vector<long> by_ranges(const context& c) {
 std::vector<long> by_sequence(const context& c) {
     std::vector<op_class> pred;
     pred.reserve(c.p.kernels.size());
-    for (const auto& k : c.p.kernels) pred.push_back(class_of_label(k.label));
+    for (const auto& k : c.p.kernels) {
+        // Global pooling is timed as a reduction but frameworks name it a pool.
+        pred.push_back(k.cls == kernel_class::reduction ? class_of_label(k.label) : class_of_kernel(k.cls));
+    }
     std::vector<long> out(c.kernels.size(), none);
     const auto assign = [&](std::size_t first, std::size_t last, int repeat) {
         std::vector<op_class> meas;

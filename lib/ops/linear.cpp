@@ -565,16 +565,177 @@ void cost_recurrent(const cost_context& ctx, op_cost& c) {
     c.flops_special = checked_mul(units, special_per_unit);
 }
 
+// ---- Eager kernels --------------------------------------------------------------------------
+// What PyTorch eager (cuBLAS, cuDNN 9 with cudnn.benchmark off) launches, read off the kernel
+// names of ../shared/measurements/h200_microbench.json (matmul, bmm_qk and conv2d rows, H200,
+// PyTorch 2.11, cuDNN 9.19). Each rule below cites the rows it rests on.
+
+/** True when a half-precision GEMM runs the slower unaligned kernels: N or K not a multiple of 8
+ *  (matmul rows with N = 50257 and bmm with N = 197 run cutlass sm75 kernels at 3–6× the time of
+ *  aligned shapes of the same size). */
+bool unaligned(const kernel_context& kc, std::int64_t n, std::int64_t k) {
+    return kc.half() && (n % 8 != 0 || k % 8 != 0);
+}
+
+/**
+ * MatMul [..., M, K] · [..., K, N]. A·W with W 2-D (or carrying no batch dims) is one GEMM over
+ * every row of A: M = the product of A's leading dims (PyTorch folds them, as in linear); only
+ * operands that both carry batch dims are a batched GEMM, and a 2-D A against a batched B is
+ * broadcast over B's batch.
+ */
+void kernels_matmul(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    auto k = kc.whole_node(kernel_class::gemm);
+    const auto a = kc.ctx.in(0);
+    const auto b = kc.ctx.in(1);
+    const std::int64_t m = a.size() >= 2 ? a[a.size() - 2] : 1;
+    const std::int64_t kk = a.back();
+    const std::int64_t n = b.size() >= 2 ? b.back() : 1;
+    const std::int64_t a_batch = a.size() > 2 ? product(a, 0, a.size() - 2) : 1;
+    const std::int64_t b_batch = b.size() > 2 ? product(b, 0, b.size() - 2) : 1;
+    if (b_batch == 1) {
+        k.gemm = {1, checked_mul(a_batch, m), n, kk, true};
+    } else if (a_batch == 1) {
+        k.gemm = {b_batch, m, n, kk, true};
+    } else {
+        const std::int64_t mn = std::max<std::int64_t>(1, checked_mul(m, n));
+        k.gemm = {std::max<std::int64_t>(1, kc.ctx.out_elements(0) / mn), m, n, kk, true};
+    }
+    if (unaligned(kc, n, kk)) k.cls = kernel_class::gemm_unaligned;
+    out.push_back(std::move(k));
+}
+
+void kernels_gemm(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    auto k = kc.whole_node(kernel_class::gemm);
+    const auto a = kc.ctx.in(0);
+    const auto y = kc.ctx.out(0);
+    const std::int64_t kk = kc.ctx.n().attr_i("transA", 0) ? a[0] : a[1];
+    k.gemm = {1, y[0], y[1], kk, true};
+    if (unaligned(kc, y[1], kk)) k.cls = kernel_class::gemm_unaligned;
+    out.push_back(std::move(k));
+}
+
+/**
+ * Conv as PyTorch eager runs it through cuDNN (NCHW tensors), by shape and precision:
+ * - depthwise (one input channel per group): a CUDA-core stencil, never converted (conv2d rows
+ *   with groups = channels: at::native conv_depthwise2d or cuDNN's conv2d_c1_k1, one kernel);
+ * - grouped, batch 1: cuDNN's direct grouped kernel (conv2d_grouped_direct_kernel, fp32 and fp16);
+ *   grouped, batch > 1: fp32 runs one generic implicit convolution per group (implicit_convolve_sgemm,
+ *   32 kernels for groups = 32), half precision an NHWC tensor-core kernel with conversions;
+ * - 3-channel input (stems, patch embeddings): fp32 the generic implicit convolution (or an
+ *   indexed xmma kernel of similar rate); half precision the generic one at batch 1, at batch > 1
+ *   cuDNN's first-layer / indexed kernels with conversions;
+ * - half-precision 1×1, stride 1, no padding: a cuBLAS GEMM per image (nvjet kernels, no
+ *   conversion; unaligned planes such as 14×14 run cutlass kernels), except odd planes (7×7)
+ *   at batch > 1, which go the NHWC way with conversions (2048→512 on 7×7 at batch 8–128);
+ * - everything else: fp32 one implicit-GEMM kernel (sm80_xmma_fprop…nchwkcrs), half precision
+ *   the NHWC tensor-core kernel with three conversions around it: the input and the filter to
+ *   NHWC (nchwToNhwcKernel, twice) and the output back (nhwcToNchwKernel).
+ */
+void kernels_conv(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    const auto& ctx = kc.ctx;
+    const auto x = ctx.in(0);
+    const auto w = ctx.in(1);
+    const auto y = ctx.out(0);
+    const std::int64_t groups = std::max<std::int64_t>(1, ctx.n().attr_i("group", 1));
+    const std::int64_t images = x[0];
+    const std::int64_t cin = x[1];
+    const std::int64_t cout = y[1];
+    const std::int64_t out_plane = product(y, 2);
+    const std::int64_t taps = product(w, 2);
+    const bool depthwise = groups > 1 && cin / groups == 1;
+    const bool grouped = groups > 1 && !depthwise;
+    const bool first_layer = !depthwise && cin / groups <= 4;
+    bool unit = true;
+    for (auto s : ctx.n().attr_ints("strides")) unit = unit && s == 1;
+    for (auto p : ctx.n().attr_ints("pads")) unit = unit && p == 0;
+    const bool pointwise = taps == 1 && unit && ctx.n().attr_s("auto_pad", "NOTSET") != "SAME_LOWER";
+
+    auto main = kc.whole_node(kernel_class::conv);
+    main.gemm = {groups, checked_mul(images, out_plane), cout / groups, checked_mul(cin / groups, taps), false};
+    auto with_conversions = [&](kernel_class cls) {
+        const auto in_bytes = ctx.in_bytes(0);
+        const auto w_bytes = ctx.in_bytes(1);
+        const auto y_bytes = ctx.out_bytes(0);
+        const auto in_id = ctx.n().inputs[0];
+        const auto w_id = ctx.n().inputs[1];
+        const auto y_id = ctx.n().outputs[0];
+        kernel_spec in_conv;
+        in_conv.cls = kernel_class::layout_conversion;
+        in_conv.label = "NchwToNhwc";
+        in_conv.traffic = {{in_id, 0, in_bytes, false}, {-1, 1, in_bytes, true}};
+        kernel_spec w_conv;
+        w_conv.cls = kernel_class::filter_conversion;
+        w_conv.label = "FilterToNhwc";
+        w_conv.traffic = {{w_id, 0, w_bytes, false}, {-1, 2, w_bytes, true}};
+        main.cls = cls;
+        main.traffic = {{-1, 1, in_bytes, false}, {-1, 2, w_bytes, false}, {-1, 3, y_bytes, true}};
+        if (ctx.has_input(2)) main.traffic.push_back({ctx.n().inputs[2], 0, ctx.in_bytes(2), false});
+        kernel_spec out_conv;
+        out_conv.cls = kernel_class::layout_conversion;
+        out_conv.label = "NhwcToNchw";
+        out_conv.traffic = {{-1, 3, y_bytes, false}, {y_id, 0, y_bytes, true}};
+        out.push_back(std::move(in_conv));
+        out.push_back(std::move(w_conv));
+        out.push_back(std::move(main));
+        out.push_back(std::move(out_conv));
+    };
+    if (depthwise) {
+        main.cls = kernel_class::conv_depthwise;
+        out.push_back(std::move(main));
+    } else if (grouped && images == 1) {
+        main.cls = kernel_class::conv_grouped_direct;
+        out.push_back(std::move(main));
+    } else if (grouped && !kc.half()) {
+        main.cls = kernel_class::conv_generic;
+        main.launches = groups;
+        main.gemm.batch = 1;
+        main.flops_matmul /= groups;
+        main.flops_vector /= groups;
+        for (auto& t : main.traffic) t.bytes /= groups;
+        out.push_back(std::move(main));
+    } else if (grouped) {
+        with_conversions(kernel_class::conv);
+    } else if (first_layer && (!kc.half() || images == 1)) {
+        main.cls = kernel_class::conv_generic;
+        out.push_back(std::move(main));
+    } else if (first_layer) {
+        with_conversions(kernel_class::conv_first_layer);
+    } else if (pointwise && kc.half() && !(out_plane % 2 == 1 && images > 1)) {
+        main.cls = unaligned(kc, out_plane, cin) ? kernel_class::gemm_unaligned : kernel_class::gemm;
+        main.gemm = {images, cout, out_plane, cin, true};
+        out.push_back(std::move(main));
+    } else if (kc.half()) {
+        with_conversions(kernel_class::conv);
+    } else {
+        out.push_back(std::move(main));
+    }
+}
+
+/** ConvTranspose: one implicit-GEMM kernel (cuDNN's data-gradient path); no conversion modelled. */
+void kernels_conv_transpose(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    auto k = kc.whole_node(kernel_class::conv);
+    const auto x = kc.ctx.in(0);
+    const auto w = kc.ctx.in(1);
+    const std::int64_t groups = std::max<std::int64_t>(1, kc.ctx.n().attr_i("group", 1));
+    const std::int64_t n = std::max<std::int64_t>(1, w[1]);
+    const std::int64_t kk = std::max<std::int64_t>(1, checked_mul(x[1] / groups, product(w, 2)));
+    k.gemm = {groups, std::max<std::int64_t>(1, kc.cost.macs / checked_mul(groups, checked_mul(n, kk))), n, kk, false};
+    out.push_back(std::move(k));
+}
+
 }  // namespace
 
 void register_linear(op_registry& r) {
-    r.add({"", "MatMul", 1, op_kind::matmul, infer_matmul, cost_matmul});
-    r.add({"", "MatMulInteger", 10, op_kind::matmul, infer_matmul, cost_matmul});
-    r.add({"", "Gemm", 1, op_kind::matmul, infer_gemm, cost_gemm});
-    r.add({"", "Conv", 1, op_kind::matmul, infer_conv, cost_conv});
-    r.add({"", "ConvTranspose", 1, op_kind::matmul, infer_conv_transpose, cost_conv_transpose});
+    constexpr auto gemm = kernel_class::gemm;
+    constexpr auto conv = kernel_class::conv;
+    r.add({"", "MatMul", 1, op_kind::matmul, infer_matmul, cost_matmul, gemm, kernels_matmul});
+    r.add({"", "MatMulInteger", 10, op_kind::matmul, infer_matmul, cost_matmul, gemm, kernels_matmul});
+    r.add({"", "Gemm", 1, op_kind::matmul, infer_gemm, cost_gemm, gemm, kernels_gemm});
+    r.add({"", "Conv", 1, op_kind::matmul, infer_conv, cost_conv, conv, kernels_conv});
+    r.add({"", "ConvTranspose", 1, op_kind::matmul, infer_conv_transpose, cost_conv_transpose, conv,
+           kernels_conv_transpose});
     r.add({"", "Einsum", 12, op_kind::matmul, infer_einsum, cost_einsum});
-    r.add({"", "Attention", 23, op_kind::matmul, infer_attention, cost_attention});
+    r.add({"", "Attention", 23, op_kind::matmul, infer_attention, cost_attention, kernel_class::attention});
     r.add({"", "ConvInteger", 10, op_kind::matmul, infer_conv_integer, cost_conv_integer});
     r.add({"", "DeformConv", 19, op_kind::matmul, infer_deform_conv, cost_deform_conv});
     r.add({"", "QLinearConv", 10, op_kind::matmul, infer_qlinear_conv, cost_qlinear_conv});

@@ -1059,26 +1059,88 @@ void infer_reverse_sequence(infer_context& ctx) {
     same_as_input(ctx);
 }
 
+// ---- Eager kernels --------------------------------------------------------------------------
+// In PyTorch eager, permute, split, narrow/slice, expand and select (x[:, 0]) return views: no
+// kernel runs until a consumer needs contiguous data. The copies that do run are counted where
+// they happen: a Transpose feeding a MatMul is read in place by cuBLAS when it is a strided
+// batched matrix, and copied otherwise (matmul's reshape of a permuted 4-D operand).
+
+/** No kernel: the operation is a view in eager frameworks. */
+void eager_view(const kernel_context&, std::vector<kernel_spec>&) {}
+
+/**
+ * True when permuting a contiguous tensor of `dims` by `perm` leaves a strided batched matrix:
+ * the batch dims (all but the last two, size-1 dims ignored) merge into one stride, and one of the
+ * two matrix dims has unit stride (cuBLAS's transposed or plain operand).
+ */
+bool strided_batched(const std::vector<std::int64_t>& dims, const std::vector<std::int64_t>& perm) {
+    const auto rank = dims.size();
+    if (rank < 2 || perm.size() != rank) return false;
+    const auto in_strides = strides_of(dims);
+    std::vector<std::int64_t> d(rank), st(rank);
+    for (std::size_t i = 0; i < rank; ++i) {
+        const auto a = static_cast<std::size_t>(perm[i] < 0 ? perm[i] + static_cast<std::int64_t>(rank) : perm[i]);
+        d[i] = dims[a];
+        st[i] = in_strides[a];
+    }
+    std::int64_t expected = -1;  // the stride the next outer batch dim must have
+    for (std::size_t i = rank - 2; i-- > 0;) {
+        if (d[i] == 1) continue;
+        if (expected >= 0 && st[i] != expected) return false;
+        expected = st[i] * d[i];
+    }
+    return st[rank - 1] == 1 || st[rank - 2] == 1;
+}
+
+void kernels_transpose(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    const auto& n = kc.ctx.n();
+    bool matmul_only = kc.consumers != nullptr && !n.outputs.empty() && n.outputs[0] >= 0;
+    if (matmul_only) {
+        const auto& users = (*kc.consumers)[static_cast<std::size_t>(n.outputs[0])];
+        matmul_only = !users.empty();
+        for (auto c : users)
+            matmul_only = matmul_only && kc.ctx.g().nodes[static_cast<std::size_t>(c)].op_type == "MatMul";
+    }
+    if (matmul_only) {
+        const auto x = kc.ctx.in(0);
+        auto perm = n.attr_ints("perm");
+        if (perm.empty())
+            for (std::size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+        if (strided_batched(x, perm)) return;
+    }
+    out.push_back(kc.whole_node(kernel_class::copy));
+}
+
+/** Gather: a select (scalar index) is a view; otherwise an indexed read (embedding, index_select). */
+void kernels_gather(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    if (kc.ctx.in(1).empty()) return;
+    out.push_back(kc.whole_node(kernel_class::gather));
+}
+
 }  // namespace
 
 void register_movement(op_registry& r) {
     auto add = [&](std::string_view name, std::int64_t since, void (*infer)(infer_context&),
-                   void (*cost)(const cost_context&, op_cost&) = no_flops, op_kind kind = op_kind::data_movement) {
-        r.add({"", name, since, kind, infer, cost});
+                   void (*cost)(const cost_context&, op_cost&) = no_flops, op_kind kind = op_kind::data_movement,
+                   kernel_class kernel = kernel_class::automatic,
+                   void (*kernels)(const kernel_context&, std::vector<kernel_spec>&) = nullptr) {
+        r.add({"", name, since, kind, infer, cost, kernel, kernels});
     };
-    add("Transpose", 1, infer_transpose);
-    add("Concat", 1, infer_concat);
-    add("Split", 1, infer_split);
-    add("Slice", 1, infer_slice, cost_slice);
-    add("Gather", 1, infer_gather, cost_gather);
-    add("GatherElements", 11, infer_gather_elements, cost_gather);
-    add("GatherND", 11, infer_gather_nd, cost_gather);
+    constexpr auto moves = op_kind::data_movement;
+    constexpr auto streams = kernel_class::elementwise;  // contiguous copies (cat, pad) stream like pointwise kernels
+    add("Transpose", 1, infer_transpose, no_flops, moves, kernel_class::copy, kernels_transpose);
+    add("Concat", 1, infer_concat, no_flops, moves, streams);
+    add("Split", 1, infer_split, no_flops, moves, kernel_class::automatic, eager_view);
+    add("Slice", 1, infer_slice, cost_slice, moves, kernel_class::automatic, eager_view);
+    add("Gather", 1, infer_gather, cost_gather, moves, kernel_class::gather, kernels_gather);
+    add("GatherElements", 11, infer_gather_elements, cost_gather, moves, kernel_class::gather);
+    add("GatherND", 11, infer_gather_nd, cost_gather, moves, kernel_class::gather);
     add("ScatterND", 11, infer_scatter_nd);
     add("ScatterElements", 11, infer_scatter_nd);
     add("Scatter", 9, infer_scatter_nd);
-    add("Pad", 1, infer_pad);
-    add("Expand", 8, infer_expand);
-    add("Tile", 6, infer_tile);
+    add("Pad", 1, infer_pad, no_flops, moves, streams);
+    add("Expand", 8, infer_expand, no_flops, moves, kernel_class::automatic, eager_view);
+    add("Tile", 6, infer_tile, no_flops, moves, streams);
     add("Resize", 10, infer_resize, cost_resize);
     add("Upsample", 7, infer_resize, cost_resize);
     add("DepthToSpace", 1, infer_depth_to_space);

@@ -158,17 +158,26 @@ void infer_checked_axis(infer_context& ctx) {
     same_as_input(ctx);
 }
 
+/** Inference BatchNormalization: the eager kernels of `batchnorm_kernels`. */
+void kernels_batchnorm(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    const auto& n = kc.ctx.n();
+    batchnorm_kernels(kc.ctx.in(0), kc.ctx.in_element_bytes(0), kc.half(), n.inputs[0],
+                      n.outputs.empty() ? -1 : n.outputs[0], out);
+}
+
 }  // namespace
 
 void register_normalization(op_registry& r) {
-    r.add({"", "BatchNormalization", 1, op_kind::normalization, infer_batchnorm, cost_batchnorm});
+    constexpr auto softmax = kernel_class::softmax;
+    r.add({"", "BatchNormalization", 1, op_kind::normalization, infer_batchnorm, cost_batchnorm,
+           kernel_class::batchnorm, kernels_batchnorm});
     r.add({"", "LayerNormalization", 17, op_kind::normalization, infer_layernorm, cost_layernorm});
     r.add({"", "GroupNormalization", 18, op_kind::normalization, same_as_input, cost_groupnorm});
     r.add({"", "InstanceNormalization", 1, op_kind::normalization, same_as_input, cost_instancenorm});
     r.add({"", "LpNormalization", 1, op_kind::normalization, same_as_input, cost_lpnorm});
-    r.add({"", "Softmax", 1, op_kind::normalization, infer_checked_axis, cost_softmax});
-    r.add({"", "LogSoftmax", 1, op_kind::normalization, infer_checked_axis, cost_logsoftmax});
-    r.add({"", "Hardmax", 1, op_kind::normalization, infer_checked_axis, cost_hardmax});
+    r.add({"", "Softmax", 1, op_kind::normalization, infer_checked_axis, cost_softmax, softmax});
+    r.add({"", "LogSoftmax", 1, op_kind::normalization, infer_checked_axis, cost_logsoftmax, softmax});
+    r.add({"", "Hardmax", 1, op_kind::normalization, infer_checked_axis, cost_hardmax, softmax});
     r.add({"", "MeanVarianceNormalization", 9, op_kind::normalization, infer_mvn, cost_mvn});
     r.add({"", "RMSNormalization", 23, op_kind::normalization, infer_layernorm, cost_rmsnorm});
     r.add({"", "LRN", 1, op_kind::normalization, infer_lrn, cost_lrn});
@@ -177,3 +186,33 @@ void register_normalization(op_registry& r) {
 }
 
 }  // namespace ridgeline::ops
+
+namespace ridgeline {
+
+void batchnorm_kernels(const std::vector<std::int64_t>& dims, std::int64_t element_bytes, bool half, std::int32_t in,
+                       std::int32_t out, std::vector<kernel_spec>& kernels) {
+    const std::int64_t elements = ops::product(dims);
+    const std::int64_t bytes = checked_mul(elements, element_bytes);
+    kernel_spec k;
+    k.cls = kernel_class::batchnorm;
+    k.flops_vector = checked_mul(elements, 2);  // x·scale + shift
+    // Both kernels (cuDNN's bn_fw_inf NCHW, PyTorch's batch_norm_transform_input) give each
+    // channel to a block: what a block streams is the channel's N·H·W elements (h200_microbench:
+    // 32×2048×7×7 runs at a fifth of the bandwidth that 128×512×28×28 reaches, for the same plane count).
+    const std::int64_t channels = dims.size() > 1 ? std::max<std::int64_t>(1, dims[1]) : 1;
+    k.size_elements = std::max<std::int64_t>(1, elements / channels);
+    k.traffic = {{in, 0, bytes, false}, {out, 0, bytes, true}};
+    kernels.push_back(std::move(k));
+    if (!half) return;
+    // Half precision: two small kernels turn the running statistics into per-channel factors.
+    for (const char* label : {"BatchNormFactors", "BatchNormShift"}) {
+        kernel_spec f;
+        f.cls = kernel_class::elementwise;
+        f.label = label;
+        f.flops_vector = channels;
+        f.traffic = {{-1, 1, checked_mul(channels, 8), false}, {-1, 2, checked_mul(channels, 4), true}};
+        kernels.push_back(std::move(f));
+    }
+}
+
+}  // namespace ridgeline

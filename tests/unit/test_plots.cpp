@@ -254,9 +254,11 @@ TEST_CASE("roofline data: one point per kernel layer, on or under its class's ro
               (s.m.layers[p.layer].forward.flops_matmul > 0 ? std::string("matmul") : std::string("vector")));
     }
     CHECK(ops == std::set<std::string>{"MatMul", "Relu", "Add", "Softmax"});
-    // h100-sxm: fp32 matmul (measured) and vector roofs differ, so two ceilings, DRAM slope shared.
-    REQUIRE(d.ceilings.size() == 2);
+    // h100-sxm: fp32 matmul (measured) and vector roofs differ, so two ceilings, DRAM slope shared;
+    // and an L2 slope (its rate derived from the H200's measured one, same architecture).
+    REQUIRE(d.ceilings.size() == 3);
     CHECK(d.ceilings[0].bandwidth_bytes_per_s == d.ceilings[1].bandwidth_bytes_per_s);
+    CHECK(d.ceilings[2].applies_to == "cache");
     // A measured time faster than the roof allows is clamped to the roof, and said so.
     std::vector<double> measured(s.m.layers.size(), 0.0);
     measured[d.points[0].layer] = 1e-15;

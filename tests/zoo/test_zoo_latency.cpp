@@ -37,7 +37,8 @@ TEST_CASE("predicted time for every zoo model, fp32 and fp16, batch 1 and 32") {
                 CHECK(std::isfinite(lat.gpu_time_s));
                 CHECK(lat.gpu_time_s > 0);
                 CHECK(lat.gpu_time_s >= roof.compute_s * 0.999);
-                CHECK(lat.kernels.size() <= static_cast<std::size_t>(m.kernels) * 3);
+                // At most a convolution's three layout conversions and a folded batch norm's three kernels more.
+                CHECK(lat.kernels.size() <= static_cast<std::size_t>(m.kernels) * 7);
                 if (dt == dtype::f32)
                     fp32_time = lat.gpu_time_s;
                 else if (batch == 32)
