@@ -51,7 +51,8 @@ struct fixture {
                                                                      {"/layer1/layer1.0/relu_1/Relu", "Relu"},
                                                                      {"/Flatten", "Flatten"},
                                                                      {"/fc/Gemm", "Gemm"}};
-        for (std::size_t i = 0; i < nodes.size(); ++i) m.layers.push_back(make_layer(i, nodes[i].first, nodes[i].second));
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            m.layers.push_back(make_layer(i, nodes[i].first, nodes[i].second));
         // Predicted kernels (µs): conv1 10, bn1 4, relu 2, layer1 conv 8, relu 2, relu_1 2, fc 5.
         const std::vector<std::tuple<std::size_t, std::string, double>> kernels{
             {0, "Conv", 10}, {1, "BatchNormalization", 4},
