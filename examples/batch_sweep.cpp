@@ -1,8 +1,8 @@
 // Batch-size sweep on one device: latency, throughput and per-item time.
 //   example_batch_sweep MODEL.onnx [DEVICE]
 #include <ridgeline/onnx_import.hpp>
-#include <ridgeline/report.hpp>
 #include <ridgeline/sweep.hpp>
+#include <ridgeline/units.hpp>
 
 #include <iomanip>
 #include <iostream>
@@ -20,9 +20,9 @@ int main(int argc, char** argv) try {
     std::cout << std::setw(6) << "batch" << std::setw(14) << "latency" << std::setw(14) << "items/s" << std::setw(14)
               << "per item" << '\n';
     for (const auto& p : points) {
-        std::cout << std::setw(6) << p.batch << std::setw(14) << ridgeline::human_time(p.gpu_time_s) << std::setw(14)
-                  << std::fixed << std::setprecision(0) << p.throughput_per_s << std::setw(14)
-                  << ridgeline::human_time(p.per_item_s) << '\n';
+        std::cout << std::setw(6) << p.batch << ridgeline::right_aligned(ridgeline::human_time(p.gpu_time_s), 14)
+                  << std::setw(14) << std::fixed << std::setprecision(0) << p.throughput_per_s
+                  << ridgeline::right_aligned(ridgeline::human_time(p.per_item_s), 14) << '\n';
     }
     return 0;
 } catch (const std::exception& e) {

@@ -3,7 +3,7 @@
 #include <ridgeline/analysis.hpp>
 #include <ridgeline/hardware.hpp>
 #include <ridgeline/onnx_import.hpp>
-#include <ridgeline/report.hpp>
+#include <ridgeline/units.hpp>
 
 #include <iomanip>
 #include <iostream>

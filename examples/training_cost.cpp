@@ -1,8 +1,7 @@
 // Training vs inference: forward and backward FLOPs and bytes, and their ratio, per op type.
 //   example_training_cost MODEL.onnx [BATCH]
-#include <ridgeline/analysis.hpp>
-#include <ridgeline/onnx_import.hpp>
-#include <ridgeline/report.hpp>
+#include <ridgeline/pipeline.hpp>
+#include <ridgeline/units.hpp>
 
 #include <iomanip>
 #include <iostream>
@@ -13,12 +12,12 @@ int main(int argc, char** argv) try {
         std::cerr << "usage: " << argv[0] << " MODEL.onnx [BATCH]\n";
         return 2;
     }
-    auto g = ridgeline::load_onnx(argv[1]);
-    ridgeline::shape_options bind;
-    bind.batch = argc > 2 ? std::stoll(argv[2]) : 32;
-    bind.symbols["sequence"] = 128;
-    ridgeline::infer_shapes(g, bind);
-    const auto m = ridgeline::analyze(g, {.training = true});
+    ridgeline::model_request r;
+    r.path = argv[1];
+    r.shapes.batch = argc > 2 ? std::stoll(argv[2]) : 32;
+    r.shapes.symbols["sequence"] = 128;
+    r.training = true;
+    const auto m = ridgeline::predict_model(r).m;            // no device: counts only
     std::map<std::string, std::pair<double, double>> by_op;  // forward, backward FLOPs
     for (const auto& l : m.layers) {
         by_op[l.op_type].first += static_cast<double>(l.forward.flops());

@@ -21,6 +21,7 @@
 #include "ridgeline/graph.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,11 +61,28 @@ struct op_cost {
     double backward_vector_factor = 1.0;
 };
 
+/** What inferring a control-flow body found (the part of the engine's report rules read). */
+struct subgraph_report {
+    std::vector<diagnostic> diagnostics; /**< The body's findings, by node. */
+    std::size_t unknown_data_nodes = 0;  /**< Body nodes that needed contents not known at analysis time. */
+};
+
+/**
+ * How the shape engine infers a control-flow body for a rule (ONNX hands its shape functions a
+ * GraphInferencer the same way): `formal[k]` gives the type, shape and known contents of the
+ * body's k-th formal input (nullptr: what the body declares); names the body reads from enclosing
+ * scopes take the values inferred there, innermost first; the body's findings join the enclosing
+ * graph's report. The registry thus never calls the engine: the dependency points one way.
+ * @code auto r = ctx.infer_subgraph(body, {&iteration, &condition, &state}); @endcode
+ */
+using subgraph_inferrer = std::function<subgraph_report(graph& body, const std::vector<const value*>& formal)>;
+
 /** Read access to a node's inputs and outputs for shape rules; sets the outputs. */
 class infer_context {
 public:
-    /** Built by the shape engine. */
-    infer_context(graph& g, const node& n, std::int64_t opset) : g_(g), n_(n), opset_(opset) {}
+    /** Built by the shape engine; `subgraphs` infers control-flow bodies (nullptr: none can be). */
+    infer_context(graph& g, const node& n, std::int64_t opset, const subgraph_inferrer* subgraphs = nullptr)
+        : g_(g), n_(n), opset_(opset), subgraphs_(subgraphs) {}
 
     /** The node being inferred. */
     [[nodiscard]] const node& n() const noexcept { return n_; }
@@ -96,11 +114,14 @@ public:
     [[noreturn]] void fail(const std::string& message) const;
     /** Throws `unknown_data_error`: `what` (e.g. "target shape") is not known at analysis time. */
     [[noreturn]] void unknown(const std::string& what) const;
+    /** Infers a body graph in place through the engine's `subgraph_inferrer`; fails without one. */
+    subgraph_report infer_subgraph(graph& body, const std::vector<const value*>& formal) const;
 
 private:
     graph& g_;
     const node& n_;
     std::int64_t opset_;
+    const subgraph_inferrer* subgraphs_;
 };
 
 /** Read access to a node with bound (numeric) shapes, for cost rules. */

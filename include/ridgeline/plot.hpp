@@ -5,9 +5,10 @@
  * by op type), small multiples of rooflines for several devices, latency-vs-FLOPs and
  * latency-vs-parameters scatters, throughput and per-item time over batch sizes (from sweep
  * points), per-op-type predicted time as sorted horizontal bars, and a Spearman rank-correlation
- * heat map. Like every reporter, plotting only reads result structs; the small "data" functions
- * here (`roofline_for`, `op_type_times`, `spearman_matrix`) turn those structs into exactly what is
- * drawn, so a caller (or a test) can check the drawing against the data.
+ * heat map; tick labels are `si_label` and `time_label` of units.hpp. Like every reporter,
+ * plotting only reads result structs; the small "data" functions here (`roofline_for`,
+ * `op_type_times`, `spearman_matrix`) turn those structs into exactly what is drawn, so a caller
+ * (or a test) can check the drawing against the data.
  *
  * Every plot has a title, axis labels with units, a colour-blind-safe palette (Okabe–Ito; markers
  * and dash patterns also differ, so nothing depends on colour alone) and labels placed so they do
@@ -28,7 +29,9 @@
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/roofline.hpp"
+#include "ridgeline/stats.hpp"
 #include "ridgeline/sweep.hpp"
+#include "ridgeline/units.hpp"
 
 #include <cstddef>
 #include <map>
@@ -217,13 +220,6 @@ std::string svg_op_time_bars(const std::vector<op_time_series>& series, const pl
                              std::size_t max_bars = 14);
 
 /**
- * Spearman's rank correlation of two equally long columns (ties get their average rank).
- * NaN when fewer than 3 items or when a column is constant.
- * @code double rho = ridgeline::spearman({1, 2, 3, 4}, {10, 20, 30, 25});   // 0.8 @endcode
- */
-double spearman(const std::vector<double>& a, const std::vector<double>& b);
-
-/**
  * A symmetric matrix of rank correlations between labelled columns.
  * @code auto c = ridgeline::spearman_matrix({"FLOPs", "params"}, {flops, params}); double r = c.rho[0][1]; @endcode
  */
@@ -235,7 +231,8 @@ struct correlation_matrix {
 
 /**
  * Spearman correlation of every pair of columns (each column one quantity over the same items),
- * computed on rank matrices with Eigen. Throws usage_error when lengths differ.
+ * each by `spearman_rank_correlation` (stats.hpp: NaN with fewer than 3 items or a constant
+ * column). Throws usage_error when lengths differ.
  * @code auto c = ridgeline::spearman_matrix({"FLOPs", "params", "latency t4"}, {f, p, t}); @endcode
  */
 correlation_matrix spearman_matrix(const std::vector<std::string>& labels,
@@ -247,15 +244,5 @@ correlation_matrix spearman_matrix(const std::vector<std::string>& labels,
  * @code std::string svg = ridgeline::svg_correlation_heatmap(c, {.title = "Rank correlation across models"}); @endcode
  */
 std::string svg_correlation_heatmap(const correlation_matrix& c, const plot_options& options = {});
-
-/**
- * Tick labels the plots use: SI prefixes with a unit ("10 TFLOP/s", "1.5 k"), and times
- * ("250 µs"). Exposed so reports and tests read the same text.
- * @code ridgeline::si_label(1e13, "FLOP/s") == "10 TFLOP/s" @endcode
- */
-std::string si_label(double value, const std::string& unit);
-
-/** Seconds with the best of s/ms/µs/ns. @code ridgeline::time_label(2.5e-4) == "250 µs" @endcode */
-std::string time_label(double seconds);
 
 }  // namespace ridgeline

@@ -176,15 +176,6 @@ inline constexpr std::uint64_t replay_setup_id = ~std::uint64_t{0};
  */
 void collect_replay_timings(const trace& t, replay_result& r);
 
-/** Writes the replay as JSON: `{"device", "warmup", "repeats", "predicted_s", "measured_s",
- * "coverage", "nodes": [{"name", "op_type", "step", "backend", "predicted_s", "measured_s", "min_s",
- * "max_s", "kernels", "reason"?}], "unsupported": {op: count}}`.
- * @code ridgeline::write_replay_json(std::cout, r); @endcode */
-void write_replay_json(std::ostream& out, const replay_result& r);
-
-/** Console summary: coverage, totals, per-op-type predicted vs replayed, uncovered nodes. */
-void write_replay_table(std::ostream& out, const replay_result& r, std::size_t top_rows = 20);
-
 // ---------------------------------------------------------------------------------------------
 // Running a graph on given data (correctness)
 // ---------------------------------------------------------------------------------------------

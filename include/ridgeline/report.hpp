@@ -1,12 +1,18 @@
 /**
  * @file report.hpp
- * Reporters: they only read result structs (an `analysis_report`) and write text — a console
- * table in human units, CSV, JSON (the command-line contract of DESIGN.md) and Markdown. Nothing
- * here computes a count.
+ * Reporters (report layer, `lib/report`): every table, CSV, JSON and Markdown writer of the
+ * library and the tool, in one place. They only read result structs and write text; nothing here
+ * computes a count, and units come from units.hpp.
+ *
+ * - an analysis (`analysis_report`): console table, CSV, JSON (the command-line contract of
+ *   DESIGN.md) and Markdown;
+ * - sweeps and model comparisons (sweep.hpp), timing-sample checks (sample.hpp);
+ * - hardware specs (`hw list`, `hw show`), the largest batch that fits, inferred shapes;
+ * - traces and measured ceilings (measure.hpp), validations (validate.hpp), replays (replay.hpp).
  *
  * @code
- * ridgeline::analysis_report r{.model_path = "resnet50.onnx", .cost = m, .prediction = p, .hw = &h100};
- * ridgeline::write_report(std::cout, r, ridgeline::report_format::table);
+ * auto p = ridgeline::predict_model({.path = "resnet50.onnx", .devices = {ridgeline::load_hw("h100-sxm")}});
+ * ridgeline::write_report(std::cout, ridgeline::make_analysis_report(p), ridgeline::report_format::table);
  * @endcode
  */
 #pragma once
@@ -14,19 +20,31 @@
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
+#include "ridgeline/measure.hpp"
+#include "ridgeline/pipeline.hpp"
+#include "ridgeline/replay.hpp"
 #include "ridgeline/roofline.hpp"
+#include "ridgeline/sample.hpp"
+#include "ridgeline/sweep.hpp"
+#include "ridgeline/units.hpp"
+#include "ridgeline/validate.hpp"
 
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ridgeline {
 
-/** Output formats of `ridgeline analyze`. */
+/** Output formats of the tool's text reports. */
 enum class report_format { table, csv, json, markdown };
 
-/** Parses "table|csv|json|md". Throws usage_error. */
+/** Parses "table|csv|json|md" ("markdown" too). Throws usage_error naming the text. */
 report_format parse_report_format(const std::string& name);
+
+// ---------------------------------------------------------------------------------------------
+// One model's analysis
+// ---------------------------------------------------------------------------------------------
 
 /** Everything a reporter may show about one analysis. */
 struct analysis_report {
@@ -41,16 +59,85 @@ struct analysis_report {
     std::size_t top = 0;                        /**< Table: only the N heaviest layers (0 = all). */
 };
 
+/**
+ * The report of a pipeline result: its counts, and its first device's roofline and latency when it
+ * was predicted on one. `hw` points into `p`, which must outlive the report.
+ * @code auto r = ridgeline::make_analysis_report(p, 12); @endcode
+ */
+analysis_report make_analysis_report(const predicted_model& p, std::size_t top = 0);
+
 /** Writes the report in the chosen format. */
 void write_report(std::ostream& out, const analysis_report& r, report_format format);
 
-/** "1.23 GFLOP", "45.6 MiB", "12.3 us" — the units the table uses. */
-std::string human_flops(double flops);
-/** A plain count with an SI prefix and a trailing space for the unit: "130.85 G" (as in "130.85 G MACs"). */
-std::string human_count(double count);
-/** Bytes in binary units. */
-std::string human_bytes(double bytes);
-/** Seconds in s/ms/us/ns. */
-std::string human_time(double seconds);
+/** Every value's name, producing op, dtype and shape, in topological order (`ridgeline shapes`). */
+void write_shapes(std::ostream& out, const graph& g);
+
+/** The largest batch that fits a device, with the memory at that batch and at the next. */
+void write_batch_fit(std::ostream& out, const hw_spec& hw, const batch_fit& fit);
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps, comparisons, timing samples
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Sweep points as a table, CSV, JSON (`[{"device", "batch", "image", "sequence", "flops",
+ * "kernels", "predicted_time_s", "wall_time_s", "throughput_per_s", "per_item_s"}]`) or Markdown.
+ * @code ridgeline::write_sweep(std::cout, points, ridgeline::report_format::csv); @endcode
+ */
+void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, report_format format);
+
+/** Models × devices: GFLOP and predicted GPU time per device. */
+void write_model_comparison(std::ostream& out, const model_comparison& c);
+
+/**
+ * Predicted against measured per run, then the summary: runs, MdAPE, P90 |error|, bias and the
+ * runs within 25%, overall and by batch size.
+ */
+void write_sample_table(std::ostream& out, const std::vector<sample_row>& rows, const sample_summary& summary);
+
+/** Each leave-one-model-out fit's parameters, then the held-out errors. */
+void write_sample_fit(std::ostream& out, const leave_one_out& fit);
+
+/** One spec id a line. */
+void write_hw_list(std::ostream& out, const std::vector<std::string>& ids);
+
+/** One spec with its derived figures and datasheet ridge points (`ridgeline hw show`). */
+void write_hw_spec(std::ostream& out, const hw_spec& hw);
+
+// ---------------------------------------------------------------------------------------------
+// Measurement: traces, ceilings, validations, replays
+// ---------------------------------------------------------------------------------------------
+
+/** Kernel, memcpy and memset counts and times, then the ten kernel names with most time. */
+void write_trace_summary(std::ostream& out, const trace& t);
+
+/** Measured ceilings next to the spec's datasheet figures, how each was taken, and the YAML block. */
+void write_ceilings_table(std::ostream& out, const ceiling_measurements& m, const hw_spec& hw);
+
+/** Console table of a validation (summary, op types, the rows with most measured time, unattributed). */
+void write_validation_table(std::ostream& out, const validation_result& v, std::size_t top_rows = 25);
+
+/**
+ * JSON of a validation: `{"method", "method_note", "passes", "model": {"predicted_s", "measured_s",
+ * "attributed_s", "unattributed_s", "error", "predicted_kernels", "measured_kernels",
+ * "attributed_kernels", "memcpy_s", "memset_s"}, "per_node": {statistics}, "by_op_type": [...],
+ * "rows": [{"name", "op_type", "layers", "predicted_s", "measured_s", "predicted_kernels",
+ * "measured_kernels", "error"}], "unattributed": [{"name", "count", "time_s"}]}`; statistics are
+ * `{"count", "median_ape", "p90_ape", "mean_ape", "bias", "within_10pct", "within_25pct",
+ * "spearman"}` (null when NaN).
+ * @code ridgeline::write_validation_json(std::cout, v); @endcode
+ */
+void write_validation_json(std::ostream& out, const validation_result& v);
+
+/**
+ * Writes the replay as JSON: `{"device", "warmup", "repeats", "predicted_s", "measured_s",
+ * "coverage", "nodes": [{"name", "op_type", "step", "backend", "predicted_s", "measured_s", "min_s",
+ * "max_s", "kernels", "reason"?}], "unsupported": {op: count}}`.
+ * @code ridgeline::write_replay_json(std::cout, r); @endcode
+ */
+void write_replay_json(std::ostream& out, const replay_result& r);
+
+/** Console summary: coverage, totals, per-op-type predicted vs replayed, uncovered nodes. */
+void write_replay_table(std::ostream& out, const replay_result& r, std::size_t top_rows = 20);
 
 }  // namespace ridgeline

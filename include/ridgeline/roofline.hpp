@@ -19,6 +19,7 @@
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/hardware.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,14 @@ struct ceilings {
  * int8). Throws spec_error naming the missing key.
  */
 ceilings ceilings_for(const hw_spec& hw, dtype precision, bool use_tf32 = false);
+
+/**
+ * The datasheet ridge point of every peak a spec lists: `ceilings::ridge_point()` of that peak
+ * against the datasheet DRAM bandwidth, in FLOP per byte, keyed like `peak_tflops` (empty when the
+ * spec gives no bandwidth).
+ * @code double r = ridgeline::ridge_points(ridgeline::load_hw("h100-sxm")).at("fp16_tensor"); @endcode
+ */
+std::map<std::string, double> ridge_points(const hw_spec& hw);
 
 /** Attainable FLOP/s at an operational intensity: min(peak, intensity × bandwidth). */
 double attainable_flops(double intensity, double peak_flops_per_s, double bandwidth_bytes_per_s);

@@ -73,16 +73,6 @@ bindings resolved_bindings(const graph& g, const shape_options& options);
 shape_report infer_shapes(graph& g, const shape_options& options = {});
 
 /**
- * Infers a control-flow body (an If branch, a Loop or Scan body) in place; called by those
- * operators' shape rules while the enclosing graph is being inferred. `formal[k]` gives the type,
- * shape and known contents of the body's k-th formal input (nullptr: use what the body declares);
- * names the body reads from enclosing scopes take the values inferred there, innermost first.
- * The body's diagnostics also join the enclosing graph's report, the node named "body/node".
- * @code auto r = ridgeline::infer_subgraph(body, {&iteration, &condition, &state}); @endcode
- */
-shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal);
-
-/**
  * Parses "NAME=N" bindings and "NAME=d0,d1,..." input overrides (command-line syntax).
  * @code parse_binding("sequence=384") == std::pair{"sequence", 384} @endcode
  */

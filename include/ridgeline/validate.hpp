@@ -41,10 +41,9 @@
  * **Passes.** `window` keeps only kernels inside ranges of that name (the measured iterations) and
  * sets the number of passes to their count; `passes` overrides it. Measured times are per pass.
  *
- * **Statistics** over rows with measured time: relative error e = (predicted − measured)/measured,
- * absolute percentage error |e|; median and 90th percentile of |e| (linear interpolation between
- * order statistics, numpy's default), signed bias = mean e, the share with |e| ≤ 10%, and Spearman's
- * rank correlation of predicted and measured times (ties get their average rank). Also per op type,
+ * **Statistics** over rows with measured time: `compare_errors` of stats.hpp (relative error
+ * e = (predicted − measured)/measured; median and 90th percentile of |e|, bias = mean e, the share
+ * with |e| ≤ 10%, Spearman's rank correlation of predicted and measured times). Also per op type,
  * and for the whole model (Σ predicted kernels against Σ all measured kernel time, attributed or not).
  * Kernel time that no node claims is reported by kernel name, never dropped.
  *
@@ -59,9 +58,9 @@
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/measure.hpp"
+#include "ridgeline/stats.hpp"
 
 #include <cstdint>
-#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,29 +82,6 @@ struct validate_options {
     std::string window;                          /**< Keep only kernels inside ranges of this name. */
     int passes = 0;                              /**< Divide measured times by this; 0: windows counted, else 1. */
 };
-
-/** Error statistics of predicted against measured values (see the file comment). */
-struct error_statistics {
-    std::size_t count = 0;   /**< Pairs compared. */
-    double median_ape = 0;   /**< Median |e|. */
-    double p90_ape = 0;      /**< 90th percentile of |e|. */
-    double mean_ape = 0;     /**< Mean |e|. */
-    double bias = 0;         /**< Mean signed e (> 0: predictions too slow). */
-    double within_10pct = 0; /**< Share of pairs with |e| ≤ 0.10, in [0, 1]. */
-    double spearman = 0;     /**< Spearman rank correlation (NaN with < 2 pairs or no variation). */
-};
-
-/**
- * Statistics of `predicted` against `measured` (same length; pairs with measured ≤ 0 are skipped).
- * @code auto s = ridgeline::compare_errors({1, 2}, {1.1, 1.8}); @endcode
- */
-error_statistics compare_errors(const std::vector<double>& predicted, const std::vector<double>& measured);
-
-/** Spearman's rank correlation with average ranks for ties (NaN when undefined). */
-double spearman_rank_correlation(const std::vector<double>& a, const std::vector<double>& b);
-
-/** The q-quantile (q in [0, 1]) by linear interpolation at rank q·(n−1); 0 for no values. */
-double percentile(std::vector<double> values, double q);
 
 /** One row: a group of nodes and its predicted and measured kernel time. */
 struct node_comparison {
@@ -169,19 +145,5 @@ struct validation_result {
  */
 validation_result validate(const model_cost& m, const latency_prediction& p, const trace& t,
                            const validate_options& o = {});
-
-/** Console table of a validation (summary, op types, the rows with most measured time, unattributed). */
-void write_validation_table(std::ostream& out, const validation_result& v, std::size_t top_rows = 25);
-
-/**
- * JSON of a validation: `{"method", "method_note", "passes", "model": {"predicted_s", "measured_s",
- * "attributed_s", "unattributed_s", "error", "predicted_kernels", "measured_kernels",
- * "attributed_kernels", "memcpy_s", "memset_s"}, "per_node": {statistics}, "by_op_type": [...],
- * "rows": [{"name", "op_type", "layers", "predicted_s", "measured_s", "predicted_kernels",
- * "measured_kernels", "error"}], "unattributed": [{"name", "count", "time_s"}]}`; statistics are
- * `{"count", "median_ape", "p90_ape", "mean_ape", "bias", "within_10pct", "spearman"}` (null when NaN).
- * @code ridgeline::write_validation_json(std::cout, v); @endcode
- */
-void write_validation_json(std::ostream& out, const validation_result& v);
 
 }  // namespace ridgeline

@@ -1,6 +1,8 @@
 // Graph IR: dtype facts, attribute access, value interning and topological order.
 #include "ridgeline/graph.hpp"
 
+#include "../support/enum_names.hpp"
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -34,56 +36,35 @@ std::int64_t element_size_bytes(dtype t) noexcept {
     }
 }
 
-std::string_view dtype_name(dtype t) noexcept {
-    switch (t) {
-        case dtype::f32:
-            return "fp32";
-        case dtype::u8:
-            return "uint8";
-        case dtype::i8:
-            return "int8";
-        case dtype::u16:
-            return "uint16";
-        case dtype::i16:
-            return "int16";
-        case dtype::i32:
-            return "int32";
-        case dtype::i64:
-            return "int64";
-        case dtype::string:
-            return "string";
-        case dtype::boolean:
-            return "bool";
-        case dtype::f16:
-            return "fp16";
-        case dtype::f64:
-            return "fp64";
-        case dtype::u32:
-            return "uint32";
-        case dtype::u64:
-            return "uint64";
-        case dtype::c64:
-            return "complex64";
-        case dtype::c128:
-            return "complex128";
-        case dtype::bf16:
-            return "bf16";
-        case dtype::f8e4m3fn:
-            return "fp8e4m3fn";
-        case dtype::f8e4m3fnuz:
-            return "fp8e4m3fnuz";
-        case dtype::f8e5m2:
-            return "fp8e5m2";
-        case dtype::f8e5m2fnuz:
-            return "fp8e5m2fnuz";
-        case dtype::u4:
-            return "uint4";
-        case dtype::i4:
-            return "int4";
-        default:
-            return "undefined";
-    }
-}
+namespace {
+
+constexpr auto dtype_names = support::make_enum_names<dtype>({{dtype::undefined, "undefined"},
+                                                              {dtype::f32, "fp32"},
+                                                              {dtype::u8, "uint8"},
+                                                              {dtype::i8, "int8"},
+                                                              {dtype::u16, "uint16"},
+                                                              {dtype::i16, "int16"},
+                                                              {dtype::i32, "int32"},
+                                                              {dtype::i64, "int64"},
+                                                              {dtype::string, "string"},
+                                                              {dtype::boolean, "bool"},
+                                                              {dtype::f16, "fp16"},
+                                                              {dtype::f64, "fp64"},
+                                                              {dtype::u32, "uint32"},
+                                                              {dtype::u64, "uint64"},
+                                                              {dtype::c64, "complex64"},
+                                                              {dtype::c128, "complex128"},
+                                                              {dtype::bf16, "bf16"},
+                                                              {dtype::f8e4m3fn, "fp8e4m3fn"},
+                                                              {dtype::f8e4m3fnuz, "fp8e4m3fnuz"},
+                                                              {dtype::f8e5m2, "fp8e5m2"},
+                                                              {dtype::f8e5m2fnuz, "fp8e5m2fnuz"},
+                                                              {dtype::u4, "uint4"},
+                                                              {dtype::i4, "int4"}});
+
+}  // namespace
+
+std::string_view dtype_name(dtype t) noexcept { return dtype_names.name_of(t); }
 
 bool is_floating(dtype t) noexcept {
     switch (t) {

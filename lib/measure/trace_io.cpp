@@ -4,6 +4,8 @@
 #include "ridgeline/error.hpp"
 #include "ridgeline/measure.hpp"
 
+#include "../support/enum_names.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -19,31 +21,22 @@ namespace ridgeline {
 
 using json = nlohmann::json;
 
-std::string_view measure_code_name(measure_code code) noexcept {
-    switch (code) {
-        case measure_code::ok:
-            return "ok";
-        case measure_code::not_supported:
-            return "not supported";
-        case measure_code::no_device:
-            return "no device";
-        case measure_code::error:
-            return "error";
-    }
-    return "error";
-}
+namespace {
 
-std::string_view activity_kind_name(activity_kind kind) noexcept {
-    switch (kind) {
-        case activity_kind::kernel:
-            return "kernel";
-        case activity_kind::memcpy:
-            return "memcpy";
-        case activity_kind::memset:
-            return "memset";
-    }
-    return "kernel";
-}
+// The first entry is what a value outside the enum is called.
+constexpr auto measure_code_names =
+    support::make_enum_names<measure_code>({{measure_code::error, "error"},
+                                            {measure_code::ok, "ok"},
+                                            {measure_code::not_supported, "not supported"},
+                                            {measure_code::no_device, "no device"}});
+constexpr auto activity_kind_names = support::make_enum_names<activity_kind>(
+    {{activity_kind::kernel, "kernel"}, {activity_kind::memcpy, "memcpy"}, {activity_kind::memset, "memset"}});
+
+}  // namespace
+
+std::string_view measure_code_name(measure_code code) noexcept { return measure_code_names.name_of(code); }
+
+std::string_view activity_kind_name(activity_kind kind) noexcept { return activity_kind_names.name_of(kind); }
 
 std::size_t trace::count(activity_kind kind) const noexcept {
     return static_cast<std::size_t>(
@@ -72,10 +65,8 @@ namespace {
 constexpr auto replace_invalid = json::error_handler_t::replace;
 
 activity_kind kind_from_name(const std::string& s, const std::string& file, const std::string& where) {
-    if (s == "kernel") return activity_kind::kernel;
-    if (s == "memcpy") return activity_kind::memcpy;
-    if (s == "memset") return activity_kind::memset;
-    throw trace_error(file, where, "'kind' must be kernel, memcpy or memset, got '" + s + "'");
+    if (const auto kind = activity_kind_names.parse(s)) return *kind;
+    throw trace_error(file, where, "'kind' must be " + activity_kind_names.choices() + ", got '" + s + "'");
 }
 
 json dims_json(const std::array<std::int32_t, 3>& d) { return json::array({d[0], d[1], d[2]}); }

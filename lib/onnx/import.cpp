@@ -8,19 +8,20 @@
 // OperatorSetIdProto fields are read in place (names are string_views into the file until they
 // are interned), and tensor data is only decoded for small tensors (shape constants); the bytes of
 // large tensors are skipped and never touched. Only ValueInfoProto (a nested type tree) and
-// SparseTensorProto go through the generated parser, on their own bytes.
+// SparseTensorProto go through the generated parser, on their own bytes. The wire reader is in
+// wire.hpp, TensorProto reading and small-tensor decoding in tensor_decode.cpp, the file mapping in
+// mapped_file.hpp; this file is the importer (graphs, nodes, attributes, functions, subgraphs).
 //
 // Every malformed input — a truncated or corrupt file, a field of the wrong wire type, a length
 // running past its message — is a `model_error` naming the file; structural faults of the graph
 // (undefined values, values defined twice, cycles) are `graph_error`s naming the node.
 #include "ridgeline/onnx_import.hpp"
 
-#include <onnx/onnx_pb.h>
+#include "mapped_file.hpp"
+#include "tensor_decode.hpp"
+#include "wire.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -35,347 +36,11 @@
 namespace ridgeline {
 namespace {
 
-constexpr std::uint64_t protobuf_limit_bytes = 2147483647ULL;  // 2 GiB - 1: protobuf's hard limit
-constexpr int max_function_depth = 16;                         // nested model-local function calls
-constexpr int max_subgraph_depth = 64;                         // If/Loop/Scan bodies within bodies
-constexpr std::size_t max_inlined_nodes = 4'000'000;           // stops a "function bomb" from eating memory
+using namespace onnx_wire;
 
-/** One field of a message: its number and wire type, and the varint/fixed value or the payload. */
-struct field {
-    std::uint32_t number = 0;
-    std::uint32_t wire_type = 0;         // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32
-    std::uint64_t varint = 0;            // wire types 0, 1 and 5 (fixed values as raw bits)
-    const std::uint8_t* data = nullptr;  // wire type 2: the payload
-    std::size_t size = 0;
-};
-
-/** Bounds-checked reader of the protobuf wire format over [p, p + n). */
-class wire_reader {
-public:
-    wire_reader(const std::uint8_t* p, std::size_t n) : p_(p), end_(p + n) {}
-    [[nodiscard]] bool done() const noexcept { return p_ == end_; }
-    [[nodiscard]] std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
-    [[nodiscard]] const std::uint8_t* at() const noexcept { return p_; }
-
-    /** Reads a base-128 varint of at most 10 bytes; false when it runs past the end or is too long. */
-    bool varint(std::uint64_t& out) noexcept {
-        std::uint64_t v = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            if (p_ == end_) return false;
-            const std::uint8_t b = *p_++;
-            v |= static_cast<std::uint64_t>(b & 0x7FU) << shift;
-            if ((b & 0x80U) == 0) {
-                out = v;
-                return true;
-            }
-        }
-        return false;
-    }
-    /** Reads `bytes` (4 or 8) little-endian bytes into `out`. */
-    bool fixed(std::size_t bytes, std::uint64_t& out) noexcept {
-        if (left() < bytes) return false;
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < bytes; ++i) v |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
-        p_ += bytes;
-        out = v;
-        return true;
-    }
-    /** Skips `n` bytes (the caller checked `left()`). */
-    void skip(std::size_t n) noexcept { p_ += n; }
-
-private:
-    const std::uint8_t* p_;
-    const std::uint8_t* end_;
-};
-
-/**
- * Calls `visit(field)` for each field of the message in [p, p + n), in file order. Throws
- * model_error naming `file` and the message kind `what` when the bytes are not a valid message.
- */
-template <class Visit>
-void for_each_field(const std::uint8_t* p, std::size_t n, const std::string& file, const char* what, Visit&& visit) {
-    wire_reader in(p, n);
-    while (!in.done()) {
-        std::uint64_t tag = 0;
-        if (!in.varint(tag)) {
-            throw model_error(file, std::string("truncated or corrupt protobuf in ") + what + " (bad field tag)");
-        }
-        field f;
-        f.number = static_cast<std::uint32_t>(tag >> 3);
-        f.wire_type = static_cast<std::uint32_t>(tag & 7U);
-        if (f.number == 0 || tag > UINT32_MAX) {
-            throw model_error(file, std::string("corrupt protobuf in ") + what + " (bad field tag)");
-        }
-        bool ok = true;
-        switch (f.wire_type) {
-            case 0:
-                ok = in.varint(f.varint);
-                break;
-            case 1:
-                ok = in.fixed(8, f.varint);
-                break;
-            case 5:
-                ok = in.fixed(4, f.varint);
-                break;
-            case 2: {
-                std::uint64_t len = 0;
-                ok = in.varint(len);
-                if (ok && len > in.left()) {
-                    throw model_error(
-                        file, std::string("truncated file: a field of ") + what + " runs past the end of the data");
-                }
-                f.data = in.at();
-                f.size = static_cast<std::size_t>(len);
-                if (ok) in.skip(f.size);
-                break;
-            }
-            default:
-                throw model_error(file, std::string("corrupt protobuf in ") + what + " (unsupported wire type " +
-                                            std::to_string(f.wire_type) + " for field " + std::to_string(f.number) +
-                                            ")");
-        }
-        if (!ok) throw model_error(file, std::string("truncated or corrupt protobuf in ") + what);
-        visit(f);
-    }
-}
-
-std::string_view as_view(const field& f) { return {reinterpret_cast<const char*>(f.data), f.size}; }
-std::string as_string(const field& f) { return std::string(as_view(f)); }
-
-/**
- * TensorProto.DataType number → dtype. Numbers newer than this IR (e.g. 23, FLOAT4E2M1) are kept
- * as they are (element size 1, name "undefined"); numbers outside the enum's byte become undefined.
- */
-dtype to_dtype(std::uint64_t v) { return v <= UINT8_MAX ? static_cast<dtype>(v) : dtype::undefined; }
-
-float half_to_float(std::uint16_t h) {
-    const std::uint32_t sign = (h & 0x8000U) << 16;
-    std::uint32_t exp = (h >> 10) & 0x1FU;
-    std::uint32_t mant = h & 0x3FFU;
-    std::uint32_t bits = 0;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {  // subnormal: renormalise
-            exp = 127 - 15 + 1;
-            while ((mant & 0x400U) == 0) {
-                mant <<= 1;
-                --exp;
-            }
-            mant &= 0x3FFU;
-            bits = sign | (exp << 23) | (mant << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7F800000U | (mant << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-    }
-    float out = 0;
-    std::memcpy(&out, &bits, sizeof out);
-    return out;
-}
-
-float bf16_to_float(std::uint16_t h) {
-    std::uint32_t bits = static_cast<std::uint32_t>(h) << 16;
-    float out = 0;
-    std::memcpy(&out, &bits, sizeof out);
-    return out;
-}
-
-float bits_to_float(std::uint32_t bits) {
-    float out = 0;
-    std::memcpy(&out, &bits, sizeof out);
-    return out;
-}
-
-double bits_to_double(std::uint64_t bits) {
-    double out = 0;
-    std::memcpy(&out, &bits, sizeof out);
-    return out;
-}
-
-template <class T>
-T read_le(const std::uint8_t* raw, std::size_t i) {
-    T v{};
-    std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
-    return v;
-}
-
-/** Element count of static dims, or -1 on overflow/negative dims. */
-std::int64_t element_count(const std::vector<std::int64_t>& dims) {
-    std::int64_t n = 1;
-    for (auto d : dims) {
-        if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
-    }
-    return n;
-}
-
-/**
- * A TensorProto read in place: its header, and where its data fields are (never copied). The
- * typed data fields may occur several times (unpacked) or once packed, so each keeps every
- * occurrence.
- */
-struct tensor_view {
-    std::string_view name;
-    dtype type = dtype::undefined;
-    std::vector<std::int64_t> dims;
-    bool external = false;
-    bool has_raw = false;
-    const std::uint8_t* raw = nullptr;
-    std::size_t raw_size = 0;
-    std::vector<field> float_data, int32_data, int64_data, double_data, uint64_data;
-};
-
-/** Values of a repeated varint field (packed or not); false when malformed. */
-bool repeated_varints(std::span<const field> fs, std::vector<std::uint64_t>& out) {
-    for (const auto& f : fs) {
-        if (f.wire_type == 0) {
-            out.push_back(f.varint);
-        } else if (f.wire_type == 2) {
-            wire_reader r(f.data, f.size);
-            while (!r.done()) {
-                std::uint64_t v = 0;
-                if (!r.varint(v)) return false;
-                out.push_back(v);
-            }
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
-/** Values of a repeated fixed-width field of `bytes` (4 or 8) per element; false when malformed. */
-bool repeated_fixed(std::span<const field> fs, std::size_t bytes, std::vector<std::uint64_t>& out) {
-    const std::uint32_t single = bytes == 4 ? 5U : 1U;
-    for (const auto& f : fs) {
-        if (f.wire_type == single) {
-            out.push_back(f.varint);
-        } else if (f.wire_type == 2) {
-            if (f.size % bytes != 0) return false;
-            wire_reader r(f.data, f.size);
-            while (!r.done()) {
-                std::uint64_t v = 0;
-                (void)r.fixed(bytes, v);  // cannot fail: the size is a multiple of `bytes`
-                out.push_back(v);
-            }
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
-/**
- * Contents of a small embedded tensor (`count` elements), or nullptr when it has none we can
- * decode. Sets `malformed` when a data field cannot be parsed.
- */
-std::shared_ptr<const known_data> decode_small(const tensor_view& t, std::int64_t count, bool& malformed) {
-    auto d = std::make_shared<known_data>();
-    const auto type = t.type;
-    const auto n = static_cast<std::size_t>(count);
-    const bool raw = t.has_raw;
-    if (raw && t.raw_size < n * static_cast<std::size_t>(element_size_bytes(type))) return nullptr;
-    std::vector<std::uint64_t> vals;
-    auto typed = [&](const std::vector<field>& fs, std::size_t fixed_bytes) {
-        vals.clear();
-        const bool ok = fixed_bytes ? repeated_fixed(fs, fixed_bytes, vals) : repeated_varints(fs, vals);
-        if (!ok) malformed = true;
-        return ok && vals.size() == n;
-    };
-    auto put_int = [&](std::int64_t v) { d->ints.emplace_back(v); };
-    switch (type) {
-        case dtype::i64:
-        case dtype::u64:
-            if (raw)
-                for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::int64_t>(t.raw, i));
-            else if (typed(type == dtype::i64 ? t.int64_data : t.uint64_data, 0))
-                for (auto v : vals) put_int(static_cast<std::int64_t>(v));
-            else
-                return nullptr;
-            break;
-        case dtype::i32:
-        case dtype::i16:
-        case dtype::i8:
-        case dtype::u8:
-        case dtype::u16:
-        case dtype::boolean: {
-            if (raw) {
-                for (std::size_t i = 0; i < n; ++i) {
-                    switch (type) {
-                        case dtype::i32:
-                            put_int(read_le<std::int32_t>(t.raw, i));
-                            break;
-                        case dtype::i16:
-                            put_int(read_le<std::int16_t>(t.raw, i));
-                            break;
-                        case dtype::u16:
-                            put_int(read_le<std::uint16_t>(t.raw, i));
-                            break;
-                        case dtype::i8:
-                            put_int(read_le<std::int8_t>(t.raw, i));
-                            break;
-                        default:
-                            put_int(read_le<std::uint8_t>(t.raw, i));
-                            break;
-                    }
-                }
-            } else if (typed(t.int32_data, 0)) {
-                for (auto v : vals) put_int(static_cast<std::int32_t>(v));  // int32 varints are sign-extended
-            } else {
-                return nullptr;
-            }
-            break;
-        }
-        case dtype::u32:
-            if (raw)
-                for (std::size_t i = 0; i < n; ++i) put_int(read_le<std::uint32_t>(t.raw, i));
-            else if (typed(t.uint64_data, 0))
-                for (auto v : vals) put_int(static_cast<std::int64_t>(v));
-            else
-                return nullptr;
-            break;
-        case dtype::f32:
-        case dtype::f64:
-        case dtype::f16:
-        case dtype::bf16: {
-            d->is_real = true;
-            if (raw) {
-                for (std::size_t i = 0; i < n; ++i) {
-                    switch (type) {
-                        case dtype::f32:
-                            d->reals.push_back(read_le<float>(t.raw, i));
-                            break;
-                        case dtype::f64:
-                            d->reals.push_back(read_le<double>(t.raw, i));
-                            break;
-                        case dtype::f16:
-                            d->reals.push_back(half_to_float(read_le<std::uint16_t>(t.raw, i)));
-                            break;
-                        default:
-                            d->reals.push_back(bf16_to_float(read_le<std::uint16_t>(t.raw, i)));
-                            break;
-                    }
-                }
-            } else if (type == dtype::f32 && typed(t.float_data, 4)) {
-                for (auto v : vals) d->reals.push_back(bits_to_float(static_cast<std::uint32_t>(v)));
-            } else if (type == dtype::f64 && typed(t.double_data, 8)) {
-                for (auto v : vals) d->reals.push_back(bits_to_double(v));
-            } else if ((type == dtype::f16 || type == dtype::bf16) && typed(t.int32_data, 0)) {
-                for (auto v : vals) {
-                    auto bits = static_cast<std::uint16_t>(v);
-                    d->reals.push_back(type == dtype::f16 ? half_to_float(bits) : bf16_to_float(bits));
-                }
-            } else {
-                return nullptr;
-            }
-            break;
-        }
-        default:
-            return nullptr;
-    }
-    return d;
-}
+constexpr int max_function_depth = 16;                // nested model-local function calls
+constexpr int max_subgraph_depth = 64;                // If/Loop/Scan bodies within bodies
+constexpr std::size_t max_inlined_nodes = 4'000'000;  // stops a "function bomb" from eating memory
 
 struct named_tensor {
     std::string name;
@@ -501,17 +166,10 @@ private:
         return model_error(file_, message);
     }
 
-    [[noreturn]] void corrupt(const std::string& what) const {
-        throw model_error(file_, "corrupt protobuf: cannot parse " + what);
-    }
+    [[noreturn]] void corrupt(const std::string& what) const { corrupt_message(file_, what); }
 
     /** Throws model_error unless field `f` has wire type `wire`. */
-    void expect(const field& f, std::uint32_t wire, const char* what) const {
-        if (f.wire_type != wire) {
-            throw model_error(file_, std::string("corrupt protobuf: ") + what + " has wire type " +
-                                         std::to_string(f.wire_type) + ", expected " + std::to_string(wire));
-        }
-    }
+    void expect(const field& f, std::uint32_t wire, const char* what) const { expect_wire_type(f, wire, file_, what); }
 
     /** OperatorSetIdProto: domain (1) and version (2). */
     std::pair<std::string, std::int64_t> read_opset(const field& f) const {
@@ -614,59 +272,7 @@ private:
             return owner ? "tensor of attribute '" + std::string(attr) + "' of node '" + owner->display_name() + "'"
                          : std::string("initializer");
         };
-        tensor_view t;
-        for_each_field(p, n, file_, "TensorProto", [&](const field& x) {
-            switch (x.number) {
-                case 1:
-                    if (x.wire_type == 0) {
-                        t.dims.push_back(static_cast<std::int64_t>(x.varint));
-                    } else {  // packed
-                        expect(x, 2, "TensorProto.dims");
-                        wire_reader r(x.data, x.size);
-                        while (!r.done()) {
-                            std::uint64_t v = 0;
-                            if (!r.varint(v)) corrupt(what() + " (dims)");
-                            t.dims.push_back(static_cast<std::int64_t>(v));
-                        }
-                    }
-                    break;
-                case 2:
-                    expect(x, 0, "TensorProto.data_type");
-                    t.type = to_dtype(x.varint);
-                    break;
-                case 4:
-                    t.float_data.push_back(x);
-                    break;
-                case 5:
-                    t.int32_data.push_back(x);
-                    break;
-                case 7:
-                    t.int64_data.push_back(x);
-                    break;
-                case 8:
-                    expect(x, 2, "TensorProto.name");
-                    t.name = as_view(x);
-                    break;
-                case 9:
-                    expect(x, 2, "TensorProto.raw_data");
-                    t.has_raw = true;
-                    t.raw = x.data;
-                    t.raw_size = x.size;
-                    break;
-                case 10:
-                    t.double_data.push_back(x);
-                    break;
-                case 11:
-                    t.uint64_data.push_back(x);
-                    break;
-                case 14:
-                    expect(x, 0, "TensorProto.data_location");
-                    t.external = x.varint == 1;
-                    break;
-                default:
-                    break;  // segment, string_data, doc_string, external_data, metadata_props
-            }
-        });
+        tensor_view t = read_tensor_view(p, n, file_, what);
         named_tensor out;
         out.name = std::string(t.name);
         for (auto d : t.dims) {
@@ -1148,44 +754,6 @@ private:
     std::unordered_map<std::string, function_def> functions_;        // "domain::name" → body
     std::size_t inlined_nodes_ = 0;                                  // function body nodes expanded so far
     std::unordered_map<const function_def*, std::size_t> expanded_;  // memo of expanded_size
-};
-
-/** Read-only memory map that unmaps itself. */
-class mapped_file {
-public:
-    explicit mapped_file(const std::string& path) {
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0) throw model_error(path, std::string("cannot open: ") + std::strerror(errno));
-        struct stat st {};
-        if (::fstat(fd_, &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno));
-        if (!S_ISREG(st.st_mode)) fail(path, "not a regular file");
-        size_ = static_cast<std::size_t>(st.st_size);
-        if (size_ > 0 && size_ <= protobuf_limit_bytes) {
-            void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-            if (p == MAP_FAILED) fail(path, std::string("cannot map: ") + std::strerror(errno));
-            data_ = static_cast<const std::uint8_t*>(p);
-        }
-    }
-    mapped_file(const mapped_file&) = delete;
-    mapped_file& operator=(const mapped_file&) = delete;
-    ~mapped_file() {
-        if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
-        if (fd_ >= 0) ::close(fd_);
-    }
-    [[nodiscard]] const std::uint8_t* data() const { return data_; }
-    [[nodiscard]] std::size_t size() const { return size_; }
-
-private:
-    /** Closes the descriptor (the destructor does not run for a throwing constructor) and throws. */
-    [[noreturn]] void fail(const std::string& path, const std::string& message) {
-        ::close(fd_);
-        fd_ = -1;
-        throw model_error(path, message);
-    }
-
-    int fd_ = -1;
-    const std::uint8_t* data_ = nullptr;
-    std::size_t size_ = 0;
 };
 
 }  // namespace

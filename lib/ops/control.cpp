@@ -1,6 +1,7 @@
 // Control flow: If, Loop, Scan. Their bodies are imported as subgraphs; the shape rules infer
-// them (ridgeline::infer_subgraph) with the inputs the node feeds and the names they read from
-// enclosing scopes, so outputs get inferred shapes rather than the ones the body declares:
+// them through the engine's callback (infer_context::infer_subgraph) with the inputs the node
+// feeds and the names they read from enclosing scopes, so outputs get inferred shapes rather than
+// the ones the body declares:
 //   If    — a condition known at analysis time picks its branch (contents flow through);
 //           otherwise both branches are inferred and must agree in rank (dims that differ
 //           become an opaque symbol), else the outputs are not known at analysis time.
@@ -18,8 +19,6 @@
 //           leading batch axis on every state, scan input and output.
 // The work inside bodies is not counted (FLOPs 0, no bytes); the node's kind says so.
 #include "families.hpp"
-
-#include "ridgeline/shape.hpp"
 
 #include <algorithm>
 #include <string>
@@ -48,7 +47,7 @@ value formal(dtype t, shape s, std::shared_ptr<const known_data> data = nullptr)
     return v;
 }
 
-/** Pointers to a list of formal values, as `infer_subgraph` takes them. */
+/** Pointers to a list of formal values, as `infer_context::infer_subgraph` takes them. */
 std::vector<const value*> pointers(const std::vector<value>& values) {
     std::vector<const value*> out;
     out.reserve(values.size());
@@ -62,7 +61,7 @@ std::vector<const value*> pointers(const std::vector<value>& values) {
  */
 std::vector<value> run_body(const infer_context& ctx, graph& body, const std::vector<value>& inputs,
                             const std::string& what) {
-    const auto report = infer_subgraph(body, pointers(inputs));
+    const auto report = ctx.infer_subgraph(body, pointers(inputs));
     std::vector<value> out;
     out.reserve(body.outputs.size());
     for (auto id : body.outputs) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ridgeline::ops {
@@ -17,6 +18,8 @@ void register_normalization(op_registry& r);
 void register_pooling(op_registry& r);
 void register_reduction(op_registry& r);
 void register_movement(op_registry& r);
+void register_gather_scatter(op_registry& r);
+void register_resample(op_registry& r);
 void register_shape_ops(op_registry& r);
 void register_control(op_registry& r);
 
@@ -58,6 +61,36 @@ void no_flops(const cost_context& ctx, op_cost& c);
 
 /** Cost for views: no kernel, no bytes. */
 void view_cost(const cost_context& ctx, op_cost& c);
+
+// ---- shared by the data-movement files (defined in movement.cpp) ----
+
+/** Builds known data by copying input elements through an index map, when all is known. */
+std::shared_ptr<const known_data> remap(const known_data* in, std::int64_t out_elements,
+                                        const std::function<std::int64_t(std::int64_t)>& source);
+
+/** Coordinates of flat index i in a numeric shape. */
+std::vector<std::int64_t> unravel(std::int64_t i, const std::vector<std::int64_t>& s);
+
+/** Flat index of coordinates `c` in a numeric shape. */
+std::int64_t ravel(const std::vector<std::int64_t>& c, const std::vector<std::int64_t>& s);
+
+/** Registers data-movement rules: `const movement_adder add{r}; add("Transpose", 1, infer_transpose);`. */
+struct movement_adder {
+    op_registry& r; /**< Where the rules go. */
+    /** Adds one rule; FLOPs default to none, the kind to data movement. */
+    void operator()(std::string_view name, std::int64_t since, void (*infer)(infer_context&),
+                    void (*cost)(const cost_context&, op_cost&) = no_flops, op_kind kind = op_kind::data_movement,
+                    kernel_class kernel = kernel_class::automatic,
+                    void (*kernels)(const kernel_context&, std::vector<kernel_spec>&) = nullptr) const {
+        r.add({"", name, since, kind, infer, cost, kernel, kernels});
+    }
+};
+
+/** Cost: one select per output element (Trilu, NonZero, OneHot, Compress). */
+void cost_select(const cost_context& ctx, op_cost& c);
+
+/** Known integer contents of input i, all of them numbers, or reports `what` unknown. */
+std::vector<std::int64_t> known_ints(const infer_context& ctx, std::size_t i, const std::string& what);
 
 /** Reads the `axes` of Squeeze/Unsqueeze/Reduce*: attribute before `input_from_opset`, else input 1. */
 std::optional<std::vector<std::int64_t>> axes_of(const infer_context& ctx, std::int64_t input_from_opset,

@@ -1,31 +1,26 @@
 // The registry, the two rule contexts, and helpers shared by the operator families.
 #include "families.hpp"
 
+#include "../support/enum_names.hpp"
+
 #include <algorithm>
 
 namespace ridgeline {
 
-std::string_view op_kind_name(op_kind k) noexcept {
-    switch (k) {
-        case op_kind::view:
-            return "view";
-        case op_kind::elementwise:
-            return "elementwise";
-        case op_kind::matmul:
-            return "matmul";
-        case op_kind::normalization:
-            return "normalization";
-        case op_kind::reduction:
-            return "reduction";
-        case op_kind::pooling:
-            return "pooling";
-        case op_kind::data_movement:
-            return "data_movement";
-        case op_kind::control:
-            return "control";
-    }
-    return "unknown";
-}
+namespace {
+
+constexpr auto op_kind_names = support::make_enum_names<op_kind>({{op_kind::view, "view"},
+                                                                  {op_kind::elementwise, "elementwise"},
+                                                                  {op_kind::matmul, "matmul"},
+                                                                  {op_kind::normalization, "normalization"},
+                                                                  {op_kind::reduction, "reduction"},
+                                                                  {op_kind::pooling, "pooling"},
+                                                                  {op_kind::data_movement, "data_movement"},
+                                                                  {op_kind::control, "control"}});
+
+}  // namespace
+
+std::string_view op_kind_name(op_kind k) noexcept { return op_kind_names.name_of(k); }
 
 // ---- infer_context -------------------------------------------------------------------------
 
@@ -71,6 +66,11 @@ void infer_context::set_output(std::size_t i, dtype t, shape s, std::shared_ptr<
     v.type = t;
     v.dims = std::move(s);
     v.data = (data && data->size() <= ops::max_known_elements) ? std::move(data) : nullptr;
+}
+
+subgraph_report infer_context::infer_subgraph(graph& body, const std::vector<const value*>& formal) const {
+    if (!subgraphs_) fail("has a body graph, but no subgraph inference was provided");
+    return (*subgraphs_)(body, formal);
 }
 
 std::int64_t infer_context::axis(std::int64_t a, std::int64_t rank) const {
@@ -180,6 +180,8 @@ const op_registry& op_registry::builtin() {
         ops::register_pooling(r);
         ops::register_reduction(r);
         ops::register_movement(r);
+        ops::register_gather_scatter(r);
+        ops::register_resample(r);
         ops::register_shape_ops(r);
         ops::register_control(r);
         return r;

@@ -1,7 +1,10 @@
-// Text reporters over analysis_report: table, CSV, JSON (DESIGN.md contract), Markdown.
+// Text reporters of one model: the analysis as table, CSV, JSON (DESIGN.md contract) and Markdown;
+// inferred shapes; the largest batch that fits.
 #include "ridgeline/report.hpp"
 
 #include "ridgeline/error.hpp"
+
+#include "../support/enum_names.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,24 +15,65 @@
 
 namespace ridgeline {
 
+namespace {
+
+constexpr auto report_format_names = support::make_enum_names<report_format>({{report_format::table, "table"},
+                                                                              {report_format::csv, "csv"},
+                                                                              {report_format::json, "json"},
+                                                                              {report_format::markdown, "md"}});
+
+}  // namespace
+
 report_format parse_report_format(const std::string& name) {
-    if (name == "table") return report_format::table;
-    if (name == "csv") return report_format::csv;
-    if (name == "json") return report_format::json;
-    if (name == "md" || name == "markdown") return report_format::markdown;
-    throw usage_error("unknown format '" + name + "' (expected table, csv, json or md)");
+    if (name == "markdown") return report_format::markdown;
+    if (const auto f = report_format_names.parse(name)) return *f;
+    throw usage_error("unknown format '" + name + "' (expected " + report_format_names.choices() + ")");
+}
+
+analysis_report make_analysis_report(const predicted_model& p, std::size_t top) {
+    analysis_report r;
+    r.model_path = p.path;
+    r.model_nodes = p.g.nodes.size();
+    r.symbols = p.symbols;
+    r.dtype_name = p.prec.label();
+    r.cost = p.m;
+    r.top = top;
+    if (!p.devices.empty()) {
+        const auto& d = p.devices.front();
+        r.hw = &d.hw;
+        r.prediction = d.roofline;
+        r.latency = d.latency;
+    }
+    return r;
+}
+
+void write_shapes(std::ostream& out, const graph& g) {
+    for (auto id : g.topological_order()) {
+        const auto& n = g.nodes[static_cast<std::size_t>(id)];
+        for (auto o : n.outputs) {
+            if (o < 0) continue;
+            const auto& v = g.values[static_cast<std::size_t>(o)];
+            out << fmt::format("{:<40} {:<18} {:<6} {}\n", v.name, n.op_type, dtype_name(v.type),
+                               v.dims ? shape_to_string(*v.dims) : "?");
+        }
+    }
+}
+
+void write_batch_fit(std::ostream& out, const hw_spec& hw, const batch_fit& fit) {
+    out << fmt::format("device      {} ({}), {} of memory\n", hw.name, hw.id,
+                       human_bytes(static_cast<double>(hw.memory_bytes())));
+    out << fmt::format("largest batch that fits: {}\n", fit.batch);
+    const auto line = [&](std::int64_t batch, const memory_estimate& m) {
+        out << fmt::format(
+            "  {:<12} weights {}, activations {}, workspace {}, total {}\n", fmt::format("batch {}", batch),
+            human_bytes(static_cast<double>(m.weight_bytes)), human_bytes(static_cast<double>(m.activation_bytes)),
+            human_bytes(static_cast<double>(m.workspace_bytes)), human_bytes(static_cast<double>(m.total())));
+    };
+    if (fit.batch > 0) line(fit.batch, fit.at_batch);
+    if (fit.at_next.total() > 0) line(fit.batch + 1, fit.at_next);
 }
 
 namespace {
-
-std::string scaled(double v, const char* const* units, int n, double step, int precision = 2) {
-    int i = 0;
-    while (i + 1 < n && std::abs(v) >= step) {
-        v /= step;
-        ++i;
-    }
-    return fmt::format("{:.{}f} {}", v, i == 0 ? 0 : precision, units[i]);
-}
 
 std::string join_shapes(const std::vector<std::string>& s) {
     std::string out;
@@ -248,28 +292,6 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
 }
 
 }  // namespace
-
-std::string human_count(double count) {
-    static const char* const units[] = {"", "k", "M", "G", "T", "P"};
-    return scaled(count, units, 6, 1000.0);
-}
-
-std::string human_flops(double flops) {
-    static const char* const units[] = {"FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP"};
-    return scaled(flops, units, 6, 1000.0);
-}
-
-std::string human_bytes(double bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    return scaled(bytes, units, 5, 1024.0);
-}
-
-std::string human_time(double seconds) {
-    if (seconds >= 1) return fmt::format("{:.3f} s", seconds);
-    if (seconds >= 1e-3) return fmt::format("{:.3f} ms", seconds * 1e3);
-    if (seconds >= 1e-6) return fmt::format("{:.2f} us", seconds * 1e6);
-    return fmt::format("{:.0f} ns", seconds * 1e9);
-}
 
 void write_report(std::ostream& out, const analysis_report& r, report_format format) {
     switch (format) {

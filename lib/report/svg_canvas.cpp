@@ -1,4 +1,5 @@
-// Drawing helpers for the SVG plots: escaping, text boxes, label placement, ticks and axes.
+// Drawing helpers for the SVG plots: escaping, text boxes, label placement, ticks and axes; and the
+// palette and axis mapping plot.hpp declares.
 #include "svg_canvas.hpp"
 
 #include <fmt/format.h>
@@ -372,4 +373,37 @@ std::string_view ink_on(std::string_view fill) {
     return lum < 0.5 ? "#ffffff" : "#111111";
 }
 
+double legend_width(const std::vector<std::string>& names, double font, double swatch) {
+    double w = text_width("device", font);
+    for (const auto& n : names) w = std::max(w, swatch + text_width(n, font));
+    return w + 16;
+}
+
 }  // namespace ridgeline::detail
+
+namespace ridgeline {
+
+const std::vector<std::string>& plot_palette() {
+    // Okabe & Ito (2008), "Color Universal Design"; black is kept for ceilings and axes.
+    static const std::vector<std::string> p = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                               "#CC79A7", "#56B4E9", "#F0E442"};
+    return p;
+}
+
+double axis_map::to_pixel(double v) const {
+    double t = 0;
+    if (log) {
+        t = (std::log10(v) - std::log10(data_min)) / (std::log10(data_max) - std::log10(data_min));
+    } else {
+        t = (v - data_min) / (data_max - data_min);
+    }
+    return pixel_min + t * (pixel_max - pixel_min);
+}
+
+double axis_map::to_data(double px) const {
+    const double t = (px - pixel_min) / (pixel_max - pixel_min);
+    if (log) return std::pow(10.0, std::log10(data_min) + t * (std::log10(data_max) - std::log10(data_min)));
+    return data_min + t * (data_max - data_min);
+}
+
+}  // namespace ridgeline

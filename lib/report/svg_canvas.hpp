@@ -153,4 +153,7 @@ std::string_view dash_pattern(std::size_t i);
 /** Text colour readable on a fill "#rrggbb". */
 std::string_view ink_on(std::string_view fill);
 
+/** Width of a legend listing `names` after swatches `swatch` px wide (at least "device" wide). */
+double legend_width(const std::vector<std::string>& names, double font, double swatch = 18);
+
 }  // namespace ridgeline::detail

@@ -2,51 +2,28 @@
 #include "ridgeline/roofline.hpp"
 
 #include "ridgeline/error.hpp"
+#include "ridgeline/precision.hpp"
+
+#include "../support/enum_names.hpp"
 
 #include <algorithm>
 
 namespace ridgeline {
 
-std::string_view bound_name(bound_kind b) noexcept {
-    switch (b) {
-        case bound_kind::memory:
-            return "memory";
-        case bound_kind::compute:
-            return "compute";
-        default:
-            return "none";
-    }
-}
+namespace {
+
+constexpr auto bound_names = support::make_enum_names<bound_kind>(
+    {{bound_kind::none, "none"}, {bound_kind::memory, "memory"}, {bound_kind::compute, "compute"}});
+
+}  // namespace
+
+std::string_view bound_name(bound_kind b) noexcept { return bound_names.name_of(b); }
 
 ceilings ceilings_for(const hw_spec& hw, dtype precision, bool use_tf32) {
     ceilings c;
-    switch (precision) {
-        case dtype::f16:
-            c.matmul_key = "fp16_tensor";
-            c.vector_key = "fp16";
-            break;
-        case dtype::bf16:
-            c.matmul_key = "bf16_tensor";
-            c.vector_key = "bf16";
-            break;
-        case dtype::f8e4m3fn:
-        case dtype::f8e5m2:
-            c.matmul_key = "fp8_tensor";
-            c.vector_key = "fp16";
-            break;
-        case dtype::i8:
-            c.matmul_key = "int8_tensor";
-            c.vector_key = "fp32";
-            break;
-        case dtype::f64:
-            c.matmul_key = "fp64_tensor";
-            c.vector_key = "fp64";
-            break;
-        default:
-            c.matmul_key = use_tf32 ? "tf32_tensor" : "fp32";
-            c.vector_key = "fp32";
-            break;
-    }
+    auto keys = ceiling_keys_for(precision, use_tf32);
+    c.matmul_key = std::move(keys.matmul);
+    c.vector_key = std::move(keys.vector);
     // Devices without tensor units (CPUs, older GPUs) run matmul work on the vector units.
     if (!hw.peak_tflops.count(c.matmul_key)) {
         if (precision == dtype::f64 && hw.peak_tflops.count("fp64"))
@@ -76,6 +53,19 @@ ceilings ceilings_for(const hw_spec& hw, dtype precision, bool use_tf32) {
         c.min_kernel_s = m.min_kernel_time_us * 1e-6;
     }
     return c;
+}
+
+std::map<std::string, double> ridge_points(const hw_spec& hw) {
+    std::map<std::string, double> out;
+    if (hw.dram_bandwidth_gbps <= 0) return out;
+    for (const auto& [key, tflops] : hw.peak_tflops) {
+        ceilings c;
+        c.matmul_key = key;
+        c.matmul_flops_per_s = tflops * 1e12;
+        c.bandwidth_bytes_per_s = hw.dram_bandwidth_gbps * 1e9;
+        out.emplace(key, c.ridge_point());
+    }
+    return out;
 }
 
 double attainable_flops(double intensity, double peak_flops_per_s, double bandwidth_bytes_per_s) {

@@ -1,5 +1,7 @@
 // The shape engine: binds graph inputs, then runs each node's shape rule in topological order,
-// turning failures and unknown operators into diagnostics so the pass always completes.
+// turning failures and unknown operators into diagnostics so the pass always completes. Rules of
+// control-flow operators infer their bodies through the `subgraph_inferrer` the engine hands them
+// in their context, with the chain of enclosing scopes; nothing in lib/ops calls back into here.
 #include "ridgeline/shape.hpp"
 
 #include "ridgeline/ops.hpp"
@@ -35,29 +37,18 @@ shape bind_shape(const shape& s, const bindings& b) {
     return out;
 }
 
-/** A graph whose nodes are being inferred, with the bindings in force there and its report. */
+/**
+ * A graph whose nodes are being inferred, with the bindings in force there, its report, and the
+ * scope enclosing it (a control-flow body resolves the names it reads from enclosing scopes).
+ */
 struct scope {
     const graph* g;
     const bindings* symbols;
     shape_report* report;
+    const scope* parent;
 };
 
-/**
- * The graphs being inferred on this thread, outermost first. A control-flow body (inferred from
- * inside its node's shape rule) resolves the names it reads from enclosing scopes here.
- */
-thread_local std::vector<scope> scopes;
-
-/** Pushes a scope for the lifetime of the guard. */
-class scope_guard {
-public:
-    scope_guard(const graph& g, const bindings& symbols, shape_report& report) {
-        scopes.push_back({&g, &symbols, &report});
-    }
-    ~scope_guard() { scopes.pop_back(); }
-    scope_guard(const scope_guard&) = delete;
-    scope_guard& operator=(const scope_guard&) = delete;
-};
+subgraph_report infer_body(graph& body, const std::vector<const value*>& formal, const scope& outer);
 
 /** Forgets every computed type, shape and content (initializers keep theirs). */
 void reset_computed(graph& g) {
@@ -70,8 +61,12 @@ void reset_computed(graph& g) {
 }
 
 /** Runs every node's shape rule in topological order, then counts what is left unknown. */
-void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
-    const scope_guard guard(g, symbols, report);
+void run_nodes(graph& g, const bindings& symbols, shape_report& report, const scope* parent) {
+    const scope here{&g, &symbols, &report, parent};
+    // Handed to the rules through their context: control-flow rules infer their bodies with it.
+    const subgraph_inferrer subgraphs = [&here](graph& body, const std::vector<const value*>& formal) {
+        return infer_body(body, formal, here);
+    };
     const auto& registry = op_registry::builtin();
     for (auto id : g.topological_order()) {
         const auto& n = g.nodes[static_cast<std::size_t>(id)];
@@ -105,7 +100,7 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
             continue;
         }
         try {
-            infer_context ctx(g, n, opset);
+            infer_context ctx(g, n, opset, &subgraphs);
             rule->infer(ctx);
         } catch (const unknown_data_error& e) {
             bool declared = std::all_of(n.outputs.begin(), n.outputs.end(), [&](std::int32_t o) {
@@ -138,6 +133,61 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report) {
             ++report.symbolic_values;
         }
     }
+}
+
+subgraph_report infer_body(graph& body, const std::vector<const value*>& formal, const scope& outer) {
+    shape_report report;
+    reset_computed(body);
+    const bindings& symbols = *outer.symbols;
+    std::vector<char> is_formal(body.values.size(), 0);
+    for (std::size_t k = 0; k < body.inputs.size(); ++k) {
+        auto& v = body.values[static_cast<std::size_t>(body.inputs[k])];
+        is_formal[static_cast<std::size_t>(body.inputs[k])] = 1;
+        const value* f = k < formal.size() ? formal[k] : nullptr;
+        if (f && f->dims) {  // what the node feeds this iteration or branch
+            v.type = f->type != dtype::undefined ? f->type : v.declared_type;
+            v.dims = f->dims;
+            v.data = f->data;
+        } else {
+            v.type = v.declared_type;
+            if (v.declared) v.dims = bind_shape(*v.declared, symbols);
+        }
+    }
+    // Names the body reads from enclosing scopes: innermost scope first.
+    for (std::size_t i = 0; i < body.values.size(); ++i) {
+        auto& v = body.values[i];
+        if (!v.is_graph_input || is_formal[i]) continue;
+        for (const scope* it = &outer; it; it = it->parent) {
+            const auto id = it->g->find_value(v.name);
+            if (id < 0) continue;
+            const auto& enclosing = it->g->values[static_cast<std::size_t>(id)];
+            if (!enclosing.dims) continue;
+            v.type = enclosing.type;
+            v.dims = enclosing.dims;
+            v.data = enclosing.data;
+            break;
+        }
+    }
+    run_nodes(body, symbols, report, &outer);
+
+    // The body's findings join the enclosing graph's report, named "body/node". A body inferred
+    // more than once (Loop iterations, both If branches) reports each finding once.
+    auto& joined = *outer.report;
+    bool added = false;
+    for (auto d : report.diagnostics) {
+        if (!body.name.empty()) d.node = body.name + "/" + d.node;
+        const bool seen = std::any_of(joined.diagnostics.begin(), joined.diagnostics.end(),
+                                      [&](const diagnostic& o) { return o.node == d.node && o.message == d.message; });
+        if (seen) continue;
+        joined.diagnostics.push_back(std::move(d));
+        added = true;
+    }
+    if (added) joined.unknown_data_nodes += report.unknown_data_nodes;
+    for (const auto& [op, count] : report.unknown_ops) {
+        auto& c = joined.unknown_ops[op];
+        c = std::max(c, count);
+    }
+    return {std::move(report.diagnostics), report.unknown_data_nodes};
 }
 
 }  // namespace
@@ -241,66 +291,7 @@ shape_report infer_shapes(graph& g, const shape_options& options) {
         }
     }
 
-    run_nodes(g, symbols, report);
-    return report;
-}
-
-shape_report infer_subgraph(graph& body, const std::vector<const value*>& formal) {
-    shape_report report;
-    reset_computed(body);
-    static const bindings no_symbols;
-    const bindings& symbols = scopes.empty() ? no_symbols : *scopes.back().symbols;
-    std::vector<char> is_formal(body.values.size(), 0);
-    for (std::size_t k = 0; k < body.inputs.size(); ++k) {
-        auto& v = body.values[static_cast<std::size_t>(body.inputs[k])];
-        is_formal[static_cast<std::size_t>(body.inputs[k])] = 1;
-        const value* f = k < formal.size() ? formal[k] : nullptr;
-        if (f && f->dims) {  // what the node feeds this iteration or branch
-            v.type = f->type != dtype::undefined ? f->type : v.declared_type;
-            v.dims = f->dims;
-            v.data = f->data;
-        } else {
-            v.type = v.declared_type;
-            if (v.declared) v.dims = bind_shape(*v.declared, symbols);
-        }
-    }
-    // Names the body reads from enclosing scopes: innermost scope first.
-    for (std::size_t i = 0; i < body.values.size(); ++i) {
-        auto& v = body.values[i];
-        if (!v.is_graph_input || is_formal[i]) continue;
-        for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
-            const auto id = it->g->find_value(v.name);
-            if (id < 0) continue;
-            const auto& outer = it->g->values[static_cast<std::size_t>(id)];
-            if (!outer.dims) continue;
-            v.type = outer.type;
-            v.dims = outer.dims;
-            v.data = outer.data;
-            break;
-        }
-    }
-    run_nodes(body, symbols, report);
-
-    // The body's findings join the enclosing graph's report, named "body/node". A body inferred
-    // more than once (Loop iterations, both If branches) reports each finding once.
-    if (!scopes.empty()) {
-        auto& outer = *scopes.back().report;
-        bool added = false;
-        for (auto d : report.diagnostics) {
-            if (!body.name.empty()) d.node = body.name + "/" + d.node;
-            const bool seen = std::any_of(outer.diagnostics.begin(), outer.diagnostics.end(), [&](const diagnostic& o) {
-                return o.node == d.node && o.message == d.message;
-            });
-            if (seen) continue;
-            outer.diagnostics.push_back(std::move(d));
-            added = true;
-        }
-        if (added) outer.unknown_data_nodes += report.unknown_data_nodes;
-        for (const auto& [op, count] : report.unknown_ops) {
-            auto& c = outer.unknown_ops[op];
-            c = std::max(c, count);
-        }
-    }
+    run_nodes(g, symbols, report, nullptr);
     return report;
 }
 

@@ -452,17 +452,17 @@ TEST_CASE("op-type bars: sorted by the first device, one bar per device and op t
 }
 
 TEST_CASE("Spearman rank correlation") {
-    CHECK(spearman({1, 2, 3, 4}, {10, 20, 30, 25}) == doctest::Approx(0.8));
-    CHECK(spearman({1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}) == doctest::Approx(-1));
-    CHECK(spearman({1, 2, 2, 3}, {10, 20, 20, 30}) == doctest::Approx(1));  // ties share their rank
-    CHECK(std::isnan(spearman({1, 2}, {2, 1})));
-    CHECK(std::isnan(spearman({1, 1, 1}, {1, 2, 3})));
+    CHECK(spearman_rank_correlation({1, 2, 3, 4}, {10, 20, 30, 25}) == doctest::Approx(0.8));
+    CHECK(spearman_rank_correlation({1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}) == doctest::Approx(-1));
+    CHECK(spearman_rank_correlation({1, 2, 2, 3}, {10, 20, 20, 30}) == doctest::Approx(1));  // ties share their rank
+    CHECK(std::isnan(spearman_rank_correlation({1, 2}, {2, 1})));
+    CHECK(std::isnan(spearman_rank_correlation({1, 1, 1}, {1, 2, 3})));
     // Without ties: 1 - 6 Σd² / (n(n² - 1)).
     const std::vector<double> a = {3.1, 0.2, 9.9, 4.4, 7.0, 1.5, 8.8}, b = {2, 1, 7, 3, 4, 6, 5};
     std::vector<double> ra = {3, 1, 7, 4, 5, 2, 6};
     double d2 = 0;
     for (std::size_t i = 0; i < a.size(); ++i) d2 += (ra[i] - b[i]) * (ra[i] - b[i]);
-    CHECK(spearman(a, b) == doctest::Approx(1 - 6 * d2 / (7.0 * 48)));
+    CHECK(spearman_rank_correlation(a, b) == doctest::Approx(1 - 6 * d2 / (7.0 * 48)));
     CHECK_THROWS(spearman_matrix({"a"}, {{1, 2}, {3, 4}}));
 }
 
@@ -678,7 +678,7 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     REQUIRE(rule != lines.end());
     CHECK(std::regex_match(*rule, std::regex("-{100,}")));
     const std::regex row(
-        R"(\S+\s+\S+\s+[0-9.]+ [kMGT]?FLOP\s+\d*\s+[0-9.]+ (B|KiB|MiB|GiB)\s+[0-9.]+\s+[0-9.]+ (ns|us|ms|s)\s+(compute|memory))");
+        R"(\S+\s+\S+\s+[0-9.]+ [kMGT]?FLOP\s+\d*\s+[0-9.]+ (B|KiB|MiB|GiB)\s+[0-9.]+\s+[0-9.]+ (ns|µs|ms|s)\s+(compute|memory))");
     std::size_t rows = 0;
     auto it = rule + 1;
     for (; it != lines.end() && *it != *rule; ++it) {
@@ -702,7 +702,7 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     CHECK(std::regex_search(
         tail, std::regex(
                   R"(\nroof    (compute|memory)-bound at the roofline \(\d+ compute-bound, \d+ memory-bound layers)")));
-    CHECK(std::regex_search(tail, std::regex(R"(\ntime    [0-9.]+ (ns|us|ms|s) predicted GPU time over \d+ kernels)")));
+    CHECK(std::regex_search(tail, std::regex(R"(\ntime    [0-9.]+ (ns|µs|ms|s) predicted GPU time over \d+ kernels)")));
     // --top N keeps the N heaviest rows; no device: no time/bound columns.
     auto top = r;
     top.top = 2;
@@ -765,10 +765,10 @@ TEST_CASE("Markdown: title, totals table, layer table with one row per kernel") 
     CHECK(std::regex_match(
         lines[4],
         std::regex(
-            R"(\| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (ns|us|ms|s) \|)")));
+            R"(\| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ (ns|µs|ms|s) \|)")));
     CHECK(lines[6] == "| layer | op | FLOPs | params | bytes | FLOP/B | time | bound |");
     const std::regex row(
-        R"(\| `[^`]+` \| \w+ \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ \| [0-9.]+ (ns|us|ms|s) \| (compute|memory) \|)");
+        R"(\| `[^`]+` \| \w+ \| [0-9.]+ [kMGT]?FLOP \| \d+ \| [0-9.]+ (B|KiB|MiB) \| [0-9.]+ \| [0-9.]+ (ns|µs|ms|s) \| (compute|memory) \|)");
     std::size_t rows = 0;
     for (std::size_t i = 8; i < lines.size(); ++i) {
         CAPTURE(lines[i]);

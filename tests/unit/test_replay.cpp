@@ -7,6 +7,7 @@
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/onnx_import.hpp"
 #include "ridgeline/replay.hpp"
+#include "ridgeline/report.hpp"
 #include "ridgeline/shape.hpp"
 
 #include "model_builder.hpp"

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <regex>
 
 namespace {
@@ -53,7 +54,7 @@ TEST_CASE("table, CSV and Markdown: structure and units") {
     CHECK(std::regex_search(
         t.out,
         std::regex(
-            R"(/\S+Conv\s+Conv\s+[0-9.]+ GFLOP\s+\d+\s+[0-9.]+ MiB\s+[0-9.]+\s+[0-9.]+ (us|ms)\s+(compute|memory))")));
+            R"(/\S+Conv\s+Conv\s+[0-9.]+ GFLOP\s+\d+\s+[0-9.]+ MiB\s+[0-9.]+\s+[0-9.]+ (µs|ms)\s+(compute|memory))")));
     CHECK(std::regex_search(t.out, std::regex(R"(total\s+[0-9.]+ GFLOP \([0-9.]+ GFLOP matmul)")));
     CHECK(std::regex_search(t.out, std::regex(R"(peak activations [0-9.]+ MiB)")));
     for (const auto& line : {t.out}) CHECK(line.find('\t') == std::string::npos);
@@ -91,4 +92,39 @@ TEST_CASE("maxbatch and hw") {
     r = tool("hw show xeon-w-2295");
     CHECK(r.status == 0);
     CHECK(r.out.find("ridge point") != std::string::npos);
+}
+
+TEST_CASE("sweep, compare and check-sample: one reporter each, µs in the tables") {
+    auto r = tool("sweep " + model + " --hw t4,h100-sxm --batch 1,8 --format csv");
+    REQUIRE(r.status == 0);
+    CHECK(r.out.rfind("device,batch,image,sequence,flops,predicted_time_s,", 0) == 0);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 5);  // header + 2 devices x 2 batches
+    r = tool("sweep " + model + " --hw t4 --batch 1 --format md");
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("| device | batch |") != std::string::npos);
+    r = tool("sweep " + model + " --hw t4 --batch 1");
+    REQUIRE(r.status == 0);
+    CHECK(std::regex_search(r.out, std::regex(R"(t4 +1 +0 +0 +[0-9.]+ GFLOP +[0-9.]+ (µs|ms))")));
+    CHECK(r.out.find(" us") == std::string::npos);
+    CHECK(tool("sweep " + model + " --hw t4 --batch 1 --format xml", true).status == 2);
+    r = tool("sweep " + model + " --hw t4 --batch 1 --dtype fp12", true);
+    CHECK(r.status == 2);
+    CHECK(r.out.find("fp12") != std::string::npos);
+
+    r = tool("compare " + model + " --hw t4,h100-sxm --batch 8");
+    REQUIRE(r.status == 0);
+    CHECK(std::regex_search(r.out, std::regex(R"(model +GFLOP +t4 +h100-sxm\nresnet18 +[0-9.]+ +[0-9.]+ (µs|ms))")));
+
+    const std::string sample = std::string(RIDGELINE_TEST_DATA) + "/timing_sample.json";
+    r = tool("check-sample " + sample + " --zoo " + std::string(RIDGELINE_TEST_DATA) + " --hw h100-sxm --fit", true);
+    REQUIRE(r.status == 0);
+    CHECK(std::regex_search(r.out, std::regex(R"(model +dtype +batch +img/seq +measured +predicted +error +kernels)")));
+    CHECK(std::regex_search(r.out,
+                            std::regex(R"(resnet18 +fp16 +4 +224 +[0-9.]+ (µs|ms) +[0-9.]+ (µs|ms) +[-+][0-9.]+%)")));
+    CHECK(std::regex_search(r.out, std::regex(R"(8 runs: median \|error\| \(MdAPE\) [0-9.]+%, P90 \|error\| [0-9.]+%, )"
+                                              R"(mean signed error \(bias\) [-+][0-9.]+%, within 25%: \d)")));
+    CHECK(std::regex_search(r.out, std::regex(R"(batch +1: +3 runs, MdAPE [0-9.]+%, P90 \|error\| [0-9.]+%, bias)")));
+    CHECK(std::regex_search(r.out, std::regex(R"(fit without resnet18 +matmul x[0-9.]+ .* fixed [0-9.]+ (µs|ns))")));
+    CHECK(r.out.find("leave-one-model-out calibrated: 8 runs, MdAPE") != std::string::npos);
+    CHECK(tool("check-sample /nonexistent/sample.json", true).status == 1);
 }

@@ -3,6 +3,7 @@
 // unattributed time is reported, windows divide by passes.
 #include "ridgeline/error.hpp"
 #include "ridgeline/onnx_import.hpp"
+#include "ridgeline/report.hpp"
 #include "ridgeline/shape.hpp"
 #include "ridgeline/validate.hpp"
 
@@ -23,6 +24,19 @@ doctest::Approx near(double x) { return doctest::Approx(x).scale(0).epsilon(1e-9
 
 constexpr std::uint64_t us = 1000;  // ns per µs
 
+/** A layer as the analysis makes it: its kernel class is the registry's kind of its operator. */
+layer_cost make_layer(std::size_t index, const std::string& name, const std::string& op_type) {
+    layer_cost l;
+    l.node = static_cast<std::int32_t>(index);
+    l.name = name;
+    l.op_type = op_type;
+    const auto* rule = op_registry::builtin().find("", op_type, 17);
+    REQUIRE(rule != nullptr);
+    l.kind = rule->kind;
+    l.is_view = rule->kind == op_kind::view;
+    return l;
+}
+
 /** A small ResNet-like model: costs do not matter here, only names, op types and kernels. */
 struct fixture {
     model_cost m;
@@ -37,14 +51,8 @@ struct fixture {
                                                                      {"/layer1/layer1.0/relu_1/Relu", "Relu"},
                                                                      {"/Flatten", "Flatten"},
                                                                      {"/fc/Gemm", "Gemm"}};
-        for (std::size_t i = 0; i < nodes.size(); ++i) {
-            layer_cost l;
-            l.node = static_cast<std::int32_t>(i);
-            l.name = nodes[i].first;
-            l.op_type = nodes[i].second;
-            l.is_view = l.op_type == "Flatten";
-            m.layers.push_back(l);
-        }
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            m.layers.push_back(make_layer(i, nodes[i].first, nodes[i].second));
         // Predicted kernels (µs): conv1 10, bn1 4, relu 2, layer1 conv 8, relu 2, relu_1 2, fc 5.
         using K = kernel_class;
         const std::vector<std::tuple<std::size_t, std::string, double, K>> kernels{
@@ -301,10 +309,7 @@ TEST_CASE("a module range holding several nodes spreads its kernels over them by
         {"/encoder/attn/MatMul_1", "MatMul"},
         {"/encoder/norm/LayerNormalization", "LayerNormalization"}};
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-        layer_cost l;
-        l.node = static_cast<std::int32_t>(i);
-        l.name = nodes[i].first;
-        l.op_type = nodes[i].second;
+        const auto l = make_layer(i, nodes[i].first, nodes[i].second);
         m.layers.push_back(l);
         kernel_prediction k;
         k.layers = {i};

@@ -1,16 +1,18 @@
-// The measurement subcommands (measure_commands.hpp): ceilings, trace, import-trace, validate.
-#include "measure_commands.hpp"
+// The measurement subcommands (commands.hpp): ceilings, trace, import-trace, validate.
+//
+//     ridgeline ceilings --hw ID [-o SPEC.yaml] [--device N] [--quick]
+//     ridgeline trace [-o OUT.json] [--inject LIB] [--no-nvtx] -- COMMAND [ARGS...]
+//     ridgeline import-trace TRACE.json [-o OUT.json] [--chrome OUT.chrome.json]
+//     ridgeline validate MODEL --hw ID --trace FILE [--batch N] [--set S=N ...] [--input NAME=d0,...]
+//                        [--dtype fp32|tf32|fp16|bf16] [--method auto|external-id|ranges|sequence]
+//                        [--window RANGE] [--passes N] [--fused] [--format table|json] [--top N]
+#include "commands.hpp"
 
-#include "cli_common.hpp"
-
-#include "ridgeline/analysis.hpp"
-#include "ridgeline/cost_model.hpp"
 #include "ridgeline/error.hpp"
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/measure.hpp"
-#include "ridgeline/onnx_import.hpp"
+#include "ridgeline/pipeline.hpp"
 #include "ridgeline/report.hpp"
-#include "ridgeline/shape.hpp"
 #include "ridgeline/validate.hpp"
 
 #include <fmt/format.h>
@@ -19,48 +21,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <sstream>
 
 extern char** environ;
 
+namespace ridgeline::cli {
 namespace {
 
-using namespace ridgeline;
 namespace fs = std::filesystem;
-
-using cli::not_available_exit;
-using cli::report_status;
-
-void print_trace_summary(std::ostream& out, const trace& t) {
-    out << fmt::format("{} kernels ({}), {} memcpy ({}), {} memset ({}), {} ranges{}\n", t.count(activity_kind::kernel),
-                       human_time(t.kernel_time_s()), t.count(activity_kind::memcpy),
-                       human_time(t.time_s(activity_kind::memcpy)), t.count(activity_kind::memset),
-                       human_time(t.time_s(activity_kind::memset)), t.ranges.size(),
-                       t.dropped_records ? fmt::format(", {} records dropped", t.dropped_records) : "");
-    std::map<std::string, std::pair<std::size_t, double>> by_name;
-    for (const auto& r : t.records) {
-        if (r.kind != activity_kind::kernel) continue;
-        auto& e = by_name[r.name];
-        ++e.first;
-        e.second += r.duration_s();
-    }
-    std::vector<std::pair<std::string, std::pair<std::size_t, double>>> top(by_name.begin(), by_name.end());
-    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
-    if (top.size() > 10) top.resize(10);
-    for (const auto& [name, e] : top) {
-        out << fmt::format("  {:>12} {:>6}x  {}\n", human_time(e.second), e.first,
-                           name.size() > 110 ? name.substr(0, 107) + "..." : name);
-    }
-}
 
 // ---- ceilings --------------------------------------------------------------------------------
 
@@ -92,30 +67,7 @@ int run_ceilings(const ceilings_args& a) {
     const auto m = measure_ceilings(o);
     if (!m.status) return report_status("ceilings", m.status);
 
-    std::cout << fmt::format("ceilings of {} (compute capability {}, {} SMs, L2 {:.0f} MiB) against spec {} ({})\n\n",
-                             m.device_name, m.compute_capability, m.sm_count, m.l2_size_mib, hw.id, hw.name);
-    std::cout << fmt::format("{:<24} {:>16} {:>16} {:>7}\n", "figure", "measured", "datasheet", "ratio");
-    const auto row = [](const std::string& what, double measured, double sheet, const char* unit) {
-        const std::string ratio = measured > 0 && sheet > 0 ? fmt::format("{:.0f}%", 100 * measured / sheet) : "";
-        std::cout << fmt::format("{:<24} {:>16} {:>16} {:>7}\n", what,
-                                 measured > 0 ? fmt::format("{:.1f} {}", measured, unit) : "-",
-                                 sheet > 0 ? fmt::format("{:.1f} {}", sheet, unit) : "-", ratio);
-    };
-    const auto peak = [&](const std::string& key) {
-        const auto it = hw.peak_tflops.find(key);
-        return it == hw.peak_tflops.end() ? 0.0 : it->second;
-    };
-    row("DRAM bandwidth", m.figures.dram_bandwidth_gbps, hw.dram_bandwidth_gbps, "GB/s");
-    row("L2 bandwidth", m.l2_bandwidth_gbps, hw.l2_bandwidth_gbps, "GB/s");
-    for (const auto& [k, v] : m.vector_tflops) row("vector " + k, v, peak(k), "TFLOPS");
-    for (const auto& [k, v] : m.figures.matmul_tflops) row("matmul " + k, v, peak(k), "TFLOPS");
-    std::cout << fmt::format("{:<24} {:>16}\n", "min kernel time",
-                             fmt::format("{:.2f} us", m.figures.min_kernel_time_us));
-    std::cout << fmt::format("{:<24} {:>16}\n", "launch overhead",
-                             fmt::format("{:.2f} us", m.figures.launch_overhead_us));
-    std::cout << "\nhow:\n";
-    for (const auto& n : m.notes) std::cout << "  " << n << '\n';
-    std::cout << '\n' << measured_section_yaml(m);
+    write_ceilings_table(std::cout, m, hw);
 
     if (!a.output.empty()) {
         const std::string updated = with_measured_section(read_text(hw.path), m);
@@ -208,7 +160,7 @@ int run_trace(trace_args a) {
     }
     const auto t = load_trace(out);
     std::cout << "trace of '" << a.command.front() << "' (exit status " << child << ") in " << out << ":\n";
-    print_trace_summary(std::cout, t);
+    write_trace_summary(std::cout, t);
     return child;
 }
 
@@ -229,14 +181,14 @@ int run_import(const import_args& a) {
         if (!a.chrome.empty()) save_chrome_trace(t, a.chrome);
     }
     std::cerr << a.input << " (" << (t.source.empty() ? "trace" : t.source) << "): ";
-    print_trace_summary(std::cerr, t);
+    write_trace_summary(std::cerr, t);
     return 0;
 }
 
 // ---- validate --------------------------------------------------------------------------------
 
 struct validate_args {
-    cli::model_options model;
+    model_options model;
     std::string trace_path;
     std::string method = "auto";
     std::string window;
@@ -247,20 +199,21 @@ struct validate_args {
 };
 
 int run_validate(const validate_args& a) {
-    if (a.format != "table" && a.format != "json")
-        throw usage_error("unknown format '" + a.format + "' (table or json)");
+    require_table_or_json(a.format);
     validate_options vo;
     vo.method = parse_attribution(a.method);
     vo.window = a.window;
     vo.passes = a.passes;
-    const auto p = cli::predict_model(a.model, a.fused);
-    const auto& hw = p.hw;
+    auto r = make_request(a.model);
+    r.fused = a.fused;
+    const auto p = predict_model(r);
+    const auto& d = p.device();
     const auto t = load_trace(a.trace_path);
-    const auto v = validate(p.m, p.lat, t, vo);
+    const auto v = validate(p.m, d.latency, t, vo);
     if (a.format == "json") {
         write_validation_json(std::cout, v);
     } else {
-        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(a.model.model).filename().string(), hw.id,
+        std::cout << fmt::format("{} on {} against {} ({})\n", fs::path(p.path).filename().string(), d.hw.id,
                                  a.trace_path, t.source.empty() ? "trace" : t.source);
         write_validation_table(std::cout, v, a.top);
     }
@@ -269,14 +222,13 @@ int run_validate(const validate_args& a) {
 
 }  // namespace
 
-void add_measure_commands(CLI::App& app, int& exit_code) {
+std::vector<command> add_measure_commands(CLI::App& app) {
     auto c = std::make_shared<ceilings_args>();
     auto* ceil = app.add_subcommand("ceilings", "measure a GPU's achievable ceilings (CUDA build, GPU needed)");
     ceil->add_option("--hw", c->hw, "spec to compare with (and to update with -o)")->required();
     ceil->add_option("-o,--output", c->output, "write the spec with its measured: section replaced to this file");
     ceil->add_option("--device", c->device, "CUDA device index (default 0)");
     ceil->add_flag("--quick", c->quick, "smaller sizes and fewer repeats (a rough figure in about a second)");
-    ceil->callback([c, &exit_code] { exit_code = run_ceilings(*c); });
 
     auto t = std::make_shared<trace_args>();
     auto* tr = app.add_subcommand("trace", "run a command under the injection library and collect its GPU trace");
@@ -285,7 +237,6 @@ void add_measure_commands(CLI::App& app, int& exit_code) {
     tr->add_flag("--no-nvtx", t->no_nvtx, "do not record NVTX ranges");
     // Everything after "--" is the program's (ridgeline trace -o t.json -- python3 run.py --batch 8).
     tr->add_option("command", t->command, "the program and its arguments, after --");
-    tr->callback([t, &exit_code] { exit_code = run_trace(*t); });
 
     auto i = std::make_shared<import_args>();
     auto* im =
@@ -293,11 +244,10 @@ void add_measure_commands(CLI::App& app, int& exit_code) {
     im->add_option("trace", i->input, "trace JSON (Chrome-trace format, e.g. from torch.profiler)")->required();
     im->add_option("-o,--output", i->output, "ridgeline trace JSON to write (default: standard output)");
     im->add_option("--chrome", i->chrome, "also write Chrome-trace JSON (Perfetto) to this file");
-    im->callback([i, &exit_code] { exit_code = run_import(*i); });
 
     auto v = std::make_shared<validate_args>();
     auto* va = app.add_subcommand("validate", "predicted vs measured kernel time, node by node");
-    cli::add_model_options(va, v->model, true, "precision the model ran in: fp32, tf32, fp16, bf16");
+    add_model_options(va, v->model, "precision the model ran in: fp32, tf32, fp16, bf16");
     va->add_option("--trace", v->trace_path, "trace file (ridgeline JSON or torch.profiler Chrome trace)")->required();
     va->add_option("--method", v->method, "attribution: auto, external-id, ranges or sequence");
     va->add_option("--window", v->window, "only kernels inside ranges of this name (one per measured pass)");
@@ -305,5 +255,11 @@ void add_measure_commands(CLI::App& app, int& exit_code) {
     va->add_flag("--fused", v->fused, "predict with fused elementwise chains (compiled runs)");
     va->add_option("--format,-f", v->format, "table or json");
     va->add_option("--top", v->top, "table: rows shown (0 = all)");
-    va->callback([v, &exit_code] { exit_code = run_validate(*v); });
+    va->add_option("--hw", v->model.hw, "hardware spec id")->required();
+    return {{ceil, [c] { return run_ceilings(*c); }},
+            {tr, [t] { return run_trace(*t); }},
+            {im, [i] { return run_import(*i); }},
+            {va, [v] { return run_validate(*v); }}};
 }
+
+}  // namespace ridgeline::cli

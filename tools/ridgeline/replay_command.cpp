@@ -1,11 +1,22 @@
-// `ridgeline replay` (replay_command.hpp).
-#include "replay_command.hpp"
+// `ridgeline replay` (commands.hpp): every node of a model run on its own on the GPU, timed through
+// CUPTI, next to the cost model's prediction (replay.hpp), then validated node by node
+// (validate.hpp):
+//
+//     ridgeline replay MODEL [--hw ID] [--batch N] [--set S=N ...] [--input NAME=d0,...]
+//                      [--dtype fp32|tf32|fp16|bf16] [--repeats N] [--warmup N] [--device N]
+//                      [--seed N] [--warm-l2] [--trace OUT.json] [--svg OUT.svg] [--format table|json]
+//                      [--top N] [--plan]
+//
+// `--plan` only plans (no GPU needed): which nodes run, and the share of predicted time covered.
+// `--trace` writes each node's median repetition as a ridgeline trace whose external ids are node
+// indices, for `ridgeline validate --method external-id`.
+#include "commands.hpp"
 
-#include "cli_common.hpp"
-
+#include "ridgeline/error.hpp"
+#include "ridgeline/pipeline.hpp"
 #include "ridgeline/plot.hpp"
 #include "ridgeline/replay.hpp"
-#include "ridgeline/roofline.hpp"
+#include "ridgeline/report.hpp"
 #include "ridgeline/validate.hpp"
 
 #include <fmt/format.h>
@@ -15,12 +26,11 @@
 #include <iostream>
 #include <memory>
 
+namespace ridgeline::cli {
 namespace {
 
-using namespace ridgeline;
-
 struct replay_args {
-    cli::model_options model;  // --hw defaults to h100-sxm
+    model_options model;  // --hw defaults to h100-sxm
     replay_options options;
     bool warm_l2 = false;
     bool plan_only = false;
@@ -30,60 +40,62 @@ struct replay_args {
     std::size_t top = 20;
 };
 
+/** The roofline with each replayed layer at FLOPs / replayed time. */
+void write_replay_svg(const std::string& path, const predicted_model& p, const replay_result& r) {
+    const auto& d = p.device();
+    std::vector<double> measured(p.m.layers.size(), 0.0);
+    for (const auto& t : r.nodes) measured[t.layer] = t.measured_s;
+    plot_options po;
+    po.title = std::filesystem::path(p.path).stem().string() + " replayed on " + d.hw.id;
+    std::ofstream svg(path);
+    svg << svg_roofline(roofline_for(p.m, d.roofline, d.hw, measured), po);
+    if (!svg) throw error(path + ": cannot write");
+}
+
 int run_replay(replay_args a) {
-    if (a.format != "table" && a.format != "json")
-        throw usage_error("unknown format '" + a.format + "' (table or json)");
-    a.options.flush_l2 = !a.warm_l2;
-    a.options.allow_tf32 = a.model.dtype_text == "tf32";
+    require_table_or_json(a.format);
     if (a.model.hw.empty()) a.model.hw = "h100-sxm";
-    const auto p = cli::predict_model(a.model, false);
+    const auto p = predict_model(make_request(a.model));
+    const auto& d = p.device();
+    a.options.flush_l2 = !a.warm_l2;
+    a.options.allow_tf32 = p.prec.tf32;
     replay_result r;
     if (a.plan_only) {
-        r.plan = plan_replay(p.g, p.m, p.lat);
+        r.plan = plan_replay(p.g, p.m, d.latency);
         r.status = {measure_code::ok, "plan only"};
     } else {
-        r = replay_model(p.g, p.m, p.lat, a.options);
+        r = replay_model(p.g, p.m, d.latency, a.options);
     }
     if (a.format == "json") {
         write_replay_json(std::cout, r);
     } else {
-        std::cout << fmt::format("{} on {} ({}{})\n", std::filesystem::path(a.model.model).filename().string(), p.hw.id,
-                                 dtype_name(p.precision), a.model.dtype_text == "tf32" ? ", tf32" : "");
+        std::cout << fmt::format("{} on {} ({}{})\n", std::filesystem::path(p.path).filename().string(), d.hw.id,
+                                 dtype_name(p.prec.compute), p.prec.tf32 ? ", tf32" : "");
         write_replay_table(std::cout, r, a.top);
     }
-    if (!r.status) return cli::report_status("replay", r.status);
+    if (!r.status) return report_status("replay", r.status);
     if (a.plan_only) return 0;
     if (!a.trace_path.empty()) save_trace(r.median_trace, a.trace_path);
-    if (!a.svg_path.empty()) {
-        // The roofline with each replayed layer at FLOPs / replayed time.
-        std::vector<double> measured(p.m.layers.size(), 0.0);
-        for (const auto& t : r.nodes) measured[t.layer] = t.measured_s;
-        const auto data = roofline_for(p.m, predict(p.m, p.hw, p.precision), p.hw, measured);
-        plot_options po;
-        po.title = std::filesystem::path(a.model.model).stem().string() + " replayed on " + p.hw.id;
-        std::ofstream svg(a.svg_path);
-        svg << svg_roofline(data, po);
-        if (!svg) throw error(a.svg_path + ": cannot write");
-    }
+    if (!a.svg_path.empty()) write_replay_svg(a.svg_path, p, r);
     if (a.format == "table") {
         validate_options vo;
         vo.method = attribution::external_id;
-        const auto v = validate(p.m, p.lat, r.median_trace, vo);
         std::cout << "\nvalidation (predicted vs replayed kernels, node groups as the cost model predicts them):\n";
-        write_validation_table(std::cout, v, a.top);
+        write_validation_table(std::cout, validate(p.m, d.latency, r.median_trace, vo), a.top);
     }
     return 0;
 }
 
 }  // namespace
 
-void add_replay_command(CLI::App& app, int& exit_code) {
+std::vector<command> add_replay_command(CLI::App& app) {
     auto a = std::make_shared<replay_args>();
     auto* c =
         app.add_subcommand("replay", "run every node on the GPU on its own, timed by CUPTI, against the prediction");
-    cli::add_model_options(
-        c, a->model, false,  // --hw: default h100-sxm
+    add_model_options(
+        c, a->model,
         "precision: fp32 (no TF32), tf32 (fp32 tensors, TF32 matmuls/convs), fp16, bf16 (floats re-typed)");
+    c->add_option("--hw", a->model.hw, "hardware spec id (default h100-sxm)");
     c->add_option("--repeats", a->options.repeats, "timed runs per node (median kept; default 7)");
     c->add_option("--warmup", a->options.warmup, "untimed runs per node first (default 2)");
     c->add_option("--device", a->options.device, "CUDA device index (default 0)");
@@ -94,5 +106,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     c->add_flag("--plan", a->plan_only, "only plan: which nodes run and the predicted time covered (no GPU)");
     c->add_option("--format,-f", a->format, "table or json");
     c->add_option("--top", a->top, "table: rows shown (0 = all)");
-    c->callback([a, &exit_code] { exit_code = run_replay(*a); });
+    return {{c, [a] { return run_replay(*a); }}};
 }
+
+}  // namespace ridgeline::cli

@@ -1,18 +1,19 @@
-// `ridgeline report`: runs the analyses the HTML report shows and writes it (html_report.hpp).
-#include "report_command.hpp"
-
-#include "cli_common.hpp"
+// `ridgeline report` (commands.hpp): predicts the model on every device through the pipeline,
+// adds the batch sweep, the other models and the largest batch per device, and writes the one-file
+// HTML report (html_report.hpp).
+//
+//     ridgeline report MODEL --hw ID[,ID...] -o report.html [--batch N] [--set S=N ...]
+//                      [--input NAME=d0,d1,...] [--dtype fp32|tf32|fp16|bf16|fp8|int8]
+//                      [--sweep-batches 1,2,4,...] [--compare OTHER.onnx ...] [--no-max-batch]
+#include "commands.hpp"
 
 #include "ridgeline/analysis.hpp"
-#include "ridgeline/cost_model.hpp"
 #include "ridgeline/error.hpp"
-#include "ridgeline/hardware.hpp"
 #include "ridgeline/html_report.hpp"
 #include "ridgeline/onnx_import.hpp"
-#include "ridgeline/report.hpp"
-#include "ridgeline/roofline.hpp"
-#include "ridgeline/shape.hpp"
+#include "ridgeline/pipeline.hpp"
 #include "ridgeline/sweep.hpp"
+#include "ridgeline/units.hpp"
 
 #include <fmt/format.h>
 
@@ -20,20 +21,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
+namespace ridgeline::cli {
 namespace {
 
-using namespace ridgeline;
-
 struct report_args {
-    std::string model;
-    std::string hw;
+    model_options model;
     std::string output = "report.html";
-    std::int64_t batch = 0;
-    std::vector<std::string> sets;
-    std::vector<std::string> inputs;
-    std::string dtype_text;
     std::vector<std::int64_t> sweep_batches = {1, 2, 4, 8, 16, 32, 64, 128, 256};
     std::vector<std::string> compare;
     bool no_max_batch = false;
@@ -48,66 +42,28 @@ bool has_symbolic_batch(const graph& g) {
     return false;
 }
 
-int run_report(const report_args& a, const std::string& command_line) {
-    const auto devices = cli::load_devices(a.hw);
-    shape_options o = cli::make_shape_options(a.batch, a.sets, a.inputs);
-    graph g = load_onnx(a.model);
-    const bool symbolic_batch = has_symbolic_batch(g);
-    // A report needs numbers: a symbolic batch nobody bound is bound to 1.
-    if (o.batch <= 0 && symbolic_batch && !o.symbols.count("batch") && o.input_shapes.empty()) o.batch = 1;
-    cli::infer_or_throw(g, o, a.model);
+/** The command line the report says it was made with. */
+std::string command_line(const report_args& a) {
+    const auto& m = a.model;
+    std::string line = "ridgeline report " + m.model + " --hw " + m.hw;
+    if (m.batch > 0) line += fmt::format(" --batch {}", m.batch);
+    for (const auto& s : m.sets) line += " --set " + s;
+    for (const auto& s : m.inputs) line += " --input " + s;
+    if (!m.dtype_text.empty()) line += " --dtype " + m.dtype_text;
+    return line;
+}
 
-    const dtype dt = a.dtype_text.empty() ? dtype::undefined : parse_dtype(a.dtype_text);
-    const bool tf32 = a.dtype_text == "tf32";
+/** The largest batch on each device, or why it is left out. */
+void fit_batches(const report_args& a, graph& g, const shape_options& base, const precision& prec, bool batch_fixed,
+                 std::vector<html_device>& devices) {
     analysis_options ao;
-    ao.float_override = a.dtype_text == "fp32" || tf32 ? dtype::undefined : dt;
-    const dtype precision = dt == dtype::undefined ? dtype::f32 : dt;
-    cost_model_params cp;
-    cp.use_tf32 = tf32;
-
-    html_report r;
-    r.model_path = a.model;
-    r.model_nodes = g.nodes.size();
-    r.symbols = resolved_bindings(g, o);
-    r.dtype_name = a.dtype_text.empty() ? "as stored (fp32 ceilings)" : a.dtype_text;
-    r.cost = analyze(g, ao);
-    r.memory = inference_memory(r.cost);
-    r.generator = command_line;
-    for (const auto& hw : devices) {
-        html_device d;
-        d.hw = hw;
-        d.prediction = predict(r.cost, hw, precision, tf32);
-        d.latency = predict_latency(g, r.cost, hw, precision, cp);
-        r.devices.push_back(std::move(d));
-    }
-    for (const auto& path : a.compare) {
-        graph other = load_onnx(path);
-        cli::infer_or_throw(other, o, path);
-        const auto m = analyze(other, ao);
-        for (const auto& hw : devices) {
-            const auto lat = predict_latency(other, m, hw, precision, cp);
-            r.other_models.push_back({std::filesystem::path(path).filename().string(), hw.id,
-                                      static_cast<double>(m.totals.flops()), static_cast<double>(m.params),
-                                      lat.gpu_time_s});
-        }
-    }
-    // The sweep and the batch fits re-bind the graph in place: they come after everything above.
-    shape_options base;
-    base.symbols = o.symbols;
-    base.symbols.erase("batch");
-    if (!symbolic_batch) {
-        r.sweep_note = "The model's inputs have a fixed batch dimension: there is no batch to sweep.";
-    } else if (!o.input_shapes.empty()) {
-        r.sweep_note = "--input fixes whole input shapes, so the batch sweep is left out.";
-    } else {
-        r.sweep = sweep(g, base, devices, {a.sweep_batches, {}, {}}, precision, cp);
-    }
-    for (auto& d : r.devices) {
+    ao.float_override = prec.storage;
+    for (auto& d : devices) {
         if (a.no_max_batch) {
             d.memory_note = "not computed (--no-max-batch)";
         } else if (d.hw.dram_capacity_gib <= 0) {
             d.memory_note = "the spec gives no memory capacity (memory.dram.capacity_gib)";
-        } else if (!symbolic_batch || !o.input_shapes.empty()) {
+        } else if (batch_fixed) {
             d.memory_note = "the batch dimension is fixed";
         } else {
             try {
@@ -117,7 +73,54 @@ int run_report(const report_args& a, const std::string& command_line) {
             }
         }
     }
-    const std::string html = html_report_text(r);
+}
+
+int run_report(const report_args& a) {
+    const auto devices = load_devices(a.model.hw);
+    auto options = a.model;
+    options.hw.clear();  // a list here: loaded above
+    auto r = make_request(options);
+    r.devices = devices;
+    graph g = load_onnx(r.path);
+    const bool symbolic_batch = has_symbolic_batch(g);
+    auto& o = r.shapes;
+    // A report needs numbers: a symbolic batch nobody bound is bound to 1.
+    if (o.batch <= 0 && symbolic_batch && !o.symbols.count("batch") && o.input_shapes.empty()) o.batch = 1;
+    auto p = predict_model(std::move(g), r);
+
+    html_report h;
+    h.model_path = p.path;
+    h.model_nodes = p.g.nodes.size();
+    h.symbols = p.symbols;
+    h.dtype_name = p.prec.as_stored() ? "as stored (fp32 ceilings)" : p.prec.name;
+    h.cost = p.m;
+    h.memory = inference_memory(p.m);
+    h.generator = command_line(a);
+    for (const auto& d : p.devices) h.devices.push_back({d.hw, d.roofline, d.latency, std::nullopt, {}});
+    for (const auto& path : a.compare) {
+        auto other = r;
+        other.path = path;
+        const auto q = predict_model(other);
+        for (const auto& d : q.devices) {
+            h.other_models.push_back({std::filesystem::path(path).filename().string(), d.hw.id,
+                                      static_cast<double>(q.m.totals.flops()), static_cast<double>(q.m.params),
+                                      d.latency.gpu_time_s});
+        }
+    }
+    // The sweep and the batch fits re-bind the graph in place: they come after everything above.
+    shape_options base;
+    base.symbols = o.symbols;
+    base.symbols.erase("batch");
+    if (!symbolic_batch) {
+        h.sweep_note = "The model's inputs have a fixed batch dimension: there is no batch to sweep.";
+    } else if (!o.input_shapes.empty()) {
+        h.sweep_note = "--input fixes whole input shapes, so the batch sweep is left out.";
+    } else {
+        h.sweep = sweep(p.g, base, r.devices, {a.sweep_batches, {}, {}}, p.prec);
+    }
+    fit_batches(a, p.g, base, p.prec, !symbolic_batch || !o.input_shapes.empty(), h.devices);
+
+    const std::string html = html_report_text(h);
     std::ofstream out(a.output, std::ios::binary);
     if (!out) throw error(a.output + ": cannot open for writing");
     out << html;
@@ -125,34 +128,23 @@ int run_report(const report_args& a, const std::string& command_line) {
     if (!out) throw error(a.output + ": write failed");
     std::cout << fmt::format(
         "wrote {} ({}): {} on {} device{}\n", a.output, human_bytes(static_cast<double>(html.size())),
-        std::filesystem::path(a.model).filename().string(), devices.size(), devices.size() == 1 ? "" : "s");
+        std::filesystem::path(p.path).filename().string(), p.devices.size(), p.devices.size() == 1 ? "" : "s");
     return 0;
 }
 
 }  // namespace
 
-CLI::App* add_report_command(CLI::App& app, int& exit_code) {
-    auto args = std::make_shared<report_args>();
-    auto* cmd = app.add_subcommand(
+std::vector<command> add_report_command(CLI::App& app) {
+    auto a = std::make_shared<report_args>();
+    auto* c = app.add_subcommand(
         "report", "one-file HTML report: summary, rooflines, op-type times, batch sweep, memory, layers");
-    cmd->add_option("model", args->model, "ONNX model file")->required();
-    cmd->add_option("--hw", args->hw, "devices, comma-separated (ridgeline hw list)")->required();
-    cmd->add_option("-o,--output", args->output, "HTML file to write (default report.html)");
-    cmd->add_option("--batch,-b", args->batch, "bind the batch symbol (default 1 when the model has one)");
-    cmd->add_option("--set", args->sets, "bind a symbol: NAME=N (repeatable)");
-    cmd->add_option("--input", args->inputs, "override an input's shape: NAME=d0,d1,... (repeatable)");
-    cmd->add_option("--dtype", args->dtype_text, "re-type floating tensors: fp32, tf32, fp16, bf16, fp8, int8");
-    cmd->add_option("--sweep-batches", args->sweep_batches, "batch sizes of the sweep, comma-separated")
-        ->delimiter(',');
-    cmd->add_option("--compare", args->compare, "further ONNX models for the cross-model figures (repeatable)");
-    cmd->add_flag("--no-max-batch", args->no_max_batch, "skip the largest-batch search");
-    cmd->callback([args, &exit_code] {
-        std::string line = "ridgeline report " + args->model + " --hw " + args->hw;
-        if (args->batch > 0) line += fmt::format(" --batch {}", args->batch);
-        for (const auto& s : args->sets) line += " --set " + s;
-        for (const auto& s : args->inputs) line += " --input " + s;
-        if (!args->dtype_text.empty()) line += " --dtype " + args->dtype_text;
-        exit_code = run_report(*args, line);
-    });
-    return cmd;
+    add_model_options(c, a->model, "re-type floating tensors: fp32, tf32, fp16, bf16, fp8, int8");
+    c->add_option("--hw", a->model.hw, "devices, comma-separated (ridgeline hw list)")->required();
+    c->add_option("-o,--output", a->output, "HTML file to write (default report.html)");
+    c->add_option("--sweep-batches", a->sweep_batches, "batch sizes of the sweep, comma-separated")->delimiter(',');
+    c->add_option("--compare", a->compare, "further ONNX models for the cross-model figures (repeatable)");
+    c->add_flag("--no-max-batch", a->no_max_batch, "skip the largest-batch search");
+    return {{c, [a] { return run_report(*a); }}};
 }
+
+}  // namespace ridgeline::cli

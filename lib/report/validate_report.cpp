@@ -1,6 +1,6 @@
-// Reporters of a validation (validate.hpp): a console table and JSON. They only read the result.
+// Reporters of a validation (validate.hpp): a console table and JSON (report.hpp). They only read
+// the result.
 #include "ridgeline/report.hpp"
-#include "ridgeline/validate.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -22,11 +22,10 @@ nlohmann::json stats_json(const error_statistics& s) {
             {"mean_ape", s.mean_ape},
             {"bias", s.bias},
             {"within_10pct", s.within_10pct},
+            {"within_25pct", s.within_25pct},
             {"spearman", number_or_null(s.spearman)}};
 }
 
-std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:+.1f}%", 100 * x) : "n/a"; }
-std::string upct(double x) { return std::isfinite(x) ? fmt::format("{:.1f}%", 100 * x) : "n/a"; }
 std::string rho(double x) { return std::isfinite(x) ? fmt::format("{:.3f}", x) : "n/a"; }
 
 std::string clip(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
@@ -38,7 +37,7 @@ void write_validation_table(std::ostream& out, const validation_result& v, std::
     out << fmt::format("passes       {:g}\n", v.passes);
     out << fmt::format("model        predicted {} over {} kernels, measured {} over {:g} kernels: error {}\n",
                        human_time(v.predicted_s), v.predicted_kernels, human_time(v.measured_s), v.measured_kernels,
-                       pct(v.model_error));
+                       signed_percent(v.model_error));
     out << fmt::format(
         "             attributed {} ({:g} kernels), unattributed {}; memcpy {}, memset {} (not modelled)\n",
         human_time(v.attributed_s), v.attributed_kernels, human_time(v.unattributed_s), human_time(v.memcpy_s),
@@ -47,15 +46,15 @@ void write_validation_table(std::ostream& out, const validation_result& v, std::
     out << fmt::format(
         "per node     {} rows measured ({} predicted rows without measured time): median |e| {}, p90 {}, "
         "bias {}, within ±10% {}, Spearman {}\n\n",
-        s.count, v.rows_not_measured, upct(s.median_ape), upct(s.p90_ape), pct(s.bias), upct(s.within_10pct),
-        rho(s.spearman));
+        s.count, v.rows_not_measured, percent(s.median_ape), percent(s.p90_ape), signed_percent(s.bias),
+        percent(s.within_10pct), rho(s.spearman));
 
     out << fmt::format("{:<24} {:>5} {:>12} {:>12} {:>9} {:>9} {:>8}\n", "op type", "rows", "predicted", "measured",
                        "median|e|", "bias", "rho");
     for (const auto& o : v.by_op_type) {
         out << fmt::format("{:<24} {:>5} {:>12} {:>12} {:>9} {:>9} {:>8}\n", clip(o.op_type, 24), o.rows,
-                           human_time(o.predicted_s), human_time(o.measured_s), upct(o.errors.median_ape),
-                           pct(o.errors.bias), rho(o.errors.spearman));
+                           human_time(o.predicted_s), human_time(o.measured_s), percent(o.errors.median_ape),
+                           signed_percent(o.errors.bias), rho(o.errors.spearman));
     }
 
     std::vector<const node_comparison*> rows;
@@ -69,7 +68,7 @@ void write_validation_table(std::ostream& out, const validation_result& v, std::
     for (const auto* r : rows) {
         out << fmt::format("{:<48} {:<20} {:>12} {:>12} {:>9} {:>7.3g}\n", clip(r->name, 48), clip(r->op_type, 20),
                            human_time(r->predicted_s), r->measured() ? human_time(r->measured_s) : "-",
-                           r->measured() ? pct(r->relative_error()) : "-", r->measured_kernels);
+                           r->measured() ? signed_percent(r->relative_error()) : "-", r->measured_kernels);
     }
     if (!v.unattributed.empty()) {
         out << fmt::format("\nunattributed kernel time {} ({} kernel names):\n", human_time(v.unattributed_s),

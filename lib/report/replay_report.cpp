@@ -1,7 +1,6 @@
-// Writing a replay: JSON (everything) and a console table (coverage, totals, op types, heaviest
-// nodes, what was not run). Reads replay_result only.
+// Reporters of a replay (replay.hpp, report.hpp): JSON (everything) and a console table (coverage, totals, op types,
+// heaviest nodes, what was not run). Reads replay_result only.
 #include "ridgeline/report.hpp"
-#include "ridgeline/replay.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
