@@ -48,7 +48,7 @@ foreach(_t IN ITEMS cudart cublasLt)
                         "the toolkit's ${_t} development package, or configure with -DRIDGELINE_WITH_CUDA=OFF.")
   endif()
 endforeach()
-# cuDNN (the replay executor's convolutions, lib/measure/replay/gpu): cudnn.h and libcudnn in the
+# cuDNN (the replay executor's convolutions, lib/replay/gpu): cudnn.h and libcudnn in the
 # toolkit (the NVIDIA tarball/redist layout), under -DCUDNN_ROOT / $CUDNN_ROOT, or in the system
 # folders (Debian/Ubuntu libcudnn9-dev-cuda-*). Imported target: ridgeline::cudnn.
 find_path(RIDGELINE_CUDNN_INCLUDE_DIR cudnn.h
