@@ -2,17 +2,27 @@
 #pragma once
 
 #include "elementwise.hpp"
-#include "linear.hpp"
+#include "elementwise_binary.hpp"
+#include "elementwise_unary.hpp"
+#include "linear_conv.hpp"
+#include "linear_einsum.hpp"
+#include "linear_matmul.hpp"
 #include "movement.hpp"
-#include "norm.hpp"
-#include "pool.hpp"
-#include "reduce.hpp"
+#include "normalization.hpp"
+#include "pooling.hpp"
+#include "reduction.hpp"
 
 /**
- * The families, once: X(name) for each `register_<name>`. all_ops below and the GPU build's
- * per-family translation units (gpu/device_ops.cu) both expand it.
+ * The families, once: X(name) for each `register_<name>` in ops/<name>.hpp (named after lib/ops'
+ * families; elementwise and linear in parts). all_ops below and the GPU build's per-family
+ * translation units (gpu/device_ops.cu, gpu/ops_<name>.cu) both expand it.
  */
-#define RIDGELINE_REPLAY_FAMILIES(X) X(elementwise) X(reduce) X(norm) X(movement) X(pool) X(linear)
+// clang-format off
+#define RIDGELINE_REPLAY_FAMILIES(X)                          \
+    X(elementwise_unary) X(elementwise_binary) X(elementwise) \
+    X(reduction) X(normalization) X(movement) X(pooling)      \
+    X(linear_matmul) X(linear_conv) X(linear_einsum)
+// clang-format on
 
 namespace ridgeline::replay {
 
