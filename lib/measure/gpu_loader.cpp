@@ -279,6 +279,10 @@ const ridgeline_gpu_plugin* load_plugin(measure_status& why) {
 
 }  // namespace
 
+std::vector<std::string> cuda_library_folders() { return cuda_library_dirs().dirs(); }
+
+std::vector<std::string> gpu_plugin_folders() { return plugin_dirs().dirs(); }
+
 const ridgeline_gpu_plugin* gpu_plugin(measure_status& why) {
     struct loaded {
         const ridgeline_gpu_plugin* table = nullptr;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "cupti/activity.hpp"
+#include "gpu_loader.hpp"
 
 #include "ridgeline/measure.hpp"
 #include "ridgeline/replay.hpp"
@@ -34,6 +35,9 @@ inline constexpr std::uint32_t gpu_plugin_abi = 1;
 inline constexpr const char* gpu_plugin_entry = "ridgeline_gpu_plugin_v1";
 
 /** This build as a string both sides compile in: ridgeline's version and the C++ compiler's. */
+#ifndef RIDGELINE_VERSION_STRING
+#error "RIDGELINE_VERSION_STRING, ridgeline's version, must be defined (lib/CMakeLists.txt defines it)"
+#endif
 inline constexpr const char* gpu_plugin_build = RIDGELINE_VERSION_STRING " " __VERSION__;
 
 /** The sizes of the structs that cross, mixed into one number both sides compute. */
@@ -87,14 +91,3 @@ struct ridgeline_gpu_plugin {
 /** The plugin's entry point: its table (static storage). */
 const ridgeline_gpu_plugin* ridgeline_gpu_plugin_v1();
 }
-
-namespace ridgeline::detail {
-
-/**
- * The GPU plugin, loaded on first use with the CUDA libraries it needs (gpu_loader.cpp), or null
- * with `why` saying what is missing and where it was looked for (not_supported in a build without
- * CUDA, no_device when a library or the plugin is missing). Thread-safe; loads once per process.
- */
-const ridgeline_gpu_plugin* gpu_plugin(measure_status& why);
-
-}  // namespace ridgeline::detail
