@@ -6,7 +6,9 @@
 #
 # Targets used (CMake 3.25's FindCUDAToolkit): CUDA::cudart, CUDA::cupti, CUDA::cublasLt and
 # CUDA::nvtx3 (header-only; created here from the toolkit's include folder when missing).
-# RIDGELINE_CUPTI_LIBRARY is the resolved libcupti path (tests point NVTX_INJECTION64_PATH at it).
+# RIDGELINE_CUPTI_LIBRARY is the resolved libcupti path (tests point NVTX_INJECTION64_PATH at it);
+# RIDGELINE_<CUDART|CUPTI|CUBLASLT|CUDNN>_SONAME and RIDGELINE_CUDA_LIBRARY_DIRS tell the GPU plugin's
+# loader what to load and where this build found it.
 
 find_package(CUDAToolkit QUIET)
 
@@ -48,7 +50,7 @@ foreach(_t IN ITEMS cudart cublasLt)
                         "the toolkit's ${_t} development package, or configure with -DRIDGELINE_WITH_CUDA=OFF.")
   endif()
 endforeach()
-# cuDNN (the replay executor's convolutions, lib/measure/replay/gpu): cudnn.h and libcudnn in the
+# cuDNN (the replay executor's convolutions, lib/replay/gpu): cudnn.h and libcudnn in the
 # toolkit (the NVIDIA tarball/redist layout), under -DCUDNN_ROOT / $CUDNN_ROOT, or in the system
 # folders (Debian/Ubuntu libcudnn9-dev-cuda-*). Imported target: ridgeline::cudnn.
 find_path(RIDGELINE_CUDNN_INCLUDE_DIR cudnn.h
@@ -107,6 +109,40 @@ if(NOT TARGET CUDA::nvtx3)
   endif()
 endif()
 get_target_property(RIDGELINE_CUPTI_LIBRARY CUDA::cupti IMPORTED_LOCATION)
+
+# The sonames of the CUDA libraries the GPU plugin (libridgeline_gpu.so) links, and the folders they
+# were found in: libridgeline loads each by soname before it loads the plugin, from the folders it
+# searches (these among them; lib/measure/gpu_loader.cpp), and names the missing one.
+function(_ridgeline_soname out library)
+  set(_name "")
+  if(CMAKE_OBJDUMP AND EXISTS "${library}")
+    execute_process(COMMAND ${CMAKE_OBJDUMP} -p "${library}" OUTPUT_VARIABLE _dump ERROR_QUIET RESULT_VARIABLE _rc)
+    if(_rc EQUAL 0 AND _dump MATCHES "SONAME +([^\n ]+)")
+      set(_name "${CMAKE_MATCH_1}")
+    endif()
+  endif()
+  if(NOT _name)  # no objdump: the versioned file name, cut after the major version
+    file(REAL_PATH "${library}" _real)
+    get_filename_component(_name "${_real}" NAME)
+    string(REGEX REPLACE "^(.*\\.so\\.[0-9]+).*$" "\\1" _name "${_name}")
+  endif()
+  set(${out} "${_name}" PARENT_SCOPE)
+endfunction()
+set(RIDGELINE_CUDA_LIBRARY_DIRS "")
+foreach(_lib IN ITEMS cudart cupti cublasLt cudnn)
+  string(TOUPPER ${_lib} _up)
+  if(_lib STREQUAL "cudnn")
+    set(_path "${RIDGELINE_CUDNN_LIBRARY}")
+  else()
+    get_target_property(_path CUDA::${_lib} IMPORTED_LOCATION)
+  endif()
+  if(_path AND EXISTS "${_path}")
+    _ridgeline_soname(RIDGELINE_${_up}_SONAME "${_path}")
+    get_filename_component(_dir "${_path}" DIRECTORY)
+    list(APPEND RIDGELINE_CUDA_LIBRARY_DIRS "${_dir}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES RIDGELINE_CUDA_LIBRARY_DIRS)
 
 # The CUDA language, only now. Architectures: Turing SASS+PTX (runs anywhere newer through the JIT)
 # plus Ampere and Hopper SASS, unless the caller chose (-DCMAKE_CUDA_ARCHITECTURES=native on a GPU box).

@@ -18,6 +18,9 @@ endif()
 if(TARGET ridgeline_inject)  # CUDA_INJECTION64_PATH library; not part of the exported CMake package
   install(TARGETS ridgeline_inject LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
+if(TARGET ridgeline_gpu)  # the GPU plugin libridgeline loads at run time (lib/measure/gpu_loader.cpp)
+  install(TARGETS ridgeline_gpu LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(EXPORT ridgelineTargets NAMESPACE ridgeline:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ridgeline)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ridgelineConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/ridgelineConfig.cmake

@@ -6,6 +6,8 @@
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/measure.hpp"
 
+#include "gpu_loader.hpp"  // private (lib/measure): where the GPU plugin and the CUDA libraries are looked for
+
 #ifdef RIDGELINE_TEST_WITH_CUDA
 #include <dlfcn.h>
 #include "activity.hpp"  // private CUPTI collector (lib/measure/cupti), for the CUPTI-level no-GPU path
@@ -14,10 +16,14 @@
 #include <doctest/doctest.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -55,7 +61,59 @@ ceiling_measurements sample_figures() {
     return m;
 }
 
+/** Sets environment variables for a scope, then unsets them (the suite's environment has none of them). */
+struct scoped_env {
+    std::vector<std::string> names;
+    void set(const std::string& name, const std::string& value) {
+        ::setenv(name.c_str(), value.c_str(), 1);
+        names.push_back(name);
+    }
+    ~scoped_env() {
+        for (const auto& n : names) ::unsetenv(n.c_str());
+    }
+};
+
+/** Position of `dir` in `dirs` (dirs.size() when absent). */
+std::size_t position(const std::vector<std::string>& dirs, const fs::path& dir) {
+    return static_cast<std::size_t>(std::find(dirs.begin(), dirs.end(), dir.string()) - dirs.begin());
+}
+
 }  // namespace
+
+TEST_CASE("CUDA libraries are looked for in RIDGELINE_CUDA_PATH first, then the toolkit's and Python's folders") {
+    for (const char* var : {"RIDGELINE_CUDA_PATH", "RIDGELINE_CUDA_PATH_ONLY", "RIDGELINE_PLUGIN_PATH"}) {
+        REQUIRE_MESSAGE(std::getenv(var) == nullptr, var << " is set in the test's environment");
+    }
+    const fs::path root = fs::temp_directory_path() / ("ridgeline-gpu-folders-" + std::to_string(::getpid()));
+    const fs::path mine = root / "mine", toolkit = root / "toolkit";
+    const fs::path wheel = root / "venv/lib/python3.99/site-packages/nvidia/cudnn/lib";
+    for (const auto& d : {mine, toolkit / "lib64", toolkit / "extras/CUPTI/lib64", wheel}) fs::create_directories(d);
+    {
+        scoped_env env;
+        env.set("RIDGELINE_CUDA_PATH", mine.string() + ":" + toolkit.string() + ":" + (root / "absent").string());
+        env.set("VIRTUAL_ENV", (root / "venv").string());
+        const auto dirs = detail::cuda_library_folders();
+        REQUIRE(dirs.size() >= 5);
+        CHECK(dirs[0] == mine.string());
+        CHECK(dirs[1] == toolkit.string());
+        CHECK(dirs[2] == (toolkit / "lib64").string());  // a toolkit root's library folders that exist
+        CHECK(dirs[3] == (toolkit / "extras/CUPTI/lib64").string());
+        CHECK(dirs[4] == (root / "absent").string());  // named by the user: kept, and so listed in messages
+        CHECK(position(dirs, wheel) < dirs.size());    // PyTorch's layout, in the active environment
+        env.set("RIDGELINE_CUDA_PATH_ONLY", "1");
+        CHECK(detail::cuda_library_folders() == std::vector<std::string>(dirs.begin(), dirs.begin() + 5));
+
+        // The plugin: RIDGELINE_PLUGIN_PATH alone when set; else beside the program first.
+        env.set("RIDGELINE_PLUGIN_PATH", mine.string() + ":" + toolkit.string());
+        CHECK(detail::gpu_plugin_folders() == std::vector<std::string>{mine.string(), toolkit.string()});
+        ::unsetenv("RIDGELINE_PLUGIN_PATH");
+        const auto plugin_dirs = detail::gpu_plugin_folders();
+        REQUIRE_FALSE(plugin_dirs.empty());
+        CHECK(plugin_dirs[0] == fs::canonical("/proc/self/exe").parent_path().string());
+        CHECK(position(plugin_dirs, mine) < plugin_dirs.size());  // RIDGELINE_CUDA_PATH, last
+    }
+    fs::remove_all(root);
+}
 
 TEST_CASE("the build says whether it has CUDA, and check_gpu answers a status") {
     const auto s = check_gpu();

@@ -122,3 +122,68 @@ TEST_CASE("without a GPU, ceilings and trace exit 3 with a message") {
     CHECK_FALSE(fs::exists(s.path("t.json")));
     CHECK(tool("ceilings --hw no-such-device").status == 1);
 }
+
+namespace {
+
+/** The tool run through a shell with `env` ("NAME=value …") in front; stdout and stderr captured. */
+result tool_with(const std::string& env, const std::string& args) {
+    return test::run_command(env + " " + RIDGELINE_TOOL + " " + args + " 2>&1");
+}
+
+/** What the dynamic loader opens while the tool runs `args` (LD_DEBUG=files, stderr only). */
+std::string libraries_opened(const std::string& args) {
+    return test::run_command("LD_DEBUG=files " + std::string(RIDGELINE_TOOL) + " " + args + " 2>&1 >/dev/null").out;
+}
+
+}  // namespace
+
+TEST_CASE("counting opens no CUDA library; a measuring command opens them through the GPU plugin") {
+    scratch s;
+    for (const std::string& args :
+         std::vector<std::string>{"hw list", "--help", "analyze " + data + "/tiny_mlp.onnx --hw h100-sxm --batch 2"}) {
+        CAPTURE(args);
+        const auto opened = libraries_opened(args);
+        REQUIRE(opened.find("file=") != std::string::npos);  // LD_DEBUG works here: the tool's own libraries
+        for (const char* lib : {"libcudart", "libcupti", "libcublas", "libcudnn", "libridgeline_gpu"}) {
+            CAPTURE(lib);
+            CHECK(opened.find(lib) == std::string::npos);
+        }
+    }
+    if (!built_with_cuda()) return;
+    // A measuring command loads the plugin and the CUDA runtime, GPU or not (trace runs /bin/true).
+    const auto opened = libraries_opened("trace -o " + s.path("t.json") + " -- /bin/true");
+    CHECK(opened.find("libridgeline_gpu") != std::string::npos);
+    CHECK(opened.find("libcudart") != std::string::npos);
+}
+
+TEST_CASE("a missing CUDA library or GPU plugin: measuring commands exit 3 naming it and the folders searched") {
+    if (!built_with_cuda()) {
+        MESSAGE("built without CUDA: there is no plugin or CUDA library to miss");
+        return;
+    }
+    scratch s;
+    const std::string empty = s.path("no-cuda-here");
+    fs::create_directories(empty);
+    // The plugin is found (next to the build), the CUDA libraries are not: only the empty folder is searched.
+    const std::string no_libraries = "RIDGELINE_CUDA_PATH=" + empty + " RIDGELINE_CUDA_PATH_ONLY=1";
+    for (const std::string& args :
+         std::vector<std::string>{"ceilings --hw h100-sxm", "replay " + data + "/tiny_mlp.onnx --batch 2",
+                                  "trace -o " + s.path("t.json") + " -- /bin/true"}) {
+        CAPTURE(args);
+        const auto r = tool_with(no_libraries, args);
+        CHECK(r.status == 3);
+        CHECK(r.out.find("no device") != std::string::npos);
+        CHECK(r.out.find("libcudart.so") != std::string::npos);
+        CHECK(r.out.find("looked in " + empty) != std::string::npos);
+        CHECK(r.out.find("RIDGELINE_CUDA_PATH") != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(s.path("t.json")));
+    // The plugin itself is not found (RIDGELINE_PLUGIN_PATH, when set, is the only place looked in).
+    const auto r = tool_with("RIDGELINE_PLUGIN_PATH=" + empty, "ceilings --hw h100-sxm");
+    CHECK(r.status == 3);
+    CHECK(r.out.find("libridgeline_gpu.so") != std::string::npos);
+    CHECK(r.out.find("looked in " + empty) != std::string::npos);
+    CHECK(r.out.find("RIDGELINE_PLUGIN_PATH") != std::string::npos);
+    // Counting does not notice.
+    CHECK(tool_with("RIDGELINE_PLUGIN_PATH=" + empty + " " + no_libraries, "hw list").status == 0);
+}

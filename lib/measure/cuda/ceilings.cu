@@ -1,8 +1,10 @@
-// Empirical ceilings of a GPU (measure.hpp: measure_ceilings). Each figure is the median of
-// `repeats` timed runs after warm-up; kernels are timed with CUDA events, the empty kernel with
-// CUPTI (device time only), the launch overhead with the host clock. Bytes count reads + writes.
+// Empirical ceilings of a GPU (measure.hpp: measure_ceilings), built into the GPU plugin. Each
+// figure is the median of `repeats` timed runs after warm-up; kernels are timed with CUDA events,
+// the empty kernel with CUPTI (device time only), the launch overhead with the host clock. Bytes
+// count reads + writes.
 #include "../cupti/activity.hpp"
 #include "../cupti/check.hpp"
+#include "../cupti/device.hpp"
 
 #include "ridgeline/measure.hpp"
 
@@ -484,9 +486,9 @@ measure_status measure_all(const ceilings_options& o, ceiling_measurements& m) {
 
 }  // namespace
 
-ceiling_measurements measure_ceilings(const ceilings_options& options) {
+ceiling_measurements gpu::measure_ceilings(const ceilings_options& options) {
     ceiling_measurements m;
-    m.status = check_gpu(options.device);
+    m.status = check_device(options.device);
     if (!m.status) return m;
     m.status = measure_all(options, m);
     return m;

@@ -2,7 +2,7 @@
 // written through any strided view of an output: Transpose, Slice, Concat, Split, Expand, Tile,
 // DepthToSpace …), widening of contiguous runs to moves of up to 16 bytes, bounds-safe reads of
 // indices taken from tensor data, the walk over an index's coordinates that the per-element
-// kernels share (walk_coords; pool.hpp's MaxUnpool uses it too), and fills with a value's raw bits.
+// kernels share (walk_coords; pooling.hpp's MaxUnpool uses it too), and fills with a value's raw bits.
 #pragma once
 
 #include "../op_table.hpp"

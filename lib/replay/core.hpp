@@ -1,13 +1,15 @@
 // The replay executor's element layer, compiled by both the host compiler and nvcc: element types
-// (fp16/bf16 as bit patterns with their conversions), `tensor_ref` (a typed, shaped view of device or
-// host memory that kernels take by value), index helpers for broadcasting and strided access, and the
-// dtype visitors that turn a runtime element type into a template argument.
+// (fp16/bf16 as bit patterns, converted by lib/graph/half.hpp), `tensor_ref` (a typed, shaped view
+// of device or host memory that kernels take by value), index helpers for broadcasting and strided
+// access, and the dtype visitors that turn a runtime element type into a template argument.
 //
 // Kernels are functors with `RL_HD void operator()(std::int64_t i) const`, run by an executor's
 // `for_each(n, f)`: a loop on the host (host_exec.hpp), a grid-stride kernel on the GPU
 // (gpu/device_exec.cuh). Arithmetic happens in `compute_t<T>`: float for fp16/bf16/fp32, double for
 // fp64, int64 for integers and bool.
 #pragma once
+
+#include "../graph/half.hpp"
 
 #include "ridgeline/error.hpp"
 #include "ridgeline/graph.hpp"
@@ -45,67 +47,21 @@ struct bf16 {
     std::uint16_t bits;
 };
 
-/** The bits of a float. */
-RL_HD inline std::uint32_t float_bits(float f) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(f);
-#else
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return u;
-#endif
-}
-/** The float of some bits. */
-RL_HD inline float bits_float(std::uint32_t u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-#endif
-}
+/** The bits of a float, and back (lib/graph/half.hpp). */
+using detail::bits_float;
+using detail::float_bits;
 
 /** fp16 → fp32 (exact). */
-RL_HD inline float to_float(f16 h) {
-    const std::uint32_t sign = (h.bits & 0x8000u) << 16;
-    const std::uint32_t exp = (h.bits >> 10) & 0x1f;
-    std::uint32_t man = h.bits & 0x3ffu;
-    if (exp == 0x1f) return bits_float(sign | 0x7f800000u | (man << 13));  // inf / nan
-    if (exp == 0) {
-        if (man == 0) return bits_float(sign);
-        // subnormal: value = man · 2^-24
-        const float v = static_cast<float>(man) * 5.9604644775390625e-08f;
-        return sign ? -v : v;
-    }
-    return bits_float(sign | ((exp + 112) << 23) | (man << 13));
-}
+RL_HD inline float to_float(f16 h) { return detail::half_bits_to_float(h.bits); }
 
 /** fp32 → fp16, round to nearest even; overflow → inf. */
-RL_HD inline f16 to_f16(float f) {
-    const std::uint32_t u = float_bits(f);
-    const std::uint32_t sign = (u >> 16) & 0x8000u;
-    const std::uint32_t abs = u & 0x7fffffffu;
-    if (abs >= 0x7f800000u) return {static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0))};
-    if (abs >= 0x477ff000u) return {static_cast<std::uint16_t>(sign | 0x7c00u)};  // ≥ 65520 rounds to inf
-    if (abs < 0x38800000u) {                            // below the smallest normal half: subnormal or zero
-        const float v = bits_float(abs) * 16777216.0f;  // · 2^24: the subnormal's integer mantissa
-        const float r = nearbyintf(v);                  // ties to even (default rounding mode)
-        return {static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(r))};
-    }
-    const std::uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
-    return {static_cast<std::uint16_t>(sign | ((rounded - 0x38000000u) >> 13))};
-}
+RL_HD inline f16 to_f16(float f) { return {detail::float_to_half_bits(f)}; }
 
 /** bf16 → fp32 (exact). */
-RL_HD inline float to_float(bf16 b) { return bits_float(static_cast<std::uint32_t>(b.bits) << 16); }
+RL_HD inline float to_float(bf16 b) { return detail::bf16_bits_to_float(b.bits); }
 
 /** fp32 → bf16, round to nearest even (NaN kept NaN). */
-RL_HD inline bf16 to_bf16(float f) {
-    const std::uint32_t u = float_bits(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return {static_cast<std::uint16_t>((u >> 16) | 0x40u)};
-    return {static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16)};
-}
+RL_HD inline bf16 to_bf16(float f) { return {detail::float_to_bf16_bits(f)}; }
 
 /** Arithmetic type of an element type. */
 template <class T>

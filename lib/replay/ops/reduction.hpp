@@ -8,7 +8,7 @@
 // elements are split into parts reduced into scratch partials, then combined.
 #pragma once
 
-#include "elementwise.hpp"
+#include "elementwise_common.hpp"
 
 #include <algorithm>
 #include <string>
@@ -653,7 +653,7 @@ namespace ridgeline::replay {
 
 /** Registers the reductions, ArgMax/ArgMin, Softmax/LogSoftmax/Hardmax, CumSum and CumProd. */
 template <class Exec>
-void register_reduce(op_table<Exec>& t) {
+void register_reduction(op_table<Exec>& t) {
     using ew::kinds;
     t.add("ReduceSum", &rd::run_reduce<Exec, rd::sum_red, kinds::numeric>);
     t.add("ReduceMean", &rd::run_reduce<Exec, rd::mean_red, kinds::numeric>);

@@ -7,23 +7,31 @@
 #include "op_table.hpp"
 
 #include "ridgeline/dim.hpp"
+#include "ridgeline/ops.hpp"
 #include "ridgeline/replay.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 namespace ridgeline::replay {
 
-/** Ops whose output is their first input re-shaped: nothing is launched. */
+/**
+ * Aliasing views: the registry's `op_kind::view` operators (no kernel, nothing moved) whose first
+ * output is their first input's bytes, re-shaped or re-typed (Reshape, Flatten, Squeeze,
+ * Unsqueeze, Identity, BitCast, inference Dropout). The registry's other views have outputs the
+ * shape engine knows, uploaded when a consumer needs them: Shape and Size describe their input
+ * rather than hold it, Constant has none. Dropout aliases only at inference (no mask output, no
+ * training_mode input).
+ */
 inline bool is_view_op(const node& n) {
-    static const std::set<std::string, std::less<>> views = {"Reshape",  "Flatten", "Squeeze", "Unsqueeze",
-                                                             "Identity", "Dropout", "Bitcast"};
-    if ((!n.domain.empty() && n.domain != "ai.onnx") || views.count(n.op_type) == 0) return false;
-    if (n.op_type == "Dropout") {  // inference Dropout only: no mask output, no training_mode input
+    const op_rule* rule = op_registry::builtin().find(n.domain, n.op_type, std::numeric_limits<std::int64_t>::max());
+    if (rule == nullptr || rule->kind != op_kind::view) return false;
+    if (n.inputs.empty() || n.op_type == "Shape" || n.op_type == "Size") return false;
+    if (n.op_type == "Dropout") {
         const bool mask = n.outputs.size() > 1 && n.outputs[1] >= 0;
         const bool training = n.inputs.size() > 2 && n.inputs[2] >= 0;
         return !mask && !training;
@@ -173,7 +181,9 @@ public:
         }
         const tensor_ref& in = ensure(n.inputs[0]);
         tensor_ref out = shape_of(n.outputs[0]);
-        if (out.numel() != in.numel() || out.type != in.type) throw unsupported_node("view changes size or type");
+        if (checked_mul(out.numel(), element_bytes(out.type)) != checked_mul(in.numel(), element_bytes(in.type))) {
+            throw unsupported_node("view changes the size in bytes");
+        }
         out.data = in.data;
         auto& os = slots_[static_cast<std::size_t>(n.outputs[0])];
         auto& is = slots_[static_cast<std::size_t>(n.inputs[0])];

@@ -1,7 +1,9 @@
-// The replay on the GPU: run_graph through the device executor, and the timing loop of
-// replay_model. Every launch of a node is tagged with a CUPTI external correlation id that encodes
-// the node and the repetition (replay_external_id); collect_replay_timings (plan.cpp) then groups
-// the records, drops the warm-up runs and keeps each node's median repetition.
+// The replay on the GPU, inside the GPU plugin: run_graph through the device executor, and the
+// timing loop of replay_model. Every launch of a node is tagged with a CUPTI external correlation
+// id that encodes the node and the repetition (replay_external_id); libridgeline's
+// collect_replay_timings (plan.cpp) then groups the records, drops the warm-up runs and keeps each
+// node's median repetition. Plugin code: the collector is called directly (cupti/device.hpp).
+#include "../../measure/cupti/device.hpp"
 #include "../backends.hpp"
 #include "../run_graph.hpp"
 #include "device_exec.cuh"
@@ -35,15 +37,15 @@ struct timed_hooks {
         if (flush != nullptr) ex.release(flush);
         flush = nullptr;
     }
-    [[nodiscard]] scoped_external_id setup() const { return scoped_external_id(replay_setup_id); }
+    [[nodiscard]] gpu::scoped_id setup() const { return gpu::scoped_id(replay_setup_id); }
     template <class Launch>
     void run(const node& n, Launch&& launch) {
         for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
             if (flush != nullptr) {
-                scoped_external_id tag(replay_setup_id);
+                gpu::scoped_id tag(replay_setup_id);
                 ex.for_each(flush_count, fill_value<float>{flush, static_cast<double>(rep)});
             }
-            scoped_external_id tag(replay_external_id(n.index, rep));
+            gpu::scoped_id tag(replay_external_id(n.index, rep));
             // Untagged kernels could not be attributed: better no figure than a wrong one.
             if (!tag.status()) throw gpu_failure("push_external_id: " + tag.status().message);
             launch();
@@ -53,9 +55,9 @@ struct timed_hooks {
 
 }  // namespace
 
-graph_run run_graph_gpu(const graph& g, const std::vector<host_tensor>& inputs, const replay_options& o) {
+graph_run gpu_run_graph(const graph& g, const std::vector<host_tensor>& inputs, const replay_options& o) {
     graph_run r;
-    if (auto s = check_gpu(o.device); !s) {
+    if (auto s = gpu::check_device(o.device); !s) {
         r.status = s;
         return r;
     }
@@ -69,35 +71,38 @@ graph_run run_graph_gpu(const graph& g, const std::vector<host_tensor>& inputs, 
     return r;
 }
 
-void replay_on_gpu(const graph& g, const model_cost& m, const replay_options& o, replay_result& result) {
-    const auto gpu = check_gpu(o.device);
-    if (!gpu) {
-        result.status = gpu;
+void gpu_replay(const graph& g, const model_cost& m, const replay_options& o, replay_result& result, trace& records) {
+    const auto device = gpu::check_device(o.device);
+    if (!device) {
+        result.status = device;
         return;
     }
-    result.device_name = gpu.message;
-    auto& plan = result.plan;
-    kernel_tracer tracer(tracer_options{.memcpy = true, .memset = true, .nvtx = false, .launches = false});
+    result.device_name = device.message;
+    detail::activity_config config;
+    config.nvtx = false;
+    config.launches = false;
+    bool tracing = false;
     try {
         device_exec ex(o.device, !o.allow_tf32);
         timed_hooks hooks{ex, o};
-        if (auto s = tracer.start(); !s) {
+        if (auto s = gpu::start_tracing(config); !s) {
             result.status = s;
             return;
         }
+        tracing = true;
         hooks.start_flush();
-        run_plan(g, m, ex, device_ops(), plan, o.seed, hooks);
+        run_plan(g, m, ex, device_ops(), result.plan, o.seed, hooks);
         hooks.stop_flush();
     } catch (const gpu_failure& e) {
-        if (tracer.running()) tracer.stop();
+        if (tracing) gpu::stop_tracing(records);
+        records = trace{};
         result.status = failure(e.what());
         return;
     }
-    if (auto s = tracer.stop(); !s) {
+    if (auto s = gpu::stop_tracing(records); !s) {
         result.status = s;
         return;
     }
-    collect_replay_timings(tracer.take(), result);
     result.status = {measure_code::ok, result.device_name};
 }
 

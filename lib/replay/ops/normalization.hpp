@@ -6,8 +6,8 @@
 // arbitrary axes into scratch moments, then apply them elementwise.
 #pragma once
 
-#include "elementwise.hpp"
-#include "reduce.hpp"
+#include "elementwise_common.hpp"
+#include "reduction.hpp"
 
 #include <string>
 #include <vector>
@@ -564,7 +564,7 @@ namespace ridgeline::replay {
 
 /** Registers the normalisations. */
 template <class Exec>
-void register_norm(op_table<Exec>& t) {
+void register_normalization(op_table<Exec>& t) {
     t.add("BatchNormalization", &nrm::run_batch_norm<Exec>);
     t.add("LayerNormalization", &nrm::run_layer_norm<Exec, true>);
     t.add("RMSNormalization", &nrm::run_layer_norm<Exec, false>);

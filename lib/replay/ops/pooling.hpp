@@ -1,4 +1,4 @@
-// Replay family: pool. MaxPool (with its optional Indices output), AveragePool and LpPool over
+// Replay family: pooling. MaxPool (with its optional Indices output), AveragePool and LpPool over
 // 1–3 spatial dims, one thread per output element walking its window; GlobalAveragePool,
 // GlobalMaxPool and GlobalLpPool as row reductions (a row per N·C plane, lanes over the plane).
 // Windows come from the attributes and the already inferred output shape (auto_pad, ceil_mode).
@@ -403,7 +403,7 @@ void run_max_unpool(node_call<Exec>& c) {
 
 /** Registers the pool operators. */
 template <class Exec>
-void register_pool(op_table<Exec>& t) {
+void register_pooling(op_table<Exec>& t) {
     using namespace pool_ops;  // NOLINT(google-build-using-namespace): the family's run_* functions
     t.add("MaxPool", &run_window_pool<Exec, pool_max>);
     t.add("AveragePool", &run_window_pool<Exec, pool_avg>);

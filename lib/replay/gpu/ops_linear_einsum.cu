@@ -1,0 +1,12 @@
+// The linear_einsum family instantiated for the GPU executor (one translation unit per family, so that
+// nvcc's heavy template instantiation builds in parallel). Listed in ops/all.hpp.
+#include "device_exec.cuh"
+
+#include "../ops/linear_einsum.hpp"
+
+namespace ridgeline::replay {
+
+/** Registers the linear_einsum operators for the GPU executor (called by device_ops). */
+void register_linear_einsum_gpu(op_table<device_exec>& t) { register_linear_einsum(t); }
+
+}  // namespace ridgeline::replay

@@ -1,0 +1,12 @@
+// The linear_matmul family instantiated for the GPU executor (one translation unit per family, so that
+// nvcc's heavy template instantiation builds in parallel). Listed in ops/all.hpp.
+#include "device_exec.cuh"
+
+#include "../ops/linear_matmul.hpp"
+
+namespace ridgeline::replay {
+
+/** Registers the linear_matmul operators for the GPU executor (called by device_ops). */
+void register_linear_matmul_gpu(op_table<device_exec>& t) { register_linear_matmul(t); }
+
+}  // namespace ridgeline::replay
