@@ -131,6 +131,13 @@ hw_spec load_hw_file(const std::string& path);
  */
 hw_spec load_hw(const std::string& id);
 
+/**
+ * A spec (id or path, as `load_hw`) read without its `measured.efficiency` section and without
+ * deriving one: what `ridgeline calibrate` fits new curves against (the old section may be stale).
+ * @code auto h200 = ridgeline::load_hw_ceilings("h200-sxm"); @endcode
+ */
+hw_spec load_hw_ceilings(const std::string& id);
+
 /** Ids of every spec found in the search path, sorted. */
 std::vector<std::string> list_hw();
 

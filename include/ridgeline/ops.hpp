@@ -176,25 +176,26 @@ private:
  * hardware spec's `measured.efficiency` section, keyed by `kernel_class_name`).
  */
 enum class kernel_class : std::uint8_t {
-    automatic,           /**< In an `op_rule`: derived from the rule's `op_kind`. */
-    gemm,                /**< cuBLAS GEMM / batched GEMM (MatMul, Gemm, linear, 1×1 half conv). */
-    gemm_unaligned,      /**< Half-precision GEMM whose N or K is not a multiple of 8 (slower kernels). */
-    conv,                /**< cuDNN implicit-GEMM convolution. */
-    conv_generic,        /**< cuDNN's generic implicit convolution (3-channel inputs, fp32 grouped). */
-    conv_first_layer,    /**< cuDNN's half-precision kernels for 3-channel inputs (stems, patches). */
-    conv_depthwise,      /**< Depthwise stencil on CUDA cores. */
-    conv_grouped_direct, /**< cuDNN's direct grouped convolution (batch 1). */
-    layout_conversion,   /**< NCHW ↔ NHWC conversion of an activation around a tensor-core conv. */
-    filter_conversion,   /**< NCHW → NHWC conversion of a convolution's filter. */
-    attention,           /**< Fused scaled-dot-product attention (flash / memory-efficient). */
-    elementwise,         /**< Pointwise arithmetic (Add, Relu, Gelu …). */
-    copy,                /**< Layout copies without arithmetic (transpose, concat, pad …). */
-    gather,              /**< Indexed reads (embedding lookups, Gather). */
-    reduction,           /**< Reductions (ReduceMean, global pooling …). */
-    layernorm,           /**< Row normalisation (LayerNorm, GroupNorm …). */
-    softmax,             /**< Row softmax. */
-    batchnorm,           /**< Inference batch norm (per-channel scale and shift). */
-    pooling,             /**< Windowed pooling. */
+    automatic,            /**< In an `op_rule`: derived from the rule's `op_kind`. */
+    gemm,                 /**< cuBLAS GEMM / batched GEMM (MatMul, Gemm, linear, 1×1 half conv). */
+    gemm_unaligned,       /**< Half-precision GEMM whose N or K is not a multiple of 8 (slower kernels). */
+    conv,                 /**< cuDNN implicit-GEMM convolution. */
+    conv_generic,         /**< cuDNN's generic implicit convolution (3-channel inputs, fp32 grouped). */
+    conv_first_layer,     /**< cuDNN's half-precision kernels for 3-channel inputs (stems, patches). */
+    conv_depthwise,       /**< Depthwise stencil on CUDA cores (PyTorch's own kernel). */
+    conv_depthwise_cudnn, /**< cuDNN's tiled depthwise kernel (half precision, 3×3, stride 1). */
+    conv_grouped_direct,  /**< cuDNN's direct grouped convolution (batch 1). */
+    layout_conversion,    /**< NCHW ↔ NHWC conversion of an activation around a tensor-core conv. */
+    filter_conversion,    /**< NCHW → NHWC conversion of a convolution's filter. */
+    attention,            /**< Fused scaled-dot-product attention (flash / memory-efficient). */
+    elementwise,          /**< Pointwise arithmetic (Add, Relu, Gelu …). */
+    copy,                 /**< Layout copies without arithmetic (transpose, concat, pad …). */
+    gather,               /**< Indexed reads (embedding lookups, Gather). */
+    reduction,            /**< Reductions (ReduceMean, global pooling …). */
+    layernorm,            /**< Row normalisation (LayerNorm, GroupNorm …). */
+    softmax,              /**< Row softmax. */
+    batchnorm,            /**< Inference batch norm (per-channel scale and shift). */
+    pooling,              /**< Windowed pooling. */
 };
 
 /** Name of a kernel class as used in spec files, e.g. "conv_depthwise"; "automatic" for automatic. */
@@ -243,12 +244,44 @@ struct kernel_spec {
     std::vector<tensor_access> traffic; /**< What it reads and writes (per launch). */
 };
 
+/**
+ * The nodes that read each value, in one flat array (built once per graph; a vector per value
+ * costs a heap allocation each, which dominated kernel formation on 30k-node graphs).
+ * @code const value_consumers c(g); for (auto node : c.of(v)) use(g.nodes[node]); @endcode
+ */
+class value_consumers {
+public:
+    value_consumers() = default;
+    /** Indexes every node input of `g`. */
+    explicit value_consumers(const graph& g);
+    /** A run of consumer nodes (this header also compiles as C++17 for CUDA, so no std::span). */
+    struct range {
+        const std::int32_t* first = nullptr; /**< First consumer. */
+        const std::int32_t* last = nullptr;  /**< One past the last. */
+        [[nodiscard]] const std::int32_t* begin() const noexcept { return first; }
+        [[nodiscard]] const std::int32_t* end() const noexcept { return last; }
+        [[nodiscard]] std::size_t size() const noexcept { return static_cast<std::size_t>(last - first); }
+        [[nodiscard]] bool empty() const noexcept { return first == last; }
+        [[nodiscard]] std::int32_t operator[](std::size_t i) const noexcept { return first[i]; }
+    };
+    /** The consumer nodes of value `v`, in node order (empty for an unknown value). */
+    [[nodiscard]] range of(std::int32_t v) const noexcept {
+        if (v < 0 || static_cast<std::size_t>(v) + 1 >= offsets_.size()) return {};
+        const auto i = static_cast<std::size_t>(v);
+        return {nodes_.data() + offsets_[i], nodes_.data() + offsets_[i + 1]};
+    }
+
+private:
+    std::vector<std::int32_t> offsets_;  // per value + 1: start of its consumers in nodes_
+    std::vector<std::int32_t> nodes_;
+};
+
 /** What a kernel rule may read: the node with bound shapes, its counts, the precision, the graph. */
 struct kernel_context {
-    const cost_context& ctx;                                           /**< The node, bound shapes. */
-    const op_cost& cost;                                               /**< Its counted forward cost. */
-    dtype precision = dtype::f32;                                      /**< Compute precision (f32, f16, bf16 …). */
-    const std::vector<std::vector<std::int32_t>>* consumers = nullptr; /**< Per value: consumer nodes. */
+    const cost_context& ctx;                    /**< The node, bound shapes. */
+    const op_cost& cost;                        /**< Its counted forward cost. */
+    dtype precision = dtype::f32;               /**< Compute precision (f32, f16, bf16 …). */
+    const value_consumers* consumers = nullptr; /**< Per value: consumer nodes. */
     /** True for half-precision tensor-core work (fp16, bf16). */
     [[nodiscard]] bool half() const noexcept { return precision == dtype::f16 || precision == dtype::bf16; }
     /** Appends the node's own traffic to `k`: every input read and every output written, as counted. */

@@ -117,6 +117,7 @@ struct roofline_point {
     double flops_per_s = 0;           /**< Plotted performance (attainable or measured). */
     double roof_flops_per_s = 0;      /**< The applicable roof at this intensity. */
     bool measured = false;            /**< From a measured time rather than the roofline. */
+    bool predicted = false;           /**< From the latency model's predicted time (FLOPs / time). */
     bool clamped = false;             /**< Measured value was above the roof and was clamped. */
 };
 
@@ -130,20 +131,23 @@ struct roofline_data {
     std::vector<roofline_ceiling> ceilings; /**< DRAM+matmul first, then DRAM+vector, then L2 when known. */
     std::vector<roofline_point> points;     /**< One per kernel layer with FLOPs and bytes. */
     std::size_t kernels_without_flops = 0;  /**< Kernel layers not drawn (no FLOPs or no bytes). */
-    std::size_t clamped_points = 0;         /**< Measured points clamped to their roof. */
+    std::size_t clamped_points = 0;         /**< Measured or predicted points clamped to their roof. */
 };
 
 /**
  * The roofline of one analysed model on one device: ceilings from `p.roof` (DRAM bandwidth with
  * the matmul roof and with the vector roof — one ceiling when both roofs are the same — plus L2
- * when the spec gives memory.l2.bandwidth_gbps), and one point per kernel layer with FLOPs, at its
- * intensity and attainable performance. `measured_time_s`, when not empty, is parallel to
- * `m.layers` (0 = not measured) and replaces the attainable value with FLOPs / measured time,
- * clamped to the roof.
+ * when the spec gives or measured an L2 bandwidth), and one point per kernel layer with FLOPs, at its
+ * intensity and attainable performance. `predicted_time_s` (the latency model's
+ * `layer_time_s`) and `measured_time_s`, when not empty, are parallel to `m.layers` (0 = none) and
+ * place the point at FLOPs / time instead — what the layer attains, below the roof it is bounded
+ * by; a measured time wins over a predicted one. A point above its roof is clamped to it (and
+ * counted). The roofs themselves never change.
  * @code auto data = ridgeline::roofline_for(m, ridgeline::predict(m, hw, ridgeline::dtype::f32), hw); @endcode
  */
 roofline_data roofline_for(const model_cost& m, const model_prediction& p, const hw_spec& hw,
-                           const std::vector<double>& measured_time_s = {});
+                           const std::vector<double>& measured_time_s = {},
+                           const std::vector<double>& predicted_time_s = {});
 
 /**
  * Roofline of one device as a standalone SVG document.

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "ridgeline/analysis.hpp"
+#include "ridgeline/calibrate.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/measure.hpp"
@@ -97,6 +98,14 @@ void write_sample_table(std::ostream& out, const std::vector<sample_row>& rows, 
 
 /** Each leave-one-model-out fit's parameters, then the held-out errors. */
 void write_sample_fit(std::ostream& out, const leave_one_out& fit);
+
+/**
+ * A curve fit (`ridgeline calibrate`): the fit quality per microbenchmark op and precision (rows,
+ * median |ln(predicted/measured)|), the fitted figures per kernel class, and with `rows` every row
+ * predicted against measured.
+ * @code ridgeline::write_curve_fit(std::cout, mb, fit, false); @endcode
+ */
+void write_curve_fit(std::ostream& out, const microbench& mb, const curve_fit& fit, bool rows);
 
 /** One spec id a line. */
 void write_hw_list(std::ostream& out, const std::vector<std::string>& ids);

@@ -231,7 +231,8 @@ const std::vector<class_plan>& plans() {
         {K::conv, K::gemm, {F::compute, F::half, F::k_half, F::fixed}},
         {K::conv_generic, K::conv, {F::compute, F::half, F::fixed}},
         {K::conv_first_layer, K::conv_generic, {F::compute, F::fixed}},
-        {K::conv_depthwise, K::elementwise, {F::compute, F::memory, F::fixed}},
+        {K::conv_depthwise, K::elementwise, {F::compute, F::memory, F::half, F::fixed}},
+        {K::conv_depthwise_cudnn, K::conv_depthwise, {F::compute, F::memory, F::fixed}},
         {K::conv_grouped_direct, K::conv_depthwise, {F::fixed}},
         {K::attention, K::gemm, {}},
     };

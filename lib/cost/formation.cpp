@@ -23,16 +23,6 @@
 namespace ridgeline::cost {
 namespace {
 
-std::vector<std::vector<std::int32_t>> consumers_of(const graph& g) {
-    std::vector<std::vector<std::int32_t>> c(g.values.size());
-    for (const auto& n : g.nodes) {
-        for (auto in : n.inputs) {
-            if (in >= 0) c[static_cast<std::size_t>(in)].push_back(n.index);
-        }
-    }
-    return c;
-}
-
 /** A stored tensor: an initializer, or one reached through Identity nodes (exporters alias
  *  deduplicated initializers that way). */
 bool is_weight(const graph& g, std::int32_t v) {
@@ -66,8 +56,7 @@ op_cost as_op_cost(const counts& c) {
 /** Groups layers into pattern kernels and lays out every kernel in execution order. */
 class former {
 public:
-    former(const graph& g, const model_cost& m, const formation_options& o)
-        : g_(g), m_(m), o_(o), consumers_(consumers_of(g)) {
+    former(const graph& g, const model_cost& m, const formation_options& o) : g_(g), m_(m), o_(o), consumers_(g) {
         layer_of_node_.assign(g.nodes.size(), -1);
         for (std::size_t i = 0; i < m.layers.size(); ++i)
             layer_of_node_[static_cast<std::size_t>(m.layers[i].node)] = static_cast<int>(i);
@@ -98,7 +87,7 @@ private:
 
     int only_consumer(std::int32_t v) const {
         if (v < 0) return -1;
-        const auto& c = consumers_[static_cast<std::size_t>(v)];
+        const auto c = consumers_.of(v);
         if (c.size() != 1) return -1;
         for (auto out : g_.outputs)
             if (out == v) return -1;
@@ -283,7 +272,7 @@ private:
             std::vector<std::int32_t> next;
             for (auto v : frontier) {
                 if (v < 0) continue;
-                for (auto c : consumers_[static_cast<std::size_t>(v)]) {
+                for (auto c : consumers_.of(v)) {
                     const int cl = layer_of_node_[static_cast<std::size_t>(c)];
                     if (cl < 0) return false;
                     const auto& cons = m_.layers[static_cast<std::size_t>(cl)];
@@ -353,7 +342,7 @@ private:
             }
             for (auto out : n.outputs) {
                 if (out < 0) continue;
-                const auto& c = consumers_[static_cast<std::size_t>(out)];
+                const auto c = consumers_.of(out);
                 const bool leaves = graph_outputs.count(out) || c.empty() ||
                                     std::any_of(c.begin(), c.end(), [&](auto x) { return inside.count(x) == 0; });
                 if (leaves)
@@ -424,7 +413,7 @@ private:
     const graph& g_;
     const model_cost& m_;
     formation_options o_;
-    std::vector<std::vector<std::int32_t>> consumers_;
+    value_consumers consumers_;
     std::vector<int> layer_of_node_;
     std::vector<int> group_;
     std::map<int, std::string> labels_;

@@ -5,7 +5,7 @@
 #include "model.hpp"
 
 #include <limits>
-#include <map>
+#include <unordered_map>
 #include <utility>
 
 namespace ridgeline::cost {
@@ -53,28 +53,32 @@ access_distances reuse_distances(const std::vector<planned_kernel>& kernels) {
             }
         }
     }
+    // Dense tensor numbers, so the passes below index vectors instead of searching a tree.
+    std::unordered_map<std::int64_t, std::size_t> dense;
+    dense.reserve(seq.size() / passes + 1);
+    std::vector<std::size_t> tensor(seq.size());
+    for (std::size_t i = 0; i < seq.size(); ++i) tensor[i] = dense.try_emplace(seq[i].id, dense.size()).first->second;
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
     const double cold = std::numeric_limits<double>::infinity();
     std::vector<double> backward(seq.size(), cold);
     fenwick tree(seq.size());
-    std::map<std::int64_t, std::pair<std::size_t, double>> last;  // id → (position, bytes there)
+    std::vector<std::size_t> last(dense.size(), none);  // tensor → position of its last access
     for (std::size_t i = 0; i < seq.size(); ++i) {
-        auto& s = seq[i];
-        auto it = last.find(s.id);
-        if (it != last.end()) {
-            const auto [pos, bytes] = it->second;
+        const auto& s = seq[i];
+        if (const auto pos = last[tensor[i]]; pos != none) {
             // Distinct tensors touched strictly between the two accesses, plus this tensor itself.
             backward[i] = tree.prefix(i) - tree.prefix(pos + 1) + s.bytes;
-            tree.add(pos, -bytes);
+            tree.add(pos, -seq[pos].bytes);
         }
         tree.add(i, s.bytes);
-        last[s.id] = {i, s.bytes};
+        last[tensor[i]] = i;
     }
     // Forward distance of an access = the backward distance of the next access to the same tensor.
     std::vector<double> forward(seq.size(), cold);
-    std::map<std::int64_t, std::size_t> next;
+    std::vector<std::size_t> next(dense.size(), none);
     for (std::size_t i = seq.size(); i-- > 0;) {
-        if (auto it = next.find(seq[i].id); it != next.end()) forward[i] = backward[it->second];
-        next[seq[i].id] = i;
+        if (const auto n = next[tensor[i]]; n != none) forward[i] = backward[n];
+        next[tensor[i]] = i;
     }
     access_distances d;
     d.bytes.resize(kernels.size());

@@ -4,7 +4,8 @@
 //   data reuse, I/(I + half) with I = tm·tn/(tm + tn), and by a K-loop start of k_half elements;
 //   the library's choice of tile shape and split-K is the one that finishes first;
 // - streaming classes take bytes / (bandwidth × memory_fraction × x/(x + half)), x being the
-//   class's size variable (row length, plane …), or their CUDA-core compute when larger;
+//   class's size variable (row length, elements per channel, taps of a stencil …), or their CUDA-core
+//   compute at compute_fraction × x/(x + half) of the vector ceiling when larger;
 // - every kernel pays the class's fixed cost; memory time counts L2 hits at L2 bandwidth and the
 //   rest at DRAM bandwidth (reuse distances from residency.cpp).
 #include "model.hpp"
@@ -113,7 +114,7 @@ kernel_timing time_kernel(const kernel_spec& k, const std::vector<double>& dista
         t.memory_s = memory / (c.memory_fraction * reuse);
         const double work =
             static_cast<double>(k.flops_vector + k.flops_matmul) + special_cost * static_cast<double>(k.flops_special);
-        t.vector_s = work / (d.vector_flops_per_s * c.compute_fraction);
+        t.vector_s = work / (d.vector_flops_per_s * c.compute_fraction * reuse);
     }
     t.fixed_s = c.fixed_us * 1e-6;
     return t;

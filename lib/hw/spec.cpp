@@ -158,7 +158,9 @@ private:
 
 }  // namespace
 
-hw_spec load_hw_file(const std::string& path) {
+namespace {
+
+hw_spec read_spec(const std::string& path, bool with_efficiency) {
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);
@@ -255,12 +257,16 @@ hw_spec load_hw_file(const std::string& path) {
         if (m["vector_tflops"]) mc.vector_tflops = r.peaks(m["vector_tflops"], "measured.vector_tflops");
         mc.min_kernel_time_us = r.number(m["min_kernel_time_us"], "measured.min_kernel_time_us", 1e6);
         mc.launch_overhead_us = r.number(m["launch_overhead_us"], "measured.launch_overhead_us", 1e6);
-        if (m["efficiency"]) mc.efficiency = hw::parse_efficiency_node(m["efficiency"], path);
+        if (with_efficiency && m["efficiency"]) mc.efficiency = hw::parse_efficiency_node(m["efficiency"], path);
         h.measured = mc;
     }
     if (h.peak_tflops.empty()) r.fail("peak_tflops", "no peak figure given (and no cpu section to derive one)");
     return h;
 }
+
+}  // namespace
+
+hw_spec load_hw_file(const std::string& path) { return read_spec(path, true); }
 
 std::vector<std::string> hw_search_path() {
     std::vector<std::string> dirs;
@@ -272,22 +278,31 @@ std::vector<std::string> hw_search_path() {
     return dirs;
 }
 
-hw_spec load_hw(const std::string& id) {
-    auto with_curves = [](hw_spec s) {
-        derive_efficiency(s);
-        return s;
-    };
-    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json")) return with_curves(load_hw_file(id));
+namespace {
+
+/** The file of a spec id (or the path itself); throws spec_error listing the known ids. */
+std::string spec_path(const std::string& id) {
+    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json")) return id;
     for (const auto& dir : hw_search_path()) {
         for (const char* ext : {".yaml", ".yml", ".json"}) {
             const auto p = fs::path(dir) / (id + ext);
-            if (fs::exists(p)) return with_curves(load_hw_file(p.string()));
+            if (fs::exists(p)) return p.string();
         }
     }
     std::string known;
     for (const auto& k : list_hw()) known += (known.empty() ? "" : ", ") + k;
     throw spec_error(id, "id", "no hardware spec with this id (known: " + known + ")");
 }
+
+}  // namespace
+
+hw_spec load_hw(const std::string& id) {
+    auto s = load_hw_file(spec_path(id));
+    derive_efficiency(s);
+    return s;
+}
+
+hw_spec load_hw_ceilings(const std::string& id) { return read_spec(spec_path(id), false); }
 
 std::vector<std::string> list_hw() {
     std::set<std::string> ids;

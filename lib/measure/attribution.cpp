@@ -177,6 +177,7 @@ op_class class_of(const model_cost& m, const kernel_prediction& k) {
         case kernel_class::conv_generic:
         case kernel_class::conv_first_layer:
         case kernel_class::conv_depthwise:
+        case kernel_class::conv_depthwise_cudnn:
         case kernel_class::conv_grouped_direct:
             return op_class::conv;
         case kernel_class::layout_conversion:

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace ridgeline {
 
@@ -17,7 +18,7 @@ struct class_entry {
     std::string_view name;
 };
 
-constexpr std::array<class_entry, 19> class_names{{
+constexpr std::array<class_entry, 20> class_names{{
     {kernel_class::automatic, "automatic"},
     {kernel_class::gemm, "gemm"},
     {kernel_class::gemm_unaligned, "gemm_unaligned"},
@@ -25,6 +26,7 @@ constexpr std::array<class_entry, 19> class_names{{
     {kernel_class::conv_generic, "conv_generic"},
     {kernel_class::conv_first_layer, "conv_first_layer"},
     {kernel_class::conv_depthwise, "conv_depthwise"},
+    {kernel_class::conv_depthwise_cudnn, "conv_depthwise_cudnn"},
     {kernel_class::conv_grouped_direct, "conv_grouped_direct"},
     {kernel_class::layout_conversion, "layout_conversion"},
     {kernel_class::filter_conversion, "filter_conversion"},
@@ -86,6 +88,21 @@ kernel_class default_kernel_class(op_kind k) noexcept {
             break;
     }
     return kernel_class::elementwise;
+}
+
+value_consumers::value_consumers(const graph& g) : offsets_(g.values.size() + 1, 0) {
+    // One walk over the nodes (their input lists are scattered on the heap: the walk is what costs),
+    // then a counting sort of the (value, node) pairs into the flat array.
+    std::vector<std::pair<std::int32_t, std::int32_t>> edges;
+    edges.reserve(g.nodes.size() * 2);
+    for (const auto& n : g.nodes)
+        for (auto in : n.inputs)
+            if (in >= 0 && static_cast<std::size_t>(in) < g.values.size()) edges.emplace_back(in, n.index);
+    for (const auto& e : edges) ++offsets_[static_cast<std::size_t>(e.first) + 1];
+    for (std::size_t i = 1; i < offsets_.size(); ++i) offsets_[i] += offsets_[i - 1];
+    nodes_.resize(edges.size());
+    std::vector<std::int32_t> at(offsets_.begin(), offsets_.end() - 1);
+    for (const auto& e : edges) nodes_[static_cast<std::size_t>(at[static_cast<std::size_t>(e.first)]++)] = e.second;
 }
 
 void kernel_context::own_traffic(kernel_spec& k) const {

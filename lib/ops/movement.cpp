@@ -454,7 +454,7 @@ void kernels_transpose(const kernel_context& kc, std::vector<kernel_spec>& out) 
     const auto& n = kc.ctx.n();
     bool matmul_only = kc.consumers != nullptr && !n.outputs.empty() && n.outputs[0] >= 0;
     if (matmul_only) {
-        const auto& users = (*kc.consumers)[static_cast<std::size_t>(n.outputs[0])];
+        const auto users = kc.consumers->of(n.outputs[0]);
         matmul_only = !users.empty();
         for (auto c : users)
             matmul_only = matmul_only && kc.ctx.g().nodes[static_cast<std::size_t>(c)].op_type == "MatMul";

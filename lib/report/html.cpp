@@ -383,7 +383,8 @@ void layer_table(std::string& h, const html_report& r) {
 
 std::string html_report_text(const html_report& r) {
     std::vector<roofline_data> roofs;
-    for (const auto& d : r.devices) roofs.push_back(roofline_for(r.cost, d.prediction, d.hw));
+    for (const auto& d : r.devices)
+        roofs.push_back(roofline_for(r.cost, d.prediction, d.hw, {}, d.latency.layer_time_s));
     std::string binds;
     for (const auto& [k, v] : r.symbols) binds += fmt::format("{}{}={}", binds.empty() ? "" : ", ", k, v);
     std::string devices;

@@ -30,10 +30,14 @@ double roofline_ceiling::attainable(double intensity_flop_per_byte) const {
 // ---------------------------------------------------------------------------------------------
 
 roofline_data roofline_for(const model_cost& m, const model_prediction& p, const hw_spec& hw,
-                           const std::vector<double>& measured_time_s) {
+                           const std::vector<double>& measured_time_s, const std::vector<double>& predicted_time_s) {
     if (!measured_time_s.empty() && measured_time_s.size() != m.layers.size()) {
         throw usage_error(
             fmt::format("roofline_for: {} measured times for {} layers", measured_time_s.size(), m.layers.size()));
+    }
+    if (!predicted_time_s.empty() && predicted_time_s.size() != m.layers.size()) {
+        throw usage_error(
+            fmt::format("roofline_for: {} predicted times for {} layers", predicted_time_s.size(), m.layers.size()));
     }
     if (p.layers.size() != m.layers.size()) {
         throw usage_error(
@@ -70,8 +74,10 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
                                   "vector", dram, r.bandwidth_bytes_per_s, bw_measured));
         vector_ceiling = 1;
     }
-    if (hw.l2_bandwidth_gbps > 0) {
-        const double bw = hw.l2_bandwidth_gbps * 1e9;
+    const double l2_gbps =
+        hw.measured && hw.measured->l2_bandwidth_gbps > 0 ? hw.measured->l2_bandwidth_gbps : hw.l2_bandwidth_gbps;
+    if (l2_gbps > 0) {
+        const double bw = l2_gbps * 1e9;
         d.ceilings.push_back(make("l2-matmul", "matmul", r.matmul_key, r.matmul_flops_per_s, mm_measured, "cache",
                                   "L2 " + si_label(bw, "B/s"), bw, false));
     }
@@ -91,9 +97,12 @@ roofline_data roofline_for(const model_cost& m, const model_prediction& p, const
         pt.operational_intensity = f.operational_intensity();
         pt.roof_flops_per_s = d.ceilings[pt.ceiling].attainable(pt.operational_intensity);
         pt.flops_per_s = pt.roof_flops_per_s;
-        if (!measured_time_s.empty() && measured_time_s[i] > 0) {
-            pt.measured = true;
-            pt.flops_per_s = static_cast<double>(f.flops()) / measured_time_s[i];
+        const double measured = measured_time_s.empty() ? 0.0 : measured_time_s[i];
+        const double predicted = predicted_time_s.empty() ? 0.0 : predicted_time_s[i];
+        if (measured > 0 || predicted > 0) {
+            pt.measured = measured > 0;
+            pt.predicted = !pt.measured;
+            pt.flops_per_s = static_cast<double>(f.flops()) / (pt.measured ? measured : predicted);
             if (pt.flops_per_s > pt.roof_flops_per_s) {
                 pt.flops_per_s = pt.roof_flops_per_s;
                 pt.clamped = true;
@@ -241,7 +250,10 @@ void draw_roofline_panel(svg_canvas& c, const roofline_data& d, const frame& f, 
         const auto& st = style_of(styles, p.op_type);
         placer.reserve({px - r, py - r, px + r, py + r});
         const auto tip = fmt::format("{} ({}): {:.3g} FLOP/byte, {}{}", p.name, p.op_type, p.operational_intensity,
-                                     si_label(y, "FLOP/s"), p.measured ? " measured" : " attainable");
+                                     si_label(y, "FLOP/s"),
+                                     p.measured    ? " measured"
+                                     : p.predicted ? " predicted"
+                                                   : " attainable");
         points += fmt::format(
             R"(<circle class="point" data-layer="{}" data-op="{}" data-ceiling="{}" data-intensity="{:.9g}" )"
             R"(data-flops-per-s="{:.9g}" data-roof-flops-per-s="{:.9g}" cx="{}" cy="{}" r="{}" fill="{}" )"
@@ -427,9 +439,14 @@ std::vector<std::string> op_legend_names(const std::vector<std::pair<std::string
 std::vector<std::string> roofline_notes(const roofline_data& d) {
     std::vector<std::string> notes;
     const bool measured = std::any_of(d.points.begin(), d.points.end(), [](const auto& p) { return p.measured; });
+    const bool predicted = std::any_of(d.points.begin(), d.points.end(), [](const auto& p) { return p.predicted; });
+    const char* what = measured && predicted ? "measured (else predicted)"
+                       : measured            ? "measured (where given) or attainable"
+                       : predicted           ? "predicted (FLOPs / predicted time)"
+                                             : "attainable";
     notes.push_back(fmt::format(
         "{} kernel layers, each at its {} performance; colour = op type; layers at the same intensity overlap.",
-        d.points.size(), measured ? "measured (where given) or attainable" : "attainable"));
+        d.points.size(), what));
     std::string roofs;
     for (const auto& c : d.ceilings) roofs += (roofs.empty() ? "" : "; ") + c.label;
     notes.push_back("Roofs: " + roofs + "; slope: " + d.ceilings.front().memory_label + ".");
@@ -441,8 +458,7 @@ std::vector<std::string> roofline_notes(const roofline_data& d) {
         notes.push_back(fmt::format("{} kernel layer{} without FLOPs (pure data movement) not drawn.",
                                     d.kernels_without_flops, d.kernels_without_flops == 1 ? "" : "s"));
     }
-    if (d.clamped_points)
-        notes.push_back(fmt::format("{} measured points above their roof drawn on it.", d.clamped_points));
+    if (d.clamped_points) notes.push_back(fmt::format("{} points above their roof drawn on it.", d.clamped_points));
     return notes;
 }
 

@@ -175,6 +175,8 @@ TEST_CASE("half-precision GEMMs whose N or K is not a multiple of 8 are their ow
 TEST_CASE("convolutions as eager PyTorch runs them through cuDNN, per shape and precision") {
     const auto f16 = dtype::f16, f32 = dtype::f32;
     const std::vector<K> converted{K::layout_conversion, K::filter_conversion, K::conv, K::layout_conversion};
+    // A 1×1 filter reads the same in NCHW and NHWC: only the activations are converted.
+    const std::vector<K> converted_1x1{K::layout_conversion, K::conv, K::layout_conversion};
     // k×k: fp32 one implicit-GEMM kernel; half precision NHWC with input, filter and output conversions.
     CHECK(classes(conv(8, 64, 64, 56, 3, 1, 1, f32)) == std::vector<K>{K::conv});
     CHECK(classes(conv(8, 64, 64, 56, 3, 1, 1, f16)) == converted);
@@ -183,13 +185,15 @@ TEST_CASE("convolutions as eager PyTorch runs them through cuDNN, per shape and 
     // (14×14 = 196) runs the unaligned kernels; odd planes (7×7) at batch > 1 go the NHWC way.
     CHECK(classes(conv(8, 64, 256, 56, 1, 1, 1, f16)) == std::vector<K>{K::gemm});
     CHECK(classes(conv(8, 1024, 256, 14, 1, 1, 1, f16)) == std::vector<K>{K::gemm_unaligned});
-    CHECK(classes(conv(8, 2048, 512, 7, 1, 1, 1, f16)) == converted);
+    CHECK(classes(conv(8, 2048, 512, 7, 1, 1, 1, f16)) == converted_1x1);
     CHECK(classes(conv(1, 2048, 512, 7, 1, 1, 1, f16)) == std::vector<K>{K::gemm_unaligned});
     CHECK(classes(conv(8, 64, 256, 56, 1, 1, 1, f32)) == std::vector<K>{K::conv});
     // A strided 1×1 (ResNet downsample) is no plain GEMM.
-    CHECK(classes(conv(8, 256, 512, 56, 1, 2, 1, f16)) == converted);
+    CHECK(classes(conv(8, 256, 512, 56, 1, 2, 1, f16)) == converted_1x1);
     // Depthwise: a CUDA-core stencil, never converted.
     CHECK(classes(conv(8, 96, 96, 56, 7, 1, 96, f16)) == std::vector<K>{K::conv_depthwise});
+    CHECK(classes(conv(8, 96, 96, 56, 3, 1, 96, f16)) == std::vector<K>{K::conv_depthwise_cudnn});
+    CHECK(classes(conv(8, 96, 96, 56, 3, 2, 96, f16)) == std::vector<K>{K::conv_depthwise});
     CHECK(classes(conv(1, 96, 96, 56, 3, 1, 96, f32)) == std::vector<K>{K::conv_depthwise});
     // Grouped: cuDNN's direct kernel at batch 1; beyond, fp32 runs one generic kernel per group,
     // half precision the converted NHWC kernel.

@@ -271,6 +271,25 @@ TEST_CASE("roofline data: one point per kernel layer, on or under its class's ro
     CHECK(dm.points[1].flops_per_s ==
           doctest::Approx(static_cast<double>(s.m.layers[dm.points[1].layer].forward.flops())));
     CHECK_THROWS(roofline_for(s.m, pred, hw, {1.0, 2.0}));
+
+    // Predicted times place each point at FLOPs / predicted time, under its roof; a measured time
+    // for the same layer wins; the roofs do not move.
+    std::vector<double> predicted(s.m.layers.size(), 0.0);
+    for (const auto& p : d.points) predicted[p.layer] = 2.0;
+    const auto dp = roofline_for(s.m, pred, hw, {}, predicted);
+    REQUIRE(dp.points.size() == d.points.size());
+    for (const auto& p : dp.points) {
+        CHECK(p.predicted);
+        CHECK_FALSE(p.measured);
+        CHECK(p.flops_per_s == doctest::Approx(static_cast<double>(s.m.layers[p.layer].forward.flops()) / 2.0));
+        CHECK(p.flops_per_s < p.roof_flops_per_s);
+    }
+    CHECK(dp.ceilings.size() == d.ceilings.size());
+    const auto both = roofline_for(s.m, pred, hw, measured, predicted);
+    CHECK(both.points[1].measured);
+    CHECK_FALSE(both.points[1].predicted);
+    CHECK(both.points[2].predicted);
+    CHECK_THROWS(roofline_for(s.m, pred, hw, {}, {1.0}));
 }
 
 TEST_CASE("roofline SVG: axes, one polyline per ceiling, points, legend, ridge") {

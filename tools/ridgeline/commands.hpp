@@ -6,6 +6,7 @@
  * sample.hpp, sweep.hpp, measure.hpp …) and hands the result to a reporter (report.hpp).
  *
  *     analysis:    analyze, shapes, maxbatch, sweep, compare, check-sample, hw list, hw show
+ *     calibration: calibrate (efficiency curves from a microbenchmark file)
  *     report:      report (one-file HTML)
  *     measurement: ceilings, trace, import-trace, validate, replay (CUDA builds measure; others
  *                  answer exit status 3)
@@ -51,6 +52,8 @@ std::vector<command> add_report_command(CLI::App& app);
 std::vector<command> add_measure_commands(CLI::App& app);
 /** replay: every node run on its own on the GPU (or only planned). */
 std::vector<command> add_replay_command(CLI::App& app);
+/** calibrate: efficiency curves fitted to a microbenchmark file. */
+std::vector<command> add_calibrate_command(CLI::App& app);
 
 // ---- shared by the commands -------------------------------------------------------------------
 
