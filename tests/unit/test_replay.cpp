@@ -230,6 +230,59 @@ TEST_CASE("collect_replay_timings keeps each node's median run, drops warm-ups a
     CHECK(j["measured_s"].get<double>() == doctest::Approx(410e-9));
 }
 
+TEST_CASE("a replay whose trace has nothing of any node is an error saying what CUPTI delivered") {
+    // The H200 replay: CUPTI delivered kernels without external ids (API records were off), every
+    // node measured 0 and the status said ok.
+    const auto a = analyse(mlp_graph());
+    const auto collect = [&](const trace& t) {
+        replay_result r;
+        r.plan = plan_replay(a.g, a.m, a.p);
+        r.warmup = 1;
+        r.repeats = 3;
+        r.status = {measure_code::ok, "test device"};
+        collect_replay_timings(t, r);
+        return r;
+    };
+    const auto empty = collect(trace{});
+    CHECK(empty.status.code == measure_code::error);
+    CHECK(empty.status.message.find("no activity record at all") != std::string::npos);
+
+    trace untagged;
+    for (int i = 0; i < 4; ++i) {
+        kernel_record k;
+        k.name = "gemm";
+        k.start_ns = 1000 * (i + 1);
+        k.end_ns = k.start_ns + 500;
+        untagged.records.push_back(k);
+    }
+    untagged.records[0].external_id = replay_setup_id;
+    const auto r = collect(untagged);
+    CHECK(r.status.code == measure_code::error);
+    CHECK(r.status.message.find("4 records (4 kernels, 1 tagged as setup work)") != std::string::npos);
+    CHECK(r.status.message.find("RUNTIME/DRIVER") != std::string::npos);
+
+    trace warmups = untagged;
+    warmups.records[1].external_id = replay_external_id(r.plan.nodes[0].node, 0);
+    warmups.dropped_records = 3;
+    const auto w = collect(warmups);
+    CHECK(w.status.code == measure_code::error);
+    CHECK(w.status.message.find("all of them in warm-up runs") != std::string::npos);
+    CHECK(w.status.message.find("dropped 3") != std::string::npos);
+
+    // A record in one timed run of three: the median run is empty, still nothing measured.
+    trace one = untagged;
+    one.records[1].external_id = replay_external_id(r.plan.nodes[0].node, 1);
+    const auto o = collect(one);
+    CHECK(o.status.code == measure_code::error);
+    CHECK(o.status.message.find("no node has them in its median run") != std::string::npos);
+    // Records in every timed run of one node are a measurement: the status stays ok.
+    one.records[2].external_id = replay_external_id(r.plan.nodes[0].node, 2);
+    one.records[3].external_id = replay_external_id(r.plan.nodes[0].node, 3);
+    const auto ok = collect(one);
+    CHECK(ok.status.ok());
+    CHECK(ok.measured_s == doctest::Approx(500e-9));
+}
+
 TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled in") {
     if (check_gpu(0).ok()) {
         MESSAGE("a GPU is present: the no-GPU checks do not apply");
