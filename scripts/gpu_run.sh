@@ -59,13 +59,15 @@ HW=${HW:-$(gpu_spec_for "${gpu_name:-unknown}")}
 note "spec: $HW (from the GPU's name '${gpu_name:-unknown}'; set HW to choose)"
 
 # ---- libraries --------------------------------------------------------------------------------
-# Everything: the kit's own non-CUDA libraries (onnx_proto, protobuf, yaml-cpp, fmt …) on
-# LD_LIBRARY_PATH. The CUDA libraries (cuda_libraries.txt) from the first folder holding each — the
-# toolkit's, then the Python environment's NVIDIA wheels — and cuDNN from PyTorch's wheel: passed
-# to the GPU plugin's loader (RIDGELINE_CUDA_PATH), and on LD_LIBRARY_PATH only for the test
-# programs, which link the CUDA runtime themselves (a traced PyTorch keeps its own).
+# Everything: the kit's own non-CUDA libraries (onnx_proto, protobuf, yaml-cpp, fmt …) and
+# PyTorch's cuDNN folder (cuDNN loads its sub-libraries by name) on LD_LIBRARY_PATH. The CUDA
+# libraries (cuda_libraries.txt) from the first folder holding each — the toolkit's, then the
+# Python environment's NVIDIA wheels: passed to the GPU plugin's loader (RIDGELINE_CUDA_PATH), and
+# on LD_LIBRARY_PATH only for the test programs, which link the CUDA runtime themselves (a traced
+# PyTorch keeps its own).
 site_dirs=$("$PYTHON" -c 'import site, sys; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' 2> /dev/null)
 cudnn_dir=$("$PYTHON" -c 'import os, nvidia.cudnn as c; print(os.path.join(list(c.__path__)[0], "lib"))' 2> /dev/null)
+[ -n "$cudnn_dir" ] && [ -d "$cudnn_dir" ] || cudnn_dir=""
 candidates=("${CUDA_HOME:-/usr/local/cuda}/lib64" /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib
     /usr/local/cuda/targets/sbsa-linux/lib /usr/local/cuda/extras/CUPTI/lib64)
 while IFS= read -r s; do
@@ -76,7 +78,7 @@ cuda_path=""
 add_dir() {
     case ":$cuda_path:" in *":$1:"*) ;; *) cuda_path="${cuda_path:+$cuda_path:}$1" ;; esac
 }
-[ -n "$cudnn_dir" ] && [ -d "$cudnn_dir" ] && add_dir "$cudnn_dir"
+[ -n "$cudnn_dir" ] && add_dir "$cudnn_dir"
 while IFS= read -r soname; do
     [ -n "$soname" ] || continue
     found=""
@@ -89,9 +91,10 @@ while IFS= read -r soname; do
         note "warning: $soname not found in ${candidates[*]} nor by ldconfig"
     fi
 done < "$KIT/cuda_libraries.txt"
-export LD_LIBRARY_PATH="$KIT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+user_library_path=${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH="$KIT/lib${cudnn_dir:+:$cudnn_dir}$user_library_path"
 export RIDGELINE_CUDA_PATH="$cuda_path${RIDGELINE_CUDA_PATH:+:$RIDGELINE_CUDA_PATH}"
-test_library_path="$KIT/lib${cuda_path:+:$cuda_path}${LD_LIBRARY_PATH#"$KIT/lib"}"
+test_library_path="$KIT/lib${cuda_path:+:$cuda_path}$user_library_path"
 export RIDGELINE_PLUGIN_PATH="$KIT/lib"
 export RIDGELINE_HWSPECS="$KIT/hwspecs"
 export RIDGELINE_INJECT_LIBRARY="$KIT/lib/libridgeline_inject.so"
