@@ -243,9 +243,11 @@ TEST_CASE("a replay whose trace has nothing of any node is an error saying what 
         collect_replay_timings(t, r);
         return r;
     };
-    const auto empty = collect(trace{});
-    CHECK(empty.status.code == measure_code::error);
-    CHECK(empty.status.message.find("no activity record at all") != std::string::npos);
+    // An error whose message says `text`.
+    const auto error_saying = [](const replay_result& x, const char* text) {
+        return x.status.code == measure_code::error && x.status.message.find(text) != std::string::npos;
+    };
+    CHECK(error_saying(collect(trace{}), "no activity record at all"));
 
     trace untagged;
     for (int i = 0; i < 4; ++i) {
@@ -257,27 +259,23 @@ TEST_CASE("a replay whose trace has nothing of any node is an error saying what 
     }
     untagged.records[0].external_id = replay_setup_id;
     const auto r = collect(untagged);
-    CHECK(r.status.code == measure_code::error);
-    CHECK(r.status.message.find("4 records (4 kernels, 1 tagged as setup work)") != std::string::npos);
-    CHECK(r.status.message.find("RUNTIME/DRIVER") != std::string::npos);
+    CHECK(error_saying(r, "4 records (4 kernels, 1 tagged as setup work)"));
+    CHECK(error_saying(r, "RUNTIME/DRIVER"));
+    const std::int32_t node = r.plan.nodes[0].node;
 
     trace warmups = untagged;
-    warmups.records[1].external_id = replay_external_id(r.plan.nodes[0].node, 0);
+    warmups.records[1].external_id = replay_external_id(node, 0);
     warmups.dropped_records = 3;
-    const auto w = collect(warmups);
-    CHECK(w.status.code == measure_code::error);
-    CHECK(w.status.message.find("all of them in warm-up runs") != std::string::npos);
-    CHECK(w.status.message.find("dropped 3") != std::string::npos);
+    CHECK(error_saying(collect(warmups), "all of them in warm-up runs"));
+    CHECK(error_saying(collect(warmups), "dropped 3"));
 
     // A record in one timed run of three: the median run is empty, still nothing measured.
     trace one = untagged;
-    one.records[1].external_id = replay_external_id(r.plan.nodes[0].node, 1);
-    const auto o = collect(one);
-    CHECK(o.status.code == measure_code::error);
-    CHECK(o.status.message.find("no node has them in its median run") != std::string::npos);
+    one.records[1].external_id = replay_external_id(node, 1);
+    CHECK(error_saying(collect(one), "no node has them in its median run"));
     // Records in every timed run of one node are a measurement: the status stays ok.
-    one.records[2].external_id = replay_external_id(r.plan.nodes[0].node, 2);
-    one.records[3].external_id = replay_external_id(r.plan.nodes[0].node, 3);
+    one.records[2].external_id = replay_external_id(node, 2);
+    one.records[3].external_id = replay_external_id(node, 3);
     const auto ok = collect(one);
     CHECK(ok.status.ok());
     CHECK(ok.measured_s == doctest::Approx(500e-9));
