@@ -6,7 +6,7 @@
 #
 # Targets used (CMake 3.25's FindCUDAToolkit): CUDA::cudart, CUDA::cupti, CUDA::cublasLt and
 # CUDA::nvtx3 (header-only; created here from the toolkit's include folder when missing).
-# RIDGELINE_CUPTI_LIBRARY is the resolved libcupti path (tests point NVTX_INJECTION64_PATH at it);
+# RIDGELINE_CUPTI_LIBRARY is the resolved libcupti path (reported; nothing runs with it baked in);
 # RIDGELINE_<CUDART|CUPTI|CUBLASLT|CUDNN>_SONAME and RIDGELINE_CUDA_LIBRARY_DIRS tell the GPU plugin's
 # loader what to load and where this build found it.
 

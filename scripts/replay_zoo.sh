@@ -6,17 +6,19 @@
 # json` into OUT/<model>_b<batch>_<dtype>.json, and the median-repetition trace next to it
 # (.trace.json, for `ridgeline validate --method external-id`). Then the replay node tests on the GPU
 # (ctest -R test_replay_nodes_gpu) and scripts/replay_summary.py: per model predicted vs replayed
-# time, coverage, the model-level median absolute percentage error per precision, and resnet50
-# batch 32 fp32 against kernel_sum_us of ../shared/measurements/h100_pytorch_eager.json.
-# Environment: ZOO (default ../shared/zoo), HW (default h100-sxm), MODELS (space-separated subset),
-# REPEATS (default 7), PYTHON (default python3).
+# time, coverage, the model-level median absolute percentage error per precision, and the replay's
+# total for resnet50_eager batch 32 fp32 next to eager PyTorch: the H200 trace of the same forward
+# (11.44 ms of kernels per pass; tests/data/traces/h200_resnet50.tar.xz, unpacked into
+# BUILD/tests/data/h200 by CMake) and, when ../shared has it, the H100 sample's kernel_sum_us.
+# Environment: ZOO (default ../shared/zoo), HW (default: from the GPU's name, scripts/gpu_spec.sh),
+# MODELS (space-separated subset), REPEATS (default 7), PYTHON (default python3).
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here" || exit 2
 BUILD=${1:-build-measure}
 OUT=${2:-${OUT:-replay-out}}
 ZOO=${ZOO:-../shared/zoo}
-HW=${HW:-h100-sxm}
+HW=${HW:-$(scripts/gpu_spec.sh)}
 REPEATS=${REPEATS:-7}
 PYTHON=${PYTHON:-python3}
 export RIDGELINE_HWSPECS="$here/hwspecs"
@@ -42,5 +44,14 @@ for m in $MODELS; do
 done
 RIDGELINE_REPLAY_BACKEND=gpu "$BUILD/tests/test_replay_nodes" > "$OUT/replay_node_tests_gpu.txt" 2>&1
 echo "replay node tests on the GPU: exit $? ($(grep 'replay node tests' "$OUT/replay_node_tests_gpu.txt" | cut -c1-120))"
-"$PYTHON" scripts/replay_summary.py "$OUT" --sample ../shared/measurements/h100_pytorch_eager.json | tee "$OUT/SUMMARY.md"
+echo "spec: $HW"
+refs=()
+for t in "$BUILD/tests/data/h200/resnet50_inject.json" ../shared/measurements/h200/resnet50_inject.json; do
+    if [ -f "$t" ]; then
+        refs+=(--eager-trace "H200, PyTorch 2.11 eager, ridgeline trace=$t")
+        break
+    fi
+done
+[ -f ../shared/measurements/h100_pytorch_eager.json ] && refs+=(--sample ../shared/measurements/h100_pytorch_eager.json)
+"$PYTHON" scripts/replay_summary.py "$OUT" "${refs[@]}" | tee "$OUT/SUMMARY.md"
 exit $((failures > 0))

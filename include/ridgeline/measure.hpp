@@ -173,19 +173,22 @@ struct tracer_options {
     bool memcpy = true;                  /**< CUPTI_ACTIVITY_KIND_MEMCPY. */
     bool memset = true;                  /**< CUPTI_ACTIVITY_KIND_MEMSET. */
     bool nvtx = true;                    /**< NVTX ranges (CUPTI_ACTIVITY_KIND_MARKER); see kernel_tracer::start. */
-    bool launches = true;                /**< Runtime/driver API records: launch time and thread of each record. */
+    bool launches = true;                /**< Each record's launch call: host time and thread (API records). */
     std::size_t buffer_bytes = 8u << 20; /**< Size of each CUPTI activity buffer. */
 };
 
 /**
  * Records device activity between start() and stop() with CUPTI (CONCURRENT_KERNEL, MEMCPY, MEMSET,
- * EXTERNAL_CORRELATION, MARKER for NVTX, RUNTIME/DRIVER for launches). CUPTI's activity buffers are
+ * EXTERNAL_CORRELATION, MARKER for NVTX, RUNTIME/DRIVER: the launches, and the API records CUPTI
+ * writes external ids in front of, so these are on whenever ids are). CUPTI's activity buffers are
  * per process, so one tracer records at a time; a second start() elsewhere answers an error.
  *
  * NVTX: the NVTX library hands its calls to a tool named by the environment variable
- * NVTX_INJECTION64_PATH, read once per module on its first NVTX call. start() sets it to the CUPTI
- * library when it is unset, which captures modules that make their first NVTX call afterwards;
- * set it before the program starts (`ridgeline trace` does) to capture everything.
+ * NVTX_INJECTION64_PATH, read once per module on its first NVTX call. start() points it at the
+ * libcupti the tracer uses when it is unset or names another libcupti file (a second CUPTI, which
+ * would get the ranges and record nothing), which captures modules that make their first NVTX
+ * call afterwards; set it before the program starts (`ridgeline trace` does) to capture
+ * everything. When no range arrives and two libcupti files are loaded, stop()'s message says so.
  *
  * @code
  * ridgeline::kernel_tracer tracer;
@@ -358,7 +361,7 @@ std::string measured_section_yaml(const ceiling_measurements& m);
 /**
  * `spec_text` (a spec file's YAML) with its top-level `measured:` block replaced by
  * measured_section_yaml(m), or the block appended when the spec has none. Other lines are kept
- * byte for byte.
+ * byte for byte. Empty (or blank) text throws ridgeline::error: it is a spec that was never read.
  * @code std::string updated = ridgeline::with_measured_section(read_file("hwspecs/h100-sxm.yaml"), c); @endcode
  */
 std::string with_measured_section(const std::string& spec_text, const ceiling_measurements& m);

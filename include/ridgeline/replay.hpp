@@ -171,7 +171,10 @@ inline constexpr std::uint64_t replay_setup_id = ~std::uint64_t{0};
  * each kernel node of `r.plan` gets the median of its `r.repeats` runs (the lower middle for an
  * even count; a run without records counts as 0) with min and max, and that run's records —
  * memcpy/memset as kernels, since they are the node's device work, ids set to the node index —
- * form `r.median_trace`. Fills r.nodes, r.median_trace and r.measured_s.
+ * form `r.median_trace`. Fills r.nodes, r.median_trace and r.measured_s. When the plan has kernel
+ * nodes but no timed run of any of them has a record, sets r.status to `error` saying what the trace
+ * held instead (no record at all, or records without a node's id): a replay that recorded nothing
+ * is an error, never a time of zero.
  * @code ridgeline::collect_replay_timings(tracer.take(), result); @endcode
  */
 void collect_replay_timings(const trace& t, replay_result& r);

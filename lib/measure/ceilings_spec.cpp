@@ -67,6 +67,10 @@ std::string measured_section_yaml(const ceiling_measurements& m) {
 }
 
 std::string with_measured_section(const std::string& spec_text, const ceiling_measurements& m) {
+    // Empty text is a spec that was never read (a path that does not exist): the result would be
+    // a bare measured: block without id, name or peaks.
+    if (spec_text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw error("with_measured_section: the spec text is empty (was the spec file read?)");
     std::vector<std::string> lines;
     {
         std::istringstream in(spec_text);

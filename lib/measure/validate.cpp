@@ -68,6 +68,17 @@ validation_result validate(const model_cost& m, const latency_prediction& p, con
         if (r.kind == activity_kind::memcpy) v.memcpy_s += r.duration_s();
         if (r.kind == activity_kind::memset) v.memset_s += r.duration_s();
     }
+    if (c.kernels.empty()) {
+        // Nothing measured: an error with the reason, never a measured time of zero.
+        std::string where = o.window.empty() ? std::string()
+                                             : " inside its " + std::to_string(c.windows.size()) + " '" + o.window +
+                                                   "' range" + (c.windows.size() == 1 ? "" : "s");
+        throw error("validate: the " + (t.source.empty() ? std::string("trace") : t.source + " trace") +
+                    " holds no kernel" + where + " (" + std::to_string(t.count(activity_kind::kernel)) + " kernels, " +
+                    std::to_string(t.count(activity_kind::memcpy)) + " memcpy, " +
+                    std::to_string(t.count(activity_kind::memset)) + " memset, " + std::to_string(t.ranges.size()) +
+                    " ranges in all): nothing measured to compare with");
+    }
     std::stable_sort(c.kernels.begin(), c.kernels.end(),
                      [](const kernel_record* a, const kernel_record* b) { return a->start_ns < b->start_ns; });
     v.memcpy_s /= c.passes;

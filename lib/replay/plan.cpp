@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -65,10 +66,48 @@ replay_plan plan_replay(const graph& g, const model_cost& m, const latency_predi
     return plan;
 }
 
+namespace {
+
+/**
+ * Why a replay's trace holds no record of any node: what CUPTI delivered and how it was tagged
+ * (`tagged`: records with a node's id, warm-ups included; `setup`: with the setup id; `timed`: of
+ * timed runs).
+ */
+std::string nothing_recorded(const trace& t, std::size_t tagged, std::size_t setup, std::size_t timed) {
+    std::string why = "no kernel of any node was recorded; ";
+    if (t.records.empty()) {
+        why +=
+            "CUPTI delivered no activity record at all (kernel activity not enabled, or its buffers were "
+            "not flushed before they were read)";
+    } else if (tagged == 0) {
+        why += "CUPTI delivered " + std::to_string(t.records.size()) + " records (" +
+               std::to_string(t.count(activity_kind::kernel)) + " kernels, " + std::to_string(setup) +
+               " tagged as setup work) but none carried a node's external correlation id (CUPTI writes those "
+               "only in front of RUNTIME/DRIVER API records, which must be enabled)";
+    } else if (timed == 0) {
+        why += std::to_string(tagged) + " records carry a node's id, all of them in warm-up runs";
+    } else {
+        why += std::to_string(timed) +
+               " records of timed runs carry a node's id, but no node has them in its "
+               "median run (most runs recorded nothing)";
+    }
+    if (t.dropped_records > 0) why += "; CUPTI dropped " + std::to_string(t.dropped_records) + " records";
+    return why;
+}
+
+}  // namespace
+
 void collect_replay_timings(const trace& t, replay_result& r) {
     std::map<std::pair<std::int32_t, int>, std::vector<const kernel_record*>> runs;
+    std::size_t tagged = 0;
+    std::size_t setup = 0;
     for (const auto& rec : t.records) {
-        if (!rec.external_id || *rec.external_id == replay_setup_id) continue;
+        if (!rec.external_id) continue;
+        if (*rec.external_id == replay_setup_id) {
+            ++setup;
+            continue;
+        }
+        ++tagged;
         const auto node = static_cast<std::int32_t>(*rec.external_id >> 12);
         const int rep = static_cast<int>(*rec.external_id & 0xfffU);
         if (rep < r.warmup) continue;
@@ -115,6 +154,12 @@ void collect_replay_timings(const trace& t, replay_result& r) {
         r.nodes.push_back(std::move(timing));
     }
     sort_trace(r.median_trace);
+    // Kernel nodes ran, yet nothing of theirs was recorded: an error, never a time of zero.
+    if (!r.nodes.empty() && (runs.empty() || r.median_trace.records.empty())) {
+        std::size_t timed = 0;
+        for (const auto& [run, recs] : runs) timed += recs.size();
+        r.status = {measure_code::error, nothing_recorded(t, tagged, setup, timed)};
+    }
 }
 
 replay_result replay_model(const graph& g, const model_cost& m, const latency_prediction& p, const replay_options& o) {

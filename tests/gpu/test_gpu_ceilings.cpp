@@ -1,5 +1,10 @@
 // GPU (label gpu): measure_ceilings on a real device, at small sizes — every figure present and
 // plausible, and the spec written with them still loads. Skipped (exit 77) without a CUDA device.
+// The spec is found the way the tool finds it (load_hw: $RIDGELINE_HWSPECS, then the installed and
+// source folders), not by a path compiled in: on the H200 that path did not exist, the spec read
+// as empty text, and the result had no `id`.
+#include "require_gpu.hpp"
+
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/measure.hpp"
 
@@ -14,11 +19,7 @@
 #include <sstream>
 
 TEST_CASE("measure_ceilings measures every figure on a GPU") {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-        std::printf("skipped: no CUDA device\n");
-        std::exit(77);
-    }
+    ridgeline_test::require_gpu();
     using namespace ridgeline;
     ceilings_options o;
     o.copy_bytes = 128LL << 20;
@@ -44,9 +45,12 @@ TEST_CASE("measure_ceilings measures every figure on a GPU") {
     namespace fs = std::filesystem;
     const auto dir = fs::temp_directory_path() / "ridgeline-gpu-ceilings";
     fs::create_directories(dir);
-    std::ifstream in(std::string(RIDGELINE_HWSPECS) + "/h100-sxm.yaml");
+    const auto spec = load_hw("h100-sxm");
+    std::ifstream in(spec.path);
+    REQUIRE_MESSAGE(in.good(), spec.path << ": cannot read");
     std::stringstream ss;
     ss << in.rdbuf();
+    REQUIRE(ss.str().find("id: h100-sxm") != std::string::npos);
     std::ofstream(dir / "h100-sxm.yaml") << with_measured_section(ss.str(), m);
     const auto hw = load_hw_file((dir / "h100-sxm.yaml").string());
     REQUIRE(hw.measured.has_value());

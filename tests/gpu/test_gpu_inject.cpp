@@ -1,6 +1,9 @@
 // GPU (label gpu): the injection library traces an unmodified CUDA program (gpu_inject_target) run
 // through `ridgeline trace`: five kernels, the device-to-device copy, and the NVTX range around the
 // kernels. Skipped (exit 77) without a CUDA device.
+#include "model_builder.hpp"
+#include "require_gpu.hpp"
+
 #include "ridgeline/measure.hpp"
 
 #include <cuda_runtime_api.h>
@@ -14,18 +17,15 @@
 #include <string>
 
 TEST_CASE("ridgeline trace records an unmodified CUDA program") {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-        std::printf("skipped: no CUDA device\n");
-        std::exit(77);
-    }
+    ridgeline_test::require_gpu();
     using namespace ridgeline;
     namespace fs = std::filesystem;
     const auto dir = fs::temp_directory_path() / "ridgeline-gpu-inject";
     fs::create_directories(dir);
     const auto out = (dir / "target.json").string();
+    // The tool and the target as built, or beside this program in a copied tree (the GPU kit).
     const std::string cmd =
-        std::string(RIDGELINE_TOOL) + " trace -o " + out + " -- " + RIDGELINE_INJECT_TARGET + " 2>&1";
+        test::tool_path() + " trace -o " + out + " -- " + test::built_file(RIDGELINE_INJECT_TARGET) + " 2>&1";
     const int st = std::system(cmd.c_str());
     REQUIRE(WIFEXITED(st));
     REQUIRE(WEXITSTATUS(st) == 0);

@@ -121,8 +121,26 @@ command_result run_command(const std::string& command) {
     return r;
 }
 
+std::string built_file(const std::string& compiled) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(compiled, ec)) return compiled;
+    const auto name = fs::path(compiled).filename();
+    if (const auto exe = fs::canonical("/proc/self/exe", ec); !ec) {
+        for (const auto& dir : {exe.parent_path(), exe.parent_path().parent_path() / "bin"}) {
+            if (fs::exists(dir / name, ec)) return (dir / name).string();
+        }
+    }
+    return compiled;
+}
+
+std::string tool_path() {
+    if (const char* env = std::getenv("RIDGELINE_TEST_TOOL"); env != nullptr && *env != '\0') return env;
+    return built_file(RIDGELINE_TOOL);
+}
+
 command_result run_tool(const std::string& args, bool with_stderr) {
-    return run_command(std::string(RIDGELINE_TOOL) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+    return run_command(tool_path() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::vector<std::string> zoo_models(bool analysable_only) {

@@ -58,7 +58,16 @@ struct command_result {
 /** Runs a shell command and captures its stdout. */
 command_result run_command(const std::string& command);
 
-/** Runs the ridgeline tool with `args`; stderr is captured too when `with_stderr`. */
+/**
+ * A file this build made, by the path compiled in when it exists, else the same file name next to
+ * this test program or in ../bin beside its folder (a copied tree: the GPU kit's bin/ and tests/).
+ */
+std::string built_file(const std::string& compiled);
+
+/** The ridgeline tool: $RIDGELINE_TEST_TOOL when set, else built_file(RIDGELINE_TOOL). */
+std::string tool_path();
+
+/** Runs the ridgeline tool (tool_path) with `args`; stderr is captured too when `with_stderr`. */
 command_result run_tool(const std::string& args, bool with_stderr = true);
 
 /**

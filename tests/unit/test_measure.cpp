@@ -6,11 +6,12 @@
 #include "ridgeline/hardware.hpp"
 #include "ridgeline/measure.hpp"
 
-#include "gpu_loader.hpp"  // private (lib/measure): where the GPU plugin and the CUDA libraries are looked for
+#include "cupti/activity.hpp"   // private: the collector's configuration (kinds_for needs no CUDA)
+#include "cupti/nvtx_path.hpp"  // private: NVTX_INJECTION64_PATH (no CUDA)
+#include "gpu_loader.hpp"       // private (lib/measure): where the GPU plugin and the CUDA libraries are looked for
 
 #ifdef RIDGELINE_TEST_WITH_CUDA
 #include <dlfcn.h>
-#include "activity.hpp"  // private CUPTI collector (lib/measure/cupti), for the CUPTI-level no-GPU path
 #endif
 
 #include <doctest/doctest.h>
@@ -270,5 +271,53 @@ TEST_CASE("with_measured_section replaces a spec's block, keeps the rest, and th
     CHECK(flow_updated.find("method: old") == std::string::npos);
     CHECK(flow_updated.rfind("id: x\nmeasured:\n", 0) == 0);
     CHECK(flow_updated.find("notes: \"n\"\n") != std::string::npos);
+    fs::remove_all(dir);
+
+    // Empty text is a spec file that was never read (the H200's test_gpu_ceilings): an error, not a
+    // spec of one measured: block without id.
+    CHECK_THROWS_WITH_AS((void)with_measured_section("", m), doctest::Contains("spec text is empty"), error);
+    CHECK_THROWS_AS((void)with_measured_section(" \n\n", m), error);
+}
+
+TEST_CASE("external ids switch on CUPTI's API records, which they ride on, even without launches") {
+    // CUPTI writes an EXTERNAL_CORRELATION record only in front of a RUNTIME/DRIVER API record: the
+    // replay recorded without them and every kernel came back untagged (0 s measured on the H200).
+    detail::activity_config replay;
+    replay.nvtx = false;
+    replay.launches = false;
+    const auto k = detail::kinds_for(replay);
+    CHECK(k.concurrent_kernel);
+    CHECK(k.external_correlation);
+    CHECK(k.runtime);
+    CHECK(k.driver);
+    CHECK_FALSE(k.marker);
+    // No ids and no launches: no API records at all; the default records everything.
+    replay.external_ids = false;
+    const auto bare = detail::kinds_for(replay);
+    CHECK_FALSE(bare.external_correlation);
+    CHECK_FALSE(bare.runtime);
+    CHECK_FALSE(bare.driver);
+    const auto all = detail::kinds_for({});
+    CHECK((all.external_correlation && all.runtime && all.driver && all.marker && all.memcpy && all.memset));
+}
+
+TEST_CASE("NVTX_INJECTION64_PATH is pointed at the libcupti in use, never at a second one") {
+    const fs::path dir = fs::temp_directory_path() / ("ridgeline-nvtx-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "wheel");
+    fs::create_directories(dir / "toolkit");
+    const auto ours = (dir / "wheel" / "libcupti.so.13").string();
+    const auto other = (dir / "toolkit" / "libcupti.so").string();
+    std::ofstream(ours) << "x";
+    std::ofstream(other) << "y";
+    fs::create_symlink(ours, dir / "wheel" / "libcupti.so");
+    using detail::nvtx_injection_path;
+    CHECK(nvtx_injection_path(nullptr, ours) == ours);                                            // unset
+    CHECK(nvtx_injection_path("", ours) == ours);                                                 // empty
+    CHECK_FALSE(nvtx_injection_path(ours.c_str(), ours).has_value());                             // already ours
+    CHECK_FALSE(nvtx_injection_path((dir / "wheel" / "libcupti.so").c_str(), ours).has_value());  // a link to it
+    CHECK(nvtx_injection_path(other.c_str(), ours) == ours);                     // another libcupti: a second CUPTI
+    CHECK(nvtx_injection_path("/build/machine/lib/libcupti.so", ours) == ours);  // a path from elsewhere
+    CHECK_FALSE(nvtx_injection_path("/opt/nsight/libToolsInjection64.so", ours).has_value());  // another tool's
+    CHECK_FALSE(nvtx_injection_path(nullptr, "").has_value());  // ours unknown: nothing to set
     fs::remove_all(dir);
 }

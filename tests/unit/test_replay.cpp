@@ -230,6 +230,57 @@ TEST_CASE("collect_replay_timings keeps each node's median run, drops warm-ups a
     CHECK(j["measured_s"].get<double>() == doctest::Approx(410e-9));
 }
 
+TEST_CASE("a replay whose trace has nothing of any node is an error saying what CUPTI delivered") {
+    // The H200 replay: CUPTI delivered kernels without external ids (API records were off), every
+    // node measured 0 and the status said ok.
+    const auto a = analyse(mlp_graph());
+    const auto collect = [&](const trace& t) {
+        replay_result r;
+        r.plan = plan_replay(a.g, a.m, a.p);
+        r.warmup = 1;
+        r.repeats = 3;
+        r.status = {measure_code::ok, "test device"};
+        collect_replay_timings(t, r);
+        return r;
+    };
+    // An error whose message says `text`.
+    const auto error_saying = [](const replay_result& x, const char* text) {
+        return x.status.code == measure_code::error && x.status.message.find(text) != std::string::npos;
+    };
+    CHECK(error_saying(collect(trace{}), "no activity record at all"));
+
+    trace untagged;
+    for (int i = 0; i < 4; ++i) {
+        kernel_record k;
+        k.name = "gemm";
+        k.start_ns = 1000 * (i + 1);
+        k.end_ns = k.start_ns + 500;
+        untagged.records.push_back(k);
+    }
+    untagged.records[0].external_id = replay_setup_id;
+    const auto r = collect(untagged);
+    CHECK(error_saying(r, "4 records (4 kernels, 1 tagged as setup work)"));
+    CHECK(error_saying(r, "RUNTIME/DRIVER"));
+    const std::int32_t node = r.plan.nodes[0].node;
+
+    trace warmups = untagged;
+    warmups.records[1].external_id = replay_external_id(node, 0);
+    warmups.dropped_records = 3;
+    CHECK(error_saying(collect(warmups), "all of them in warm-up runs"));
+    CHECK(error_saying(collect(warmups), "dropped 3"));
+
+    // A record in one timed run of three: the median run is empty, still nothing measured.
+    trace one = untagged;
+    one.records[1].external_id = replay_external_id(node, 1);
+    CHECK(error_saying(collect(one), "no node has them in its median run"));
+    // Records in every timed run of one node are a measurement: the status stays ok.
+    one.records[2].external_id = replay_external_id(node, 2);
+    one.records[3].external_id = replay_external_id(node, 3);
+    const auto ok = collect(one);
+    CHECK(ok.status.ok());
+    CHECK(ok.measured_s == doctest::Approx(500e-9));
+}
+
 TEST_CASE("without a GPU the GPU replay answers a status, with the plan filled in") {
     if (check_gpu(0).ok()) {
         MESSAGE("a GPU is present: the no-GPU checks do not apply");

@@ -539,11 +539,28 @@ TEST_CASE("attribution names parse and print") {
     CHECK_THROWS_WITH_AS((void)parse_attribution("magic"), doctest::Contains("magic"), usage_error);
 }
 
-TEST_CASE("an empty trace validates to nothing measured, without dividing by zero") {
+TEST_CASE("a trace without kernels is an error saying so, never a measured time of zero") {
     fixture f;
-    const auto v = validate(f.m, f.p, trace{});
-    CHECK(v.measured_s == 0);
-    CHECK(v.model_error == 0);
-    CHECK(v.per_node.count == 0);
-    CHECK(v.rows_not_measured == 7);
+    CHECK_THROWS_WITH_AS((void)validate(f.m, f.p, trace{}), doctest::Contains("holds no kernel"), error);
+    // Copies alone, or kernels outside the window, measure nothing either.
+    trace t;
+    t.source = "cupti";
+    kernel_record copy;
+    copy.kind = activity_kind::memcpy;
+    copy.name = "Memcpy HtoD";
+    copy.start_ns = 100;
+    copy.end_ns = 200;
+    t.records.push_back(copy);
+    CHECK_THROWS_WITH_AS((void)validate(f.m, f.p, t), doctest::Contains("0 kernels, 1 memcpy"), error);
+    kernel_record k;
+    k.name = "late_kernel";
+    k.start_ns = 5000;
+    k.end_ns = 6000;
+    t.records.push_back(k);
+    t.ranges.push_back({"pass", "", 0, 1000, 1, false, -1, -1});
+    validate_options o;
+    o.window = "pass";
+    CHECK_THROWS_WITH_AS((void)validate(f.m, f.p, t, o), doctest::Contains("no kernel inside its 1 'pass' range"),
+                         error);
+    CHECK(validate(f.m, f.p, t).measured_kernels == 1);
 }

@@ -114,6 +114,12 @@ std::string find_inject_library(const std::string& given) {
 #ifdef RIDGELINE_INJECT_LIBRARY_INSTALLED
     candidates.emplace_back(RIDGELINE_INJECT_LIBRARY_INSTALLED);
 #endif
+    // A copied tree (the GPU kit: bin/ridgeline beside lib/): next to the tool, and in ../lib.
+    std::error_code ec;
+    if (const auto exe = fs::canonical("/proc/self/exe", ec); !ec) {
+        candidates.push_back((exe.parent_path() / "libridgeline_inject.so").string());
+        candidates.push_back((exe.parent_path().parent_path() / "lib" / "libridgeline_inject.so").string());
+    }
     for (const auto& c : candidates) {
         if (fs::exists(c)) return fs::absolute(c).string();
     }
@@ -161,6 +167,13 @@ int run_trace(trace_args a) {
     const auto t = load_trace(out);
     std::cout << "trace of '" << a.command.front() << "' (exit status " << child << ") in " << out << ":\n";
     write_trace_summary(std::cout, t);
+    if (t.count(activity_kind::kernel) == 0) {
+        // A trace without kernels measures nothing: an error, never a kernel time of zero.
+        std::cerr << "ridgeline trace: no kernel was recorded in " << out << " (" << t.records.size()
+                  << " other records, " << t.ranges.size()
+                  << " ranges): the program launched none, or CUPTI's kernel records never reached the trace\n";
+        return child != 0 ? child : 1;
+    }
     return child;
 }
 

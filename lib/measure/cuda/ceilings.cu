@@ -402,8 +402,8 @@ measure_status measure_min_kernel(const ceilings_options& o, ceiling_measurement
     const int n = std::max(10, o.launches);
     for (int i = 0; i < 100; ++i) empty_kernel<<<1, 1>>>();  // warm-up
     RIDGELINE_CUDA_CHECK(cudaDeviceSynchronize());
-    detail::activity_config config;
-    config.memcpy = config.memset = config.nvtx = config.launches = false;
+    detail::activity_config config;  // kernels only: no API records (nor ids, which would need them)
+    config.memcpy = config.memset = config.nvtx = config.launches = config.external_ids = false;
     if (auto s = detail::activity_start(config); s) {
         for (int i = 0; i < n; ++i) empty_kernel<<<1, 1>>>();
         const cudaError_t synced = cudaDeviceSynchronize();

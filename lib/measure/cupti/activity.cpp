@@ -8,12 +8,15 @@
 #include <cupti.h>
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -36,6 +39,7 @@ struct collector {
     std::mutex control_mutex;  // start/stop
     bool callbacks_registered = false;
     bool running = false;
+    bool attach_launches = true;  // activity_config::launches of this recording
     std::vector<CUpti_ActivityKind> enabled;
 
     std::mutex data_mutex;  // everything below
@@ -267,15 +271,15 @@ measure_status activity_start(const activity_config& config) {
         RIDGELINE_CUPTI_CHECK(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed));
         c.callbacks_registered = true;
     }
-    std::vector<CUpti_ActivityKind> kinds{CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
-                                          CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION};
-    if (config.memcpy) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMCPY);
-    if (config.memset) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMSET);
-    if (config.nvtx) kinds.push_back(CUPTI_ACTIVITY_KIND_MARKER);
-    if (config.launches) {
-        kinds.push_back(CUPTI_ACTIVITY_KIND_RUNTIME);
-        kinds.push_back(CUPTI_ACTIVITY_KIND_DRIVER);
-    }
+    const activity_kinds wanted = kinds_for(config);
+    std::vector<CUpti_ActivityKind> kinds{CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL};
+    if (wanted.external_correlation) kinds.push_back(CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION);
+    if (wanted.memcpy) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMCPY);
+    if (wanted.memset) kinds.push_back(CUPTI_ACTIVITY_KIND_MEMSET);
+    if (wanted.marker) kinds.push_back(CUPTI_ACTIVITY_KIND_MARKER);
+    if (wanted.runtime) kinds.push_back(CUPTI_ACTIVITY_KIND_RUNTIME);
+    if (wanted.driver) kinds.push_back(CUPTI_ACTIVITY_KIND_DRIVER);
+    c.attach_launches = config.launches;
     c.enabled.clear();
     for (auto k : kinds) {
         const CUptiResult r = cuptiActivityEnable(k);
@@ -295,6 +299,7 @@ measure_status activity_stop(trace& out) {
     auto& c = state();
     std::lock_guard lock(c.control_mutex);
     if (!c.running) return {measure_code::error, "CUPTI activity recording is not running"};
+    const bool markers = std::find(c.enabled.begin(), c.enabled.end(), CUPTI_ACTIVITY_KIND_MARKER) != c.enabled.end();
     for (auto e : c.enabled) cuptiActivityDisable(e);
     c.enabled.clear();
     c.running = false;
@@ -310,6 +315,7 @@ measure_status activity_stop(trace& out) {
     for (auto& r : out.records) {
         const auto corr = static_cast<std::uint32_t>(r.correlation_id);
         if (const auto it = c.external.find(corr); it != c.external.end()) r.external_id = it->second;
+        if (!c.attach_launches) continue;
         if (const auto it = c.launches.find(corr); it != c.launches.end()) r.launch = it->second;
     }
     out.ranges = std::move(c.ranges);
@@ -320,7 +326,16 @@ measure_status activity_stop(trace& out) {
     c.open_markers.clear();
     sort_trace(out);
     if (flushed != CUPTI_SUCCESS) return cupti_status(flushed, "cuptiActivityFlushAll");
-    return {measure_code::ok, std::to_string(out.records.size()) + " records"};
+    std::string message = std::to_string(out.records.size()) + " records";
+    if (markers && out.ranges.empty()) {
+        // The usual reason for NVTX ranges that never arrive: NVTX loaded another libcupti.
+        if (const auto libs = loaded_cupti_libraries(); libs.size() > 1) {
+            message += "; no NVTX range recorded and " + std::to_string(libs.size()) + " libcupti files are loaded (";
+            for (std::size_t i = 0; i < libs.size(); ++i) message += (i ? ", " : "") + libs[i];
+            message += "): NVTX_INJECTION64_PATH must name the one in use, " + cupti_library_path();
+        }
+    }
+    return {measure_code::ok, message};
 }
 
 measure_status activity_push_external_id(std::uint64_t id) {
@@ -332,6 +347,22 @@ measure_status activity_pop_external_id() {
     std::uint64_t last = 0;
     RIDGELINE_CUPTI_CHECK(cuptiActivityPopExternalCorrelationId(ridgeline_kind, &last));
     return {};
+}
+
+std::vector<std::string> loaded_cupti_libraries() {
+    std::set<std::string> files;
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) {
+            if (info->dlpi_name == nullptr || *info->dlpi_name == '\0') return 0;
+            const std::filesystem::path p(info->dlpi_name);
+            if (p.filename().string().rfind("libcupti", 0) != 0) return 0;
+            std::error_code ec;
+            const auto real = std::filesystem::canonical(p, ec);
+            static_cast<std::set<std::string>*>(data)->insert(ec ? p.string() : real.string());
+            return 0;
+        },
+        &files);
+    return {files.begin(), files.end()};
 }
 
 std::string cupti_library_path() {

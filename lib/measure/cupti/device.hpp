@@ -16,7 +16,7 @@ namespace ridgeline::gpu {
 /** check_gpu: the CUDA runtime's device count and properties. */
 measure_status check_device(int device);
 
-/** kernel_tracer::start: the device check, NVTX_INJECTION64_PATH (when unset), the collector. */
+/** kernel_tracer::start: the device check, NVTX_INJECTION64_PATH (nvtx_path.hpp), the collector. */
 measure_status start_tracing(const detail::activity_config& config);
 
 /** kernel_tracer::stop: waits for the device, then stops the collector and moves its records into `out`. */

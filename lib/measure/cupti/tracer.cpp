@@ -4,6 +4,7 @@
 #include "device.hpp"
 
 #include "check.hpp"
+#include "nvtx_path.hpp"
 
 #include <cuda_runtime_api.h>
 
@@ -29,10 +30,12 @@ measure_status check_device(int device) {
 
 measure_status start_tracing(const detail::activity_config& config) {
     if (auto s = check_device(0); !s) return s;
-    if (config.nvtx && std::getenv("NVTX_INJECTION64_PATH") == nullptr) {
-        // NVTX reads this on each module's first NVTX call: later first calls reach CUPTI.
-        if (const auto path = detail::cupti_library_path(); !path.empty())
-            ::setenv("NVTX_INJECTION64_PATH", path.c_str(), 0);
+    if (config.nvtx) {
+        // NVTX reads this on each module's first NVTX call: later first calls reach this CUPTI
+        // (not another libcupti file, which would be a second CUPTI that records nothing).
+        if (const auto path =
+                detail::nvtx_injection_path(std::getenv("NVTX_INJECTION64_PATH"), detail::cupti_library_path()))
+            ::setenv("NVTX_INJECTION64_PATH", path->c_str(), 1);
     }
     return detail::activity_start(config);
 }

@@ -78,9 +78,12 @@ void gpu_replay(const graph& g, const model_cost& m, const replay_options& o, re
         return;
     }
     result.device_name = device.message;
+    // Kernels, copies and the external ids that say which node and run each belongs to. The ids
+    // need CUPTI's API records (kinds_for enables them); the launch calls themselves are not kept.
     detail::activity_config config;
     config.nvtx = false;
     config.launches = false;
+    config.external_ids = true;
     bool tracing = false;
     try {
         device_exec ex(o.device, !o.allow_tf32);
