@@ -47,7 +47,7 @@ def main() -> int:
         cmd = [a.tool, "llm", path, "--hw", a.hw, "--dtype", "fp16",
                "--batch", ",".join(map(str, batches)), "--context", ",".join(map(str, contexts)),
                "--prompt", str(prompt), "--gen", "0", "--format", "json"]
-        commands.append(" ".join(cmd))
+        commands.append(" ".join([os.path.relpath(cmd[0]), cmd[1], os.path.relpath(path)] + cmd[3:]))
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         points = json.loads(out)
         if isinstance(points, dict):
