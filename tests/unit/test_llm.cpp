@@ -305,6 +305,65 @@ TEST_CASE("zero-length past tensors: shapes, FLOPs and bytes are zero where they
     }
 }
 
+/** The kernels a decode step of `g` launches on an H100 in fp16, by node name (first layer). */
+std::vector<kernel_prediction> decode_kernels(graph g, std::int64_t batch, std::int64_t context) {
+    const auto kv = *find_kv_cache(g);
+    model_request q;
+    q.path = "decoder.onnx";
+    q.devices = {load_hw("h100-sxm")};
+    q.prec = parse_precision("fp16");
+    q.shapes.symbols = kv.bind(batch, 1, context);
+    return predict_model(std::move(g), q).device().latency.kernels;
+}
+
+TEST_CASE("grouped-query attention: eager repeat_kv copies the repeated cache each step, plain attention not") {
+    // Hugging Face's repeat_kv: x[:, :, None].expand(b, kv_heads, group, s, d).reshape(b, heads, s, d).
+    // The reshape merges the broadcast axis with the heads: no view exists, so eager copies the
+    // expanded keys and values (batch × heads × (context + 1) × head_dim elements) on every step.
+    const std::int64_t batch = 4, context = 1000;
+    const auto ks = decode_kernels(build_decoder({}), batch, context);
+    std::int64_t copies = 0;
+    for (const auto& k : ks) {
+        if (k.label != "Expand") continue;
+        ++copies;
+        CHECK(k.cls == kernel_class::copy);
+        const std::int64_t repeated = batch * 4 * (context + 1) * 8 * 2;  // written, fp16
+        const std::int64_t cache = batch * 2 * (context + 1) * 8 * 2;     // read
+        CHECK(k.bytes == repeated + cache + 5 * 8);  // + the int64 target shape, read as counted
+    }
+    CHECK(copies == 2 * 2);  // keys and values of both layers
+    // Without grouping (as many KV heads as query heads) the Expand broadcasts nothing: a view.
+    decoder_spec mha;
+    mha.kv_heads = 4;
+    for (const auto& k : decode_kernels(build_decoder(mha), batch, context)) CHECK(k.label != "Expand");
+}
+
+TEST_CASE("an Expand is a copy only where a Reshape cannot view it (PyTorch's view rule)") {
+    auto expand_then = [](const std::vector<test::dim_spec>& in, std::vector<std::int64_t> to,
+                          std::vector<std::int64_t> reshaped) {
+        model_builder b;
+        b.input("x", dtype::f32, in);
+        b.ints("to", to);
+        b.ints("shape", reshaped);
+        b.node("Expand", {"x", "to"}, {"e"});
+        b.node("Reshape", {"e", "shape"}, {"y"});
+        b.node("Relu", {"y"}, {"z"});
+        b.output("z");
+        model_request q;
+        q.path = "expand.onnx";
+        q.devices = {load_hw("h100-sxm")};
+        std::int64_t copies = 0;
+        for (const auto& k : predict_model(b.load("expand.onnx"), q).device().latency.kernels)
+            copies += k.label == "Expand" ? 1 : 0;
+        return copies;
+    };
+    CHECK(expand_then({2, 3, 1, 5}, {2, 3, 4, 5}, {2, 12, 5}) == 1);       // broadcast axis merged with a real one
+    CHECK(expand_then({2, 3, 1, 5}, {2, 3, 4, 5}, {2, 3, 4, 5, 1}) == 0);  // only a unit axis added
+    CHECK(expand_then({2, 3, 1, 5}, {2, 3, 4, 5}, {6, 4, 5}) == 0);        // real axes merged: a view
+    CHECK(expand_then({2, 3, 5}, {2, 3, 5}, {6, 5}) == 0);                 // nothing broadcast
+    CHECK(expand_then({1, 5}, {7, 5}, {35}) == 1);
+}
+
 TEST_CASE("decode time grows with the context; the batch raises tokens/s") {
     auto r = request_for({1, 16}, {64, 4096}, 16, 0);
     const auto e = estimate_llm(build_decoder({}), r);
