@@ -85,6 +85,10 @@ struct kv_cache_layout {
     std::int64_t fixed_sequence = 0; /**< New tokens when fixed in the graph (0: symbolic). */
     std::string total_symbol; /**< Symbol of past + new tokens when the graph names one, e.g. "total_sequence". */
     std::string token_input;  /**< The input carrying the new tokens, e.g. "input_ids". */
+    /** A [batch, tokens] mask input whose token axis is an expression ("past_sequence_length + 1",
+        as optimum exports decoders with a cache): bound as [batch, past + new] by shape ("" when
+        none, or when `total_symbol` binds it). */
+    std::string mask_input;
 
     /**
      * KV-cache bytes per token of one sequence at `element_bytes` per element: the sum over the

@@ -310,9 +310,13 @@ std::optional<kv_cache_layout> find_kv_cache(const graph& g) {
     for (auto id : g.inputs) {
         const auto& v = g.values[static_cast<std::size_t>(id)];
         const auto* s = declared_shape(v);
-        if (kv.total_symbol.empty() && s && s->size() >= 2 && lower(v.name).find("mask") != std::string::npos)
-            kv.total_symbol = total_candidate(s->back());
+        if (!kv.total_symbol.empty() || !s || s->size() < 2 || lower(v.name).find("mask") == std::string::npos)
+            continue;
+        kv.total_symbol = total_candidate(s->back());
+        if (kv.total_symbol.empty() && s->size() == 2 && !s->back().is_value() && plain_symbol(s->back()).empty())
+            kv.mask_input = v.name;
     }
+    if (!kv.total_symbol.empty()) kv.mask_input.clear();
     for (const auto& t : kv.tensors) {
         if (!kv.total_symbol.empty() || t.output.empty()) continue;
         const auto& out = g.values[static_cast<std::size_t>(g.find_value(t.output))];

@@ -265,6 +265,10 @@ private:
         model_request q = req_;
         q.shapes.symbols = r_.extra;
         for (const auto& [k, v] : kv_.bind(batch, new_tokens, past)) q.shapes.symbols[k] = v;
+        // A mask declared [batch, past + 1] (decode only) covers past + new tokens in every phase.
+        if (!kv_.mask_input.empty())
+            q.shapes.input_shapes[kv_.mask_input] = {kv_.fixed_batch > 0 ? kv_.fixed_batch : batch,
+                                                     checked_add(past, new_tokens)};
         return q;
     }
 

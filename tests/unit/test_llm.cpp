@@ -39,6 +39,9 @@ struct decoder_spec {
         return "present." + std::to_string(l) + (r == 'k' ? ".key" : ".value");
     };
     bool mask = true;
+    std::string batch = "batch", sequence = "sequence", past_tokens = "past_sequence";
+    std::string mask_tokens = "total_sequence";  // the mask's token axis (a symbol or an expression)
+    bool use_mask = false;                       // add the mask to the attention scores
 };
 
 /**
@@ -51,12 +54,15 @@ graph build_decoder(const decoder_spec& s, const std::string& name = "decoder.on
     model_builder b;
     const std::int64_t hidden = s.q_heads * s.head_dim, kv_width = s.kv_heads * s.head_dim;
     const std::int64_t group = s.q_heads / s.kv_heads;
-    b.input("input_ids", dtype::i64, {std::string("batch"), std::string("sequence")});
-    if (s.mask) b.input("attention_mask", dtype::i64, {std::string("batch"), std::string("total_sequence")});
+    b.input("input_ids", dtype::i64, {s.batch, s.sequence});
+    if (s.mask) b.input("attention_mask", dtype::i64, {s.batch, s.mask_tokens});
     for (std::int64_t l = 0; l < s.layers; ++l) {
-        for (char r : {'k', 'v'})
-            b.input(s.past(l, r), dtype::f32,
-                    {std::string("batch"), s.kv_heads, std::string("past_sequence"), s.head_dim});
+        for (char r : {'k', 'v'}) b.input(s.past(l, r), dtype::f32, {s.batch, s.kv_heads, s.past_tokens, s.head_dim});
+    }
+    if (s.mask && s.use_mask) {  // [batch, tokens] → an additive [batch, 1, 1, tokens] mask
+        b.ints("mask_axes", {1, 2});
+        test::attr_i(b.node("Cast", {"attention_mask"}, {"mask_f"}), "to", 1);
+        b.node("Unsqueeze", {"mask_f", "mask_axes"}, {"mask4"});
     }
     b.weight("embed", dtype::f32, {s.vocab, hidden});
     b.ints("q_shape", {0, 0, s.q_heads, s.head_dim});
@@ -88,7 +94,12 @@ graph build_decoder(const decoder_spec& s, const std::string& name = "decoder.on
         }
         test::attr_ints(b.node("Transpose", {p + "kr"}, {p + "kT"}), "perm", {0, 1, 3, 2});
         b.node("MatMul", {p + "qt", p + "kT"}, {p + "scores"});
-        test::attr_i(b.node("Softmax", {p + "scores"}, {p + "probs"}), "axis", -1);
+        if (s.mask && s.use_mask) {
+            b.node("Add", {p + "scores", "mask4"}, {p + "masked"});
+            test::attr_i(b.node("Softmax", {p + "masked"}, {p + "probs"}), "axis", -1);
+        } else {
+            test::attr_i(b.node("Softmax", {p + "scores"}, {p + "probs"}), "axis", -1);
+        }
         b.node("MatMul", {p + "probs", p + "vr"}, {p + "ctx"});
         test::attr_ints(b.node("Transpose", {p + "ctx"}, {p + "ctxt"}), "perm", {0, 2, 1, 3});
         b.node("Reshape", {p + "ctxt", "merged"}, {p + "ctxm"});
@@ -188,6 +199,34 @@ TEST_CASE("odd cache names: numbered k/v caches, unnamed inputs found by their C
         CHECK(kv->tensors[1].output == "nextB0");
         CHECK(kv->total_symbol.empty());  // no mask, no declared present shapes: nothing to bind
     }
+}
+
+TEST_CASE("optimum's names: batch_size, sequence_length, past_sequence_length, a mask of past + 1") {
+    decoder_spec opt;
+    opt.batch = "batch_size";
+    opt.sequence = "sequence_length";
+    opt.past_tokens = "past_sequence_length";
+    opt.mask_tokens = "past_sequence_length + 1";  // decode-only declaration
+    opt.use_mask = true;
+    const auto kv = find_kv_cache(build_decoder(opt));
+    REQUIRE(kv);
+    CHECK(kv->batch_symbol == "batch_size");
+    CHECK(kv->sequence_symbol == "sequence_length");
+    CHECK(kv->past_symbol == "past_sequence_length");
+    CHECK(kv->total_symbol.empty());
+    CHECK(kv->mask_input == "attention_mask");
+    // The mask is bound to past + new tokens in every phase: the prefill and decode cost exactly
+    // what the same graph declaring a plain total_sequence symbol costs.
+    decoder_spec plain;
+    plain.use_mask = true;
+    const auto r = request_for({2}, {40}, 16, 0);
+    const auto a = estimate_llm(build_decoder(opt), r).points.front();
+    const auto b = estimate_llm(build_decoder(plain), r).points.front();
+    CHECK(a.prefill.bytes == b.prefill.bytes);
+    CHECK(a.prefill.flops == b.prefill.flops);
+    CHECK(a.decode.bytes == b.decode.bytes);
+    CHECK(a.decode.flops == b.decode.flops);
+    CHECK(a.decode.predicted_time_s == doctest::Approx(b.decode.predicted_time_s));
 }
 
 TEST_CASE("a stacked [2, batch, heads, past, head_dim] cache counts both halves") {
@@ -329,7 +368,7 @@ TEST_CASE("grouped-query attention: eager repeat_kv copies the repeated cache ea
         CHECK(k.cls == kernel_class::copy);
         const std::int64_t repeated = batch * 4 * (context + 1) * 8 * 2;  // written, fp16
         const std::int64_t cache = batch * 2 * (context + 1) * 8 * 2;     // read
-        CHECK(k.bytes == repeated + cache + 5 * 8);  // + the int64 target shape, read as counted
+        CHECK(k.bytes == repeated + cache + 5 * 8);                       // + the int64 target shape, read as counted
     }
     CHECK(copies == 2 * 2);  // keys and values of both layers
     // Without grouping (as many KV heads as query heads) the Expand broadcasts nothing: a view.
