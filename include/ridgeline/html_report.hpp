@@ -5,7 +5,9 @@
  * makes the layer table sortable). Sections: model summary (nodes, parameters, FLOPs by class,
  * bytes, peak activation memory), per-device figures, rooflines (small multiples and one full
  * size per device), predicted time per op type, the batch sweep (throughput and per-item time),
- * memory and the largest batch per device, rank correlations, and the layer table.
+ * memory and the largest batch per device, rank correlations, and the layer table; for a decoder graph
+ * with a KV cache, LLM serving (decode time vs context, tokens/s vs batch, memory vs batch against
+ * the device's capacity, the decode steps on the roofline).
  *
  * Like every reporter it only reads result structs: the caller runs analyze, predict,
  * predict_latency, sweep and largest_batch (the `ridgeline report` command does exactly that) and
@@ -26,6 +28,7 @@
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
+#include "ridgeline/llm.hpp"
 #include "ridgeline/plot.hpp"
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/sweep.hpp"
@@ -64,6 +67,7 @@ struct html_report {
     std::vector<sweep_point> sweep;         /**< Batch sweep (may be empty). */
     std::string sweep_note;                 /**< Why the sweep is absent or what it assumed. */
     std::vector<model_sample> other_models; /**< Optional: further models' samples (cross-model figures). */
+    std::vector<llm_estimate> llm;          /**< Optional: LLM serving estimates (llm.hpp), one per device. */
     std::string generator = "ridgeline";    /**< Footer text (command line that produced it). */
 };
 

@@ -198,6 +198,61 @@ enum class sweep_metric { throughput, per_item_time, gpu_time };
  */
 std::string svg_sweep(const std::vector<sweep_point>& points, sweep_metric metric, const plot_options& options = {});
 
+/** How an axis of `svg_line_chart` reads its values. @code auto u = ridgeline::axis_units::time; @endcode */
+enum class axis_units {
+    plain, /**< Bare numbers ("512"). */
+    si,    /**< An SI prefix and the axis's unit ("1.5 kB/s"). */
+    time,  /**< Seconds in s/ms/µs/ns. */
+};
+
+/**
+ * One line of `svg_line_chart`.
+ * @code ridgeline::line_series s{.name = "batch 8", .x = {128, 512}, .y = {1e-3, 1.4e-3}}; @endcode
+ */
+struct line_series {
+    std::string name;                  /**< Legend entry. */
+    std::vector<double> x{};           /**< X values. */
+    std::vector<double> y{};           /**< Y values, parallel to x. */
+    std::vector<std::string> labels{}; /**< Per-point tooltip text (may be empty). */
+};
+
+/**
+ * A horizontal reference line across a chart (a capacity, a budget), drawn dashed and labelled.
+ * @code ridgeline::reference_line cap{.y = 80.0 * (1LL << 30), .label = "H100 memory 80 GiB"}; @endcode
+ */
+struct reference_line {
+    double y = 0;      /**< Where, in y data units. */
+    std::string label; /**< Text drawn at its right end. */
+};
+
+/**
+ * A line chart of named series (linear axes from zero unless the data span more than two decades,
+ * then log, as `svg_latency_scatter`), with optional horizontal reference lines.
+ * @code
+ * ridgeline::line_chart c{.title = "Decode time vs context", .x_label = "context (tokens)",
+ *                         .y_label = "time per token (s)", .y_units = ridgeline::axis_units::time};
+ * @endcode
+ */
+struct line_chart {
+    std::string title;                        /**< Chart title. */
+    std::string x_label;                      /**< X axis label, with units. */
+    std::string y_label;                      /**< Y axis label, with units. */
+    axis_units x_units = axis_units::plain;   /**< How x ticks read. */
+    axis_units y_units = axis_units::plain;   /**< How y ticks read. */
+    std::string x_unit{};                     /**< SI unit of x ticks (axis_units::si). */
+    std::string y_unit{};                     /**< SI unit of y ticks (axis_units::si). */
+    std::string legend_title{};               /**< Heading over the legend. */
+    std::vector<line_series> series{};        /**< The lines. */
+    std::vector<reference_line> references{}; /**< Horizontal reference lines (class "reference"). */
+};
+
+/**
+ * Draws a line chart (classes as the other plots: `series`, `point`, `legend-entry`, `note`, plus
+ * `reference` and `reference-label` for reference lines).
+ * @code std::string svg = ridgeline::svg_line_chart(chart, {.width_px = 620}); @endcode
+ */
+std::string svg_line_chart(const line_chart& chart, const plot_options& options = {});
+
 /**
  * Predicted time per op type (kernel label: op type or fused pattern such as "Attention"), summed
  * over a model's kernels.

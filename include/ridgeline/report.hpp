@@ -6,7 +6,8 @@
  *
  * - an analysis (`analysis_report`): console table, CSV, JSON (the command-line contract of
  *   DESIGN.md) and Markdown;
- * - sweeps and model comparisons (sweep.hpp), timing-sample checks (sample.hpp);
+ * - sweeps and model comparisons (sweep.hpp), timing-sample checks (sample.hpp), LLM serving
+ *   estimates (llm.hpp);
  * - hardware specs (`hw list`, `hw show`), the largest batch that fits, inferred shapes;
  * - traces and measured ceilings (measure.hpp), validations (validate.hpp), replays (replay.hpp).
  *
@@ -21,6 +22,7 @@
 #include "ridgeline/calibrate.hpp"
 #include "ridgeline/cost_model.hpp"
 #include "ridgeline/hardware.hpp"
+#include "ridgeline/llm.hpp"
 #include "ridgeline/measure.hpp"
 #include "ridgeline/pipeline.hpp"
 #include "ridgeline/replay.hpp"
@@ -86,6 +88,17 @@ void write_batch_fit(std::ostream& out, const hw_spec& hw, const batch_fit& fit)
  * @code ridgeline::write_sweep(std::cout, points, ridgeline::report_format::csv); @endcode
  */
 void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, report_format format);
+
+/**
+ * An LLM serving estimate (`ridgeline llm`): JSON as DESIGN.md's contract (one object per (batch,
+ * context) point, a list of them when there are several: `{"batch", "context", "prefill":
+ * {"predicted_time_s", ...}, "decode": {"predicted_time_s", "tokens_per_s", ...}, "kv_cache":
+ * {"bytes_per_token", "bytes", ...}, "weights_bytes", "max_batch", "generation", "memory"}`), CSV
+ * and Markdown (one row per point), or a console table with the cache layout and the last point's
+ * time split.
+ * @code ridgeline::write_llm(std::cout, ridgeline::estimate_llm(request), ridgeline::report_format::json); @endcode
+ */
+void write_llm(std::ostream& out, const llm_estimate& e, report_format format);
 
 /** Models × devices: GFLOP and predicted GPU time per device. */
 void write_model_comparison(std::ostream& out, const model_comparison& c);

@@ -469,6 +469,73 @@ void kernels_transpose(const kernel_context& kc, std::vector<kernel_spec>& out) 
     out.push_back(kc.whole_node(kernel_class::copy));
 }
 
+/**
+ * PyTorch's view rule (`computeStride`): the strides of `to` as a view of a tensor of `dims` and
+ * `strides`, or nullopt when no view exists and `reshape` copies.
+ */
+std::optional<std::vector<std::int64_t>> view_strides(const std::vector<std::int64_t>& dims,
+                                                      const std::vector<std::int64_t>& strides,
+                                                      const std::vector<std::int64_t>& to) {
+    std::vector<std::int64_t> out(to.size(), 1);
+    if (dims.empty()) return out;
+    auto view_d = static_cast<std::int64_t>(to.size()) - 1;
+    std::int64_t base = strides.back(), tensor_numel = 1, view_numel = 1;
+    for (auto d = static_cast<std::int64_t>(dims.size()) - 1; d >= 0; --d) {
+        const auto i = static_cast<std::size_t>(d);
+        tensor_numel *= dims[i];
+        if (d == 0 || (dims[i - 1] != 1 && strides[i - 1] != tensor_numel * base)) {
+            while (view_d >= 0 && (view_numel < tensor_numel || to[static_cast<std::size_t>(view_d)] == 1)) {
+                out[static_cast<std::size_t>(view_d)] = view_numel * base;
+                view_numel *= to[static_cast<std::size_t>(view_d)];
+                --view_d;
+            }
+            if (view_numel != tensor_numel) return std::nullopt;
+            if (d > 0) {
+                base = strides[i - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    if (view_d != -1) return std::nullopt;
+    return out;
+}
+
+/**
+ * Expand is a view in eager PyTorch (stride 0 on the broadcast axes), read in place by pointwise
+ * consumers. A Reshape or Flatten that merges a broadcast axis with a real one has no view and
+ * copies the whole expanded tensor: Hugging Face's `repeat_kv` (grouped-query attention:
+ * `x[:, :, None].expand(b, kv_heads, group, s, d).reshape(b, heads, s, d)`) materialises the
+ * repeated keys and values on every step. That copy is this node's kernel (its counted traffic:
+ * the input read, the expanded output written), a strided elementwise copy.
+ */
+void kernels_expand(const kernel_context& kc, std::vector<kernel_spec>& out) {
+    const auto& n = kc.ctx.n();
+    if (kc.consumers == nullptr || n.outputs.empty() || n.outputs[0] < 0 || !kc.ctx.has_input(0)) return;
+    const auto x = kc.ctx.in(0);
+    const auto y = kc.ctx.out(0);
+    if (product(x, 0, x.size()) == product(y, 0, y.size())) return;  // nothing broadcast: a plain view
+    // Strides of the expanded view: the input's contiguous strides, 0 on broadcast and new axes.
+    const auto xs = strides_of(x);
+    std::vector<std::int64_t> st(y.size(), 0);
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
+        const auto a = y.size() - 1 - i, b = x.size() - 1 - i;
+        st[a] = x[b] == y[a] ? xs[b] : 0;
+    }
+    for (auto c : (*kc.consumers)[static_cast<std::size_t>(n.outputs[0])]) {
+        const auto& user = kc.ctx.g().nodes[static_cast<std::size_t>(c)];
+        if ((user.op_type != "Reshape" && user.op_type != "Flatten") || user.outputs.empty() || user.outputs[0] < 0)
+            continue;
+        const auto& v = kc.ctx.g().values[static_cast<std::size_t>(user.outputs[0])];
+        if (!v.dims) continue;
+        const auto to = numeric(*v.dims);
+        if (to && !view_strides(y, st, *to)) {
+            out.push_back(kc.whole_node(kernel_class::copy));
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 void register_movement(op_registry& r) {
@@ -480,7 +547,7 @@ void register_movement(op_registry& r) {
     add("Split", 1, infer_split, no_flops, moves, kernel_class::automatic, eager_view);
     add("Slice", 1, infer_slice, cost_slice, moves, kernel_class::automatic, eager_view);
     add("Pad", 1, infer_pad, no_flops, moves, streams);
-    add("Expand", 8, infer_expand, no_flops, moves, kernel_class::automatic, eager_view);
+    add("Expand", 8, infer_expand, no_flops, moves, kernel_class::copy, kernels_expand);
     add("Tile", 6, infer_tile, no_flops, moves, streams);
     add("DepthToSpace", 1, infer_depth_to_space);
     add("SpaceToDepth", 1, infer_depth_to_space);

@@ -3,6 +3,7 @@
 // XML's) so the page parses as XML too.
 #include "ridgeline/html_report.hpp"
 
+#include "llm_html.hpp"
 #include "ridgeline/error.hpp"
 #include "ridgeline/report.hpp"
 #include "svg_canvas.hpp"
@@ -402,7 +403,10 @@ std::string html_report_text(const html_report& r) {
                      xml_escape(devices.empty() ? "(none)" : devices));
     h +=
         R"(<nav><a href="#summary">summary</a><a href="#devices">devices</a><a href="#rooflines">rooflines</a><a href="#op-types">op types</a>)"
-        R"(<a href="#sweep">batch sweep</a><a href="#memory">memory</a><a href="#correlation">correlation</a><a href="#layers">layers</a></nav></header>)"
+        R"(<a href="#sweep">batch sweep</a>)";
+    if (!r.llm.empty()) h += R"(<a href="#llm">LLM serving</a>)";
+    h +=
+        R"(<a href="#memory">memory</a><a href="#correlation">correlation</a><a href="#layers">layers</a></nav></header>)"
         "\n";
     summary_section(h, r);
     if (!r.devices.empty()) {
@@ -410,6 +414,7 @@ std::string html_report_text(const html_report& r) {
         roofline_section(h, r, roofs);
         op_time_section(h, r);
         sweep_section(h, r);
+        if (!r.llm.empty()) detail::llm_section(h, r, figure);
         memory_section(h, r);
         correlation_section(h, r);
     } else {

@@ -40,6 +40,7 @@ struct xy_chart {
     std::string legend_title;
     std::vector<xy_series> series;
     std::vector<std::string> notes;
+    std::vector<reference_line> references;  // horizontal, dashed
 };
 
 /** Linear from zero unless the positive values span more than two decades. */
@@ -81,6 +82,7 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
         all_x.insert(all_x.end(), s.x.begin(), s.x.end());
         all_y.insert(all_y.end(), s.y.begin(), s.y.end());
     }
+    for (const auto& r : ch.references) all_y.push_back(r.y);
     const auto sx = choose_scale(all_x), sy = choose_scale(all_y);
     ch.x.log = sx.log, ch.x.lo = sx.lo, ch.x.hi = sx.hi;
     ch.y.log = sy.log, ch.y.lo = sy.lo, ch.y.hi = sy.hi;
@@ -146,6 +148,21 @@ std::string draw_xy(xy_chart ch, const plot_options& options, double default_w, 
                 xml_escape(s.name), path, color,
                 dash_pattern(si).empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", dash_pattern(si)));
         }
+    }
+    for (const auto& r : ch.references) {
+        if (sy.log && !(r.y > 0)) continue;
+        const double py = f.y.to_pixel(r.y);
+        lines += fmt::format(
+            R"(<line class="reference" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#333333" stroke-width="1.5" )"
+            R"(stroke-dasharray="7 4" data-y="{:.9g}"/>)"
+            "\n",
+            coord(left), coord(py), coord(left + plot_w), coord(py), r.y);
+        const auto b = text_box(left + plot_w - 6, py - 5, r.label, font * 0.9, "end");
+        placer.reserve(b);
+        labels += fmt::format(R"(<text class="reference-label" x="{}" y="{}" font-size="{}" text-anchor="end" )"
+                              R"(fill="#333333">{}</text>)"
+                              "\n",
+                              coord(left + plot_w - 6), coord(py - 5), coord(font * 0.9), xml_escape(r.label));
     }
     if (ch.label_points && !ch.series.empty()) {
         const auto& s = ch.series.front();
@@ -277,6 +294,25 @@ std::string svg_sweep(const std::vector<sweep_point>& points, sweep_metric metri
         s.labels.push_back(fmt::format("batch {}", p.batch));
     }
     for (const auto& k : keys) ch.series.push_back(std::move(by_key[k]));
+    return draw_xy(std::move(ch), options, 640, 420);
+}
+
+std::string svg_line_chart(const line_chart& chart, const plot_options& options) {
+    auto style = [](axis_units u) {
+        return u == axis_units::time ? tick_style::time : u == axis_units::si ? tick_style::si : tick_style::plain;
+    };
+    xy_chart ch;
+    ch.lines = true;
+    ch.title = !options.title.empty() ? options.title : chart.title;
+    ch.legend_title = chart.legend_title;
+    ch.x = {false, 0, 1, chart.x_label, style(chart.x_units), chart.x_unit};
+    ch.y = {false, 0, 1, chart.y_label, style(chart.y_units), chart.y_unit};
+    for (const auto& s : chart.series) {
+        if (s.x.size() != s.y.size())
+            throw usage_error("svg_line_chart: series '" + s.name + "' has x and y of different lengths");
+        ch.series.push_back({s.name, s.x, s.y, s.labels});
+    }
+    ch.references = chart.references;
     return draw_xy(std::move(ch), options, 640, 420);
 }
 

@@ -8,6 +8,7 @@
  *     analysis:    analyze, shapes, maxbatch, sweep, compare, check-sample, hw list, hw show
  *     calibration: calibrate (efficiency curves from a microbenchmark file)
  *     report:      report (one-file HTML)
+ *     llm:         llm (LLM serving estimates of a decoder graph with a KV cache)
  *     measurement: ceilings, trace, import-trace, validate, replay (CUDA builds measure; others
  *                  answer exit status 3)
  *
@@ -46,6 +47,8 @@ struct command {
 
 /** analyze, shapes, maxbatch, sweep, compare, check-sample, hw list and hw show. */
 std::vector<command> add_analysis_commands(CLI::App& app);
+/** llm: prefill, decode, generation and memory of a decoder graph with a KV cache. */
+std::vector<command> add_llm_command(CLI::App& app);
 /** report: the one-file HTML report. */
 std::vector<command> add_report_command(CLI::App& app);
 /** ceilings, trace, import-trace and validate. */

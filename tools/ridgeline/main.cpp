@@ -7,6 +7,7 @@
 //   ridgeline sweep MODEL --hw A,B --batch 1,8,32 [--image ...] [--seq ...] [--format ...]
 //   ridgeline compare MODEL... --hw A,B --batch N
 //   ridgeline report MODEL --hw A,B -o report.html
+//   ridgeline llm MODEL --hw ID [--batch 1,8] [--context 128,512] [--prompt N] [--gen N] [--dtype ...]
 //   ridgeline check-sample SAMPLE.json [--zoo DIR] [--hw ID] [--fit]
 //   ridgeline calibrate --from MICROBENCH.json --hw ID [-o SPEC.yaml]   efficiency curves
 //   ridgeline ceilings --hw ID [-o SPEC.yaml] [--device N] [--quick]        (CUDA builds, on a GPU)
@@ -32,8 +33,8 @@ int run(int argc, char** argv) {
     CLI::App app{"ridgeline: FLOPs, bytes, rooflines and predicted latency for ONNX models"};
     app.require_subcommand(1);
     std::vector<command> commands;
-    for (auto* add :
-         {add_analysis_commands, add_report_command, add_measure_commands, add_replay_command, add_calibrate_command}) {
+    for (auto* add : {add_analysis_commands, add_llm_command, add_report_command, add_measure_commands,
+                      add_replay_command, add_calibrate_command}) {
         for (auto& c : add(app)) commands.push_back(std::move(c));
     }
     try {

@@ -5,11 +5,15 @@
 //     ridgeline report MODEL --hw ID[,ID...] -o report.html [--batch N] [--set S=N ...]
 //                      [--input NAME=d0,d1,...] [--dtype fp32|tf32|fp16|bf16|fp8|int8]
 //                      [--sweep-batches 1,2,4,...] [--compare OTHER.onnx ...] [--no-max-batch]
+//
+// A decoder graph with a KV cache (llm.hpp) is analysed at a decode step (one new token over 512
+// cached ones unless --set says otherwise) and gets the LLM-serving section.
 #include "commands.hpp"
 
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/error.hpp"
 #include "ridgeline/html_report.hpp"
+#include "ridgeline/llm.hpp"
 #include "ridgeline/onnx_import.hpp"
 #include "ridgeline/pipeline.hpp"
 #include "ridgeline/sweep.hpp"
@@ -53,6 +57,35 @@ std::string command_line(const report_args& a) {
     return line;
 }
 
+/** A decoder's decode step: one new token over 512 cached ones, where --set leaves them open. */
+void bind_decode_step(const kv_cache_layout& kv, shape_options& o) {
+    for (const auto& [k, v] : kv.bind(1, 1, 512)) {
+        if (k != kv.batch_symbol) o.symbols.try_emplace(k, v);
+    }
+    if (!kv.total_symbol.empty() && o.symbols.count(kv.past_symbol) && o.symbols.count(kv.sequence_symbol))
+        o.symbols[kv.total_symbol] = o.symbols[kv.past_symbol] + o.symbols[kv.sequence_symbol];
+}
+
+/** LLM serving on each device: batches 1, 8, 32 over contexts 128, 512, 2048 after a 512-token prompt. */
+std::vector<llm_estimate> llm_estimates(const model_request& r, const kv_cache_layout& kv) {
+    std::vector<llm_estimate> out;
+    for (const auto& hw : r.devices) {
+        llm_request q;
+        q.path = r.path;
+        q.hw = hw;
+        q.prec = r.prec;
+        q.batches =
+            kv.fixed_batch > 0 ? std::vector<std::int64_t>{kv.fixed_batch} : std::vector<std::int64_t>{1, 8, 32};
+        q.contexts = {128, 512, 2048};
+        for (const auto& [k, v] : r.shapes.symbols) {
+            if (k != kv.batch_symbol && k != kv.past_symbol && k != kv.sequence_symbol && k != kv.total_symbol)
+                q.extra[k] = v;
+        }
+        out.push_back(estimate_llm(q));
+    }
+    return out;
+}
+
 /** The largest batch on each device, or why it is left out. */
 void fit_batches(const report_args& a, graph& g, const shape_options& base, const precision& prec, bool batch_fixed,
                  std::vector<html_device>& devices) {
@@ -84,6 +117,8 @@ int run_report(const report_args& a) {
     graph g = load_onnx(r.path);
     const bool symbolic_batch = has_symbolic_batch(g);
     auto& o = r.shapes;
+    const auto kv = find_kv_cache(g);
+    if (kv) bind_decode_step(*kv, o);
     // A report needs numbers: a symbolic batch nobody bound is bound to 1.
     if (o.batch <= 0 && symbolic_batch && !o.symbols.count("batch") && o.input_shapes.empty()) o.batch = 1;
     auto p = predict_model(std::move(g), r);
@@ -97,6 +132,7 @@ int run_report(const report_args& a) {
     h.memory = inference_memory(p.m);
     h.generator = command_line(a);
     for (const auto& d : p.devices) h.devices.push_back({d.hw, d.roofline, d.latency, std::nullopt, {}});
+    if (kv) h.llm = llm_estimates(r, *kv);
     for (const auto& path : a.compare) {
         auto other = r;
         other.path = path;
