@@ -109,7 +109,7 @@ fi
 tar -xJf tests/data/traces/h200_resnet50.tar.xz -C "$OUT/measurements" resnet50_inject.json
 mv "$OUT/measurements/resnet50_inject.json" "$OUT/measurements/h200_resnet50_inject.json"
 [ -f "$SHARED/measurements/h100_pytorch_eager.json" ] && cp "$SHARED/measurements/h100_pytorch_eager.json" "$OUT/measurements/"
-cp scripts/gpu_spec.sh scripts/replay_summary.py scripts/resnet50_forward.py "$OUT/scripts/"
+cp scripts/gpu_spec.sh scripts/replay_summary.py scripts/resnet50_forward.py scripts/microbench.py "$OUT/scripts/"
 install -m 755 scripts/gpu_run.sh "$OUT/run.sh"
 
 tool_and_tests=$(du -scb "$OUT"/bin "$OUT"/lib "$OUT"/tests | tail -1 | cut -f1)

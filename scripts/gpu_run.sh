@@ -11,11 +11,12 @@
 #     models/resnet50_eager.onnx by ranges and by sequence;
 #  4. `ridgeline replay` of every model in KIT/models at each of $REPLAY (batch:dtype), and the
 #     summary: predicted vs replayed, and resnet50_eager b32 fp32 next to this GPU's eager trace
-#     (step 3) and the H200 reference trace (measurements/).
+#     (step 3) and the H200 reference trace (measurements/);
+#  5. with PyTorch: scripts/microbench.py --extended and `ridgeline calibrate` on this GPU's spec.
 # Every step's output lands in OUT; OUT/SUMMARY.txt has one line per step and the key figures.
 # Exit status 0 when every step passed.
 # Environment: HW (spec id), PYTHON (python3), REPLAY ("32:fp32 32:fp16 1:fp32 1:fp16"),
-# REPEATS (7), SKIP_TRACES=1, SKIP_REPLAY=1.
+# REPEATS (7), SKIP_TRACES=1, SKIP_REPLAY=1, SKIP_MICROBENCH=1.
 set -uo pipefail
 
 KIT=$(cd "$(dirname "$0")" && pwd)
@@ -211,6 +212,16 @@ if [ "${SKIP_REPLAY:-0}" != 1 ]; then
         eager+=(--eager-trace "H200 reference (PyTorch 2.11 eager)=$KIT/measurements/h200_resnet50_inject.json")
     [ -f "$KIT/measurements/h100_pytorch_eager.json" ] && eager+=(--sample "$KIT/measurements/h100_pytorch_eager.json")
     "$PYTHON" "$KIT/scripts/replay_summary.py" "$OUT/replay" "${eager[@]}" | tee "$OUT/replay/SUMMARY.md" | tee -a "$SUMMARY"
+fi
+
+# ---- 5. latency-model curves -------------------------------------------------------------------
+# The single-operator microbenchmarks of `ridgeline calibrate` (the default shapes plus the small-M
+# fp32 GEMMs and one-row decode attention products docs/accuracy.md and docs/llm.md lack), then the
+# fit on this GPU's spec: per-class fit quality, and the fitted spec for hwspecs/.
+if [ "${SKIP_MICROBENCH:-0}" != 1 ] && "$PYTHON" -c "import torch; assert torch.cuda.is_available()" 2> /dev/null; then
+    step microbench "$PYTHON" "$KIT/scripts/microbench.py" --extended -o "$OUT/microbench_extended.json" &&
+        step calibrate "$tool" calibrate --from "$OUT/microbench_extended.json" --hw "$HW" --rows \
+            -o "$OUT/$HW.calibrated.yaml"
 fi
 
 note "done: $failures step(s) failed; outputs in $OUT"

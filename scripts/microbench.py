@@ -43,10 +43,20 @@ LAYERNORMS = [(128, 768), (1024, 768), (4096, 768), (16384, 768), (4096, 4096), 
 SOFTMAXES = [(1536, 128), (12288, 128), (49152, 128), (49152, 512), (75648, 197), (131072, 1024)]
 SEQUENCES = [(8, 128, 768), (32, 128, 768), (8, 512, 768)]
 EMBEDDINGS = [(1, 128, 768), (32, 128, 768), (8, 1024, 768)]
+# --extended: shapes the default list lacks where docs/accuracy.md and docs/llm.md find the largest
+# errors — fp32 GEMMs of transformer layers at batch 1 (M = 128, K = 768 / 3072, split-K in cuBLAS)
+# and the one-query-row attention products of LLM decode (M = 1 over 128–4096 cached tokens).
+EXTENDED_MATMULS = [(128, 768, 768), (128, 2304, 768), (128, 3072, 768), (128, 768, 3072), (32, 768, 768),
+                    (32, 3072, 768)]
+EXTENDED_BMMS = [(12, 1, 128, 64), (12, 1, 1024, 64), (384, 1, 128, 64), (384, 1, 1024, 64), (384, 1, 4096, 64),
+                 (12, 1, 64, 1024), (384, 1, 64, 128), (384, 1, 64, 1024), (384, 1, 64, 4096)]
 
 
-def default_rows():
+def default_rows(extended=False):
     rows = []
+    if extended:
+        rows += [{"op": "matmul", "m": m, "n": n, "k": k} for m, n, k in EXTENDED_MATMULS]
+        rows += [{"op": "bmm_qk", "batch": b, "m": m, "n": n, "k": k} for b, m, n, k in EXTENDED_BMMS]
     for m, n, k in MATMULS:
         rows.append({"op": "matmul", "m": m, "n": n, "k": k})
     for b, m, n, k in BMMS:
@@ -148,6 +158,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-o", "--output", required=True, help="the JSON file to write")
     p.add_argument("--shapes", help="take the rows' ops and sizes from another microbenchmark file")
+    p.add_argument("--extended", action="store_true",
+                   help="add small-M fp32 GEMMs and one-row (LLM decode) attention products to the default list")
     p.add_argument("--dtypes", default="float32,float16", help="comma-separated torch dtypes")
     p.add_argument("--calls", type=int, default=20, help="timed calls per row")
     p.add_argument("--warmup", type=int, default=5, help="untimed calls before")
@@ -170,7 +182,7 @@ def main():
                     seen.add(key)
                     shapes.append(shape)
     else:
-        shapes = default_rows()
+        shapes = default_rows(a.extended)
     out = {"device": torch.cuda.get_device_name(dev), "torch": torch.__version__,
            "cudnn": torch.backends.cudnn.version(),
            "settings": "tf32 off; cudnn.benchmark off; no_grad; time = summed kernel time per call "

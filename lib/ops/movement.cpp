@@ -522,7 +522,7 @@ void kernels_expand(const kernel_context& kc, std::vector<kernel_spec>& out) {
         const auto a = y.size() - 1 - i, b = x.size() - 1 - i;
         st[a] = x[b] == y[a] ? xs[b] : 0;
     }
-    for (auto c : (*kc.consumers)[static_cast<std::size_t>(n.outputs[0])]) {
+    for (auto c : kc.consumers->of(n.outputs[0])) {
         const auto& user = kc.ctx.g().nodes[static_cast<std::size_t>(c)];
         if ((user.op_type != "Reshape" && user.op_type != "Flatten") || user.outputs.empty() || user.outputs[0] < 0)
             continue;
