@@ -59,6 +59,7 @@ predicted_model predict_model(graph g, const model_request& r) {
     predicted_model p;
     static_cast<inferred_model&>(p) = infer_model(std::move(g), r);
     p.prec = r.prec;
+    p.training = r.training;
     analysis_options ao;
     ao.float_override = r.prec.storage;
     ao.fused = r.fused;
@@ -73,6 +74,7 @@ predicted_model predict_model(graph g, const model_request& r) {
         d.hw = hw;
         d.roofline = predict(p.m, hw, r.prec.compute, r.prec.tf32);
         d.latency = predict_latency(p.g, p.m, hw, r.prec.compute, params);
+        if (r.training) d.training = predict_training(p.m, d.roofline, d.latency);
         p.devices.push_back(std::move(d));
     }
     return p;
