@@ -213,12 +213,12 @@ bool count_node(const graph& g, const node& n, const op_rule& rule, dtype float_
         return false;
     }
     const std::pair<const char*, std::int64_t> figures[] = {{"MACs", c.macs},
-                                                             {"matmul FLOPs", c.flops_matmul},
-                                                             {"vector FLOPs", c.flops_vector},
-                                                             {"special FLOPs", c.flops_special},
-                                                             {"activation bytes read", c.bytes_read_activations},
-                                                             {"weight bytes read", c.bytes_read_weights},
-                                                             {"bytes written", c.bytes_written}};
+                                                            {"matmul FLOPs", c.flops_matmul},
+                                                            {"vector FLOPs", c.flops_vector},
+                                                            {"special FLOPs", c.flops_special},
+                                                            {"activation bytes read", c.bytes_read_activations},
+                                                            {"weight bytes read", c.bytes_read_weights},
+                                                            {"bytes written", c.bytes_written}};
     for (const auto& [what, v] : figures) {
         if (v < 0) {
             throw graph_error(n.display_name(), n.op_type + ": " + what + " would be negative (" + std::to_string(v) +
@@ -228,10 +228,41 @@ bool count_node(const graph& g, const node& n, const op_rule& rule, dtype float_
     return true;
 }
 
-/** Backward-pass counts of a layer, from its forward counts and its rule's backward factors. */
-counts backward_of(const layer_cost& l, double matmul_factor, double vector_factor) {
+/**
+ * Which values carry a gradient in training: floating parameters (initializers, and constants a
+ * node makes from nothing) and whatever is computed from one. Graph inputs do not, so the first
+ * layers compute no input gradient (PyTorch's autograd skips dX where the input needs no grad).
+ */
+std::vector<char> requires_grad(const graph& g) {
+    std::vector<char> grad(g.values.size(), 0);
+    for (std::size_t i = 0; i < g.values.size(); ++i) {
+        const auto& v = g.values[i];
+        grad[i] = v.is_initializer && is_floating(v.type) ? 1 : 0;
+    }
+    for (auto id : g.topological_order()) {
+        const auto& n = g.nodes[static_cast<std::size_t>(id)];
+        const bool from_nothing =
+            std::none_of(n.inputs.begin(), n.inputs.end(), [](std::int32_t in) { return in >= 0; });
+        const bool any = std::any_of(n.inputs.begin(), n.inputs.end(),
+                                     [&](std::int32_t in) { return in >= 0 && grad[static_cast<std::size_t>(in)]; });
+        for (auto out : n.outputs) {
+            if (out < 0) continue;
+            const auto t = g.values[static_cast<std::size_t>(out)].type;
+            grad[static_cast<std::size_t>(out)] = (any || from_nothing) && is_floating(t) ? 1 : 0;
+        }
+    }
+    return grad;
+}
+
+/**
+ * Backward-pass counts of a layer, from its forward counts and its rule's backward factors.
+ * `input_grad`: some activation input carries a gradient (else no dX: one matmul product fewer,
+ * and no input gradient written); `param_grad`: some weight does. Neither: no backward work.
+ */
+counts backward_of(const layer_cost& l, double matmul_factor, double vector_factor, bool input_grad, bool param_grad) {
     counts b;
-    if (!l.is_kernel()) return b;
+    if (!l.is_kernel() || (!input_grad && !param_grad)) return b;
+    if (!input_grad) matmul_factor = std::max(0.0, matmul_factor - 1.0);  // dW only
     // A count times a factor, as an integer; beyond 64 bits it is an overflow, not a wrap.
     auto scaled = [](std::int64_t v, double factor) {
         const double x = static_cast<double>(v) * factor;
@@ -247,7 +278,8 @@ counts backward_of(const layer_cost& l, double matmul_factor, double vector_fact
     // Backward reads the output gradient and the saved inputs, writes a gradient per input.
     b.bytes_read_activations = checked_add(l.forward.bytes_written, l.forward.bytes_read_activations);
     b.bytes_read_weights = l.forward.bytes_read_weights;
-    b.bytes_written = checked_add(l.forward.bytes_read_activations, l.forward.bytes_read_weights);
+    b.bytes_written = input_grad ? checked_add(l.forward.bytes_read_activations, l.forward.bytes_read_weights)
+                                 : l.forward.bytes_read_weights;
     return b;
 }
 
@@ -388,6 +420,7 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
     // Parameters (each floating initializer once, attributed to its first reader; an initializer
     // provably repeating another counts with it, once), totals.
     std::vector<char> seen(g.values.size(), 0);
+    const auto grad = options.training ? requires_grad(g) : std::vector<char>(g.values.size(), 0);
     for (std::size_t pos = 0; pos < all.size(); ++pos) {
         if (!keep[pos]) continue;
         auto& l = all[pos];
@@ -410,7 +443,14 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             }
             m.params = checked_add(m.params, l.params);
             if (options.training) {
-                l.backward = backward_of(l, backward_factors[pos].first, backward_factors[pos].second);
+                bool input_grad = false;
+                bool param_grad = false;
+                for (auto in : n.inputs) {
+                    if (in < 0 || !grad[static_cast<std::size_t>(in)]) continue;
+                    (g.values[static_cast<std::size_t>(in)].is_initializer ? param_grad : input_grad) = true;
+                }
+                l.backward =
+                    backward_of(l, backward_factors[pos].first, backward_factors[pos].second, input_grad, param_grad);
             }
             m.totals += l.forward;
             m.backward_totals += l.backward;
@@ -451,7 +491,8 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
             }
         }
         for (auto out : g.outputs)
-            last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] = static_cast<std::int64_t>(steps);
+            last_use[static_cast<std::size_t>(buf.root[static_cast<std::size_t>(out)])] =
+                static_cast<std::int64_t>(steps);
         // The buffers freed after each step, as singly linked lists threaded through one pool
         // (one allocation instead of a vector per step).
         std::vector<std::int32_t> free_head(steps + 1, -1);
@@ -488,7 +529,7 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
                                     options.float_override);
             }
         }
-} catch (const overflow_error& e) {
+    } catch (const overflow_error& e) {
         throw overflow_error(std::string("activation memory: ") + e.what() + " (summing the live tensors' bytes)");
     }
     m.peak_activation_bytes = peak;
@@ -531,15 +572,16 @@ batch_fit largest_batch(graph& g, const shape_options& base, const analysis_opti
     };
     // A batch to vary: the symbol `batch` or a graph input's symbolic leading dimension.
     const auto symbols = graph_symbols(g);
-    const bool has_batch =
-        std::binary_search(symbols.begin(), symbols.end(), std::string("batch")) ||
-        std::any_of(g.inputs.begin(), g.inputs.end(), [&](std::int32_t id) {
-            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
-            return d && !d->empty() && !d->front().is_value() && !base.input_shapes.count(g.values[static_cast<std::size_t>(id)].name);
-        });
+    const bool has_batch = std::binary_search(symbols.begin(), symbols.end(), std::string("batch")) ||
+                           std::any_of(g.inputs.begin(), g.inputs.end(), [&](std::int32_t id) {
+                               const auto& d = g.values[static_cast<std::size_t>(id)].declared;
+                               return d && !d->empty() && !d->front().is_value() &&
+                                      !base.input_shapes.count(g.values[static_cast<std::size_t>(id)].name);
+                           });
     if (!has_batch) {
-        throw usage_error("largest batch: the model has no batch dimension to vary (no symbol 'batch', no graph input "
-                          "with a symbolic leading dimension)");
+        throw usage_error(
+            "largest batch: the model has no batch dimension to vary (no symbol 'batch', no graph input "
+            "with a symbolic leading dimension)");
     }
     batch_fit fit;
     auto m1 = memory_at(1);

@@ -60,7 +60,8 @@ TEST_CASE("6. parse errors exit 2, not CLI11's codes; --help exits 0") {
     usage("analyze " + model + " --batch 1 --no-such-flag", {"--no-such-flag"});  // was 109
     usage("analyze " + model + " --batch 1 --batch 2", {"--batch"});          // was 114
     usage("analyze", {"model"});
-    usage("frobnicate", {"frobnicate"});
+    usage("frobnicate", {"unknown command 'frobnicate'", "analyze"});
+    usage("hw frob", {"frob"});
     CHECK(tool("analyze --help").status == 0);
     CHECK(tool("--help").status == 0);
 }
@@ -197,6 +198,7 @@ TEST_CASE("14. check-sample finds the zoo beside the sample's folder, from any f
     fs::create_directories(d.path / "zoo");
     fs::copy_file(data + "/timing_sample.json", d.path / "measurements" / "sample.json");
     fs::copy_file(model, d.path / "zoo" / "resnet18.onnx");
+    fs::copy_file(data + "/tiny_mlp.onnx", d.path / "zoo" / "tiny_mlp.onnx");
     const auto r = ridgeline::test::run_command("cd / && " + std::string(RIDGELINE_TOOL) + " check-sample " +
                                                 (d.path / "measurements" / "sample.json").string() + " 2>&1");
     CAPTURE(r.out);

@@ -35,6 +35,27 @@ int run(int argc, char** argv) {
     for (auto* add : {add_analysis_commands, add_report_command, add_measure_commands, add_replay_command}) {
         for (auto& c : add(app)) commands.push_back(std::move(c));
     }
+    // An unknown command word (CLI11 would only say "A subcommand is required"), named, with the
+    // commands there are: at the top level, and under a command that has its own (hw list|show).
+    CLI::App* level = &app;
+    std::string words = "ridgeline";
+    for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+        const auto subs = level->get_subcommands({});
+        if (subs.empty()) break;
+        CLI::App* next = nullptr;
+        std::string known;
+        for (auto* s : subs) {
+            if (s->check_name(argv[i])) next = s;
+            known += (known.empty() ? "" : ", ") + s->get_name();
+        }
+        if (next == nullptr) {
+            std::cerr << words << ": unknown command '" << ridgeline::escape_invalid_utf8(argv[i])
+                      << "' (commands: " << known << "; " << words << " --help)\n";
+            return usage_exit;
+        }
+        level = next;
+        words += " " + next->get_name();
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
