@@ -121,13 +121,18 @@ struct model_cost {
     std::int64_t duplicate_params = 0;
     /** Those initializers: (duplicate, the initializer it repeats), by name. */
     std::vector<std::pair<std::string, std::string>> duplicate_initializers;
-    std::int64_t param_bytes = 0;                    /**< Their bytes (after the dtype override). */
-    std::int64_t peak_activation_bytes = 0;          /**< Liveness peak over the topological order. */
-    std::int64_t input_bytes = 0;                    /**< Graph inputs. */
-    std::int64_t kernels = 0;                        /**< Nodes that launch a kernel. */
-    std::vector<diagnostic> diagnostics;             /**< Unknown ops, uncounted subgraphs … */
-    std::map<std::string, int> unknown_ops;          /**< Operator → nodes counted as unknown. */
-    dtype float_override = dtype::undefined;         /**< The re-typing the counts used. */
+    /** Counted, but likely a tied weight stored transposed (not provable from the graph: the
+        bytes differ by layout): (a MatMul/Gemm weight [b, a], the embedding [a, b] a Gather
+        reads). gpt2's lm_head is its wte transposed. */
+    std::vector<std::pair<std::string, std::string>> possibly_tied;
+    std::int64_t possibly_tied_params = 0;   /**< Elements of the first of each `possibly_tied` pair. */
+    std::int64_t param_bytes = 0;            /**< Their bytes (after the dtype override). */
+    std::int64_t peak_activation_bytes = 0;  /**< Liveness peak over the topological order. */
+    std::int64_t input_bytes = 0;            /**< Graph inputs. */
+    std::int64_t kernels = 0;                /**< Nodes that launch a kernel. */
+    std::vector<diagnostic> diagnostics;     /**< Unknown ops, uncounted subgraphs … */
+    std::map<std::string, int> unknown_ops;  /**< Operator → nodes counted as unknown. */
+    dtype float_override = dtype::undefined; /**< The re-typing the counts used. */
 };
 
 /** Bytes of a value at its element size after `float_override` (0 when not fully numeric). */

@@ -229,6 +229,43 @@ bool count_node(const graph& g, const node& n, const op_rule& rule, dtype float_
 }
 
 /**
+ * Notes (does not uncount) a floating 2-D initializer [b, a] read by a MatMul or Gemm when an
+ * embedding [a, b] of the same dtype is read by a Gather: the usual export of a tied output
+ * projection (gpt2's lm_head = wte transposed), which differs in layout and so cannot be proved
+ * the same tensor from the file.
+ */
+void note_transposed_ties(const graph& g, model_cost& m) {
+    auto matrix = [&](std::int32_t id) -> const value* {
+        if (id < 0) return nullptr;
+        const auto& v = g.values[static_cast<std::size_t>(id)];
+        if (!v.is_initializer || !is_floating(v.type) || !v.dims || v.dims->size() != 2) return nullptr;
+        if (!(*v.dims)[0].is_value() || !(*v.dims)[1].is_value()) return nullptr;
+        return (*v.dims)[0].value() != (*v.dims)[1].value() ? &v : nullptr;
+    };
+    std::vector<const value*> embeddings;
+    std::vector<const value*> projections;
+    for (const auto& n : g.nodes) {
+        if (n.op_type == "Gather" && !n.inputs.empty()) {
+            if (const auto* v = matrix(n.inputs[0])) embeddings.push_back(v);
+        } else if ((n.op_type == "MatMul" || n.op_type == "Gemm") && n.inputs.size() >= 2) {
+            if (const auto* v = matrix(n.inputs[1])) projections.push_back(v);
+        }
+    }
+    for (const auto* e : embeddings) {
+        for (const auto* w : projections) {
+            if (w->type != e->type || (*w->dims)[0].value() != (*e->dims)[1].value() ||
+                (*w->dims)[1].value() != (*e->dims)[0].value()) {
+                continue;
+            }
+            const std::pair<std::string, std::string> tie{w->name, e->name};
+            if (std::find(m.possibly_tied.begin(), m.possibly_tied.end(), tie) != m.possibly_tied.end()) continue;
+            m.possibly_tied.push_back(tie);
+            m.possibly_tied_params = checked_add(m.possibly_tied_params, value_elements(*w));
+        }
+    }
+}
+
+/**
  * Which values carry a gradient in training: floating parameters (initializers, and constants a
  * node makes from nothing) and whatever is computed from one. Graph inputs do not, so the first
  * layers compute no input gradient (PyTorch's autograd skips dX where the input needs no grad).
@@ -475,6 +512,8 @@ model_cost analyze(const graph& g, const analysis_options& options, const graph_
         }
     }
 
+    note_transposed_ties(g, m);
+
     // Liveness over the topological order (kept nodes only): a buffer is allocated when its
     // producer runs and freed after its last reader; graph inputs live from the start and graph
     // outputs to the end; views alias their input's buffer; folded values are free.
@@ -565,9 +604,11 @@ batch_fit largest_batch(graph& g, const shape_options& base, const analysis_opti
         o.batch = b;
         o.symbols.erase("batch");
         auto report = infer_shapes(g, o);
-        if (!report.ok())
-            throw error("shape inference failed at batch " + std::to_string(b) + ": " +
-                        report.diagnostics.front().message);
+        if (!report.ok()) {
+            const auto& first = *std::find_if(report.diagnostics.begin(), report.diagnostics.end(),
+                                              [](const diagnostic& d) { return d.level == severity::error; });
+            throw error("shape inference failed at batch " + std::to_string(b) + ": " + first.message);
+        }
         return inference_memory(analyze(g, options));
     };
     // A batch to vary: the symbol `batch` or a graph input's symbolic leading dimension.

@@ -49,7 +49,10 @@ inferred_model infer_model(graph g, const model_request& r) {
                                           [](const diagnostic& d) { return d.level == severity::error; });
         const auto bound = bindings_text(p.symbols, r.shapes);
         throw error(r.path + ": shape inference failed" + (bound.empty() ? "" : " with " + bound) + ": " +
-                    (first.node.empty() ? "" : "node '" + first.node + "': ") + first.message);
+                    (first.node.empty() || first.message.rfind("node '" + first.node + "'", 0) == 0
+                         ? ""
+                         : "node '" + first.node + "': ") +
+                    first.message);
     }
     p.g = std::move(g);
     return p;

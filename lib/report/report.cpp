@@ -59,8 +59,7 @@ void write_shapes(std::ostream& out, const graph& g) {
             if (o < 0) continue;
             const auto& v = g.values[static_cast<std::size_t>(o)];
             out << fmt::format("{:<40} {:<18} {:<6} {}\n", escape_invalid_utf8(v.name), escape_invalid_utf8(n.op_type),
-                               dtype_name(v.type),
-                               v.dims ? shape_to_string(*v.dims) : "?");
+                               dtype_name(v.type), v.dims ? shape_to_string(*v.dims) : "?");
         }
     }
 }
@@ -192,6 +191,13 @@ void write_table(std::ostream& out, const analysis_report& r) {
                            escape_invalid_utf8(d.front().first), escape_invalid_utf8(d.front().second),
                            d.size() > 1 ? ", …" : "");
     }
+    if (!r.cost.possibly_tied.empty()) {
+        const auto& [w, e] = r.cost.possibly_tied.front();
+        out << fmt::format(
+            "; '{}' has the transposed shape of the embedding '{}' (a tied weight stored twice? "
+            "not provable from the graph; {} params if tied)",
+            escape_invalid_utf8(w), escape_invalid_utf8(e), r.cost.params - r.cost.possibly_tied_params);
+    }
     out << '\n';
     out << fmt::format("bytes   {} read ({} activations, {} weights), {} written; intensity {:.1f} FLOP/B\n",
                        human_bytes(static_cast<double>(t.bytes_read())),
@@ -217,13 +223,13 @@ void write_table(std::ostream& out, const analysis_report& r) {
     }
     if (bwd) {
         const auto& b = r.cost.backward_totals;
-        out << fmt::format("backward {} ({} matmul, {} vector, {} special); {} read, {} written",
-                           human_flops(static_cast<double>(b.flops())), human_flops(static_cast<double>(b.flops_matmul)),
-                           human_flops(static_cast<double>(b.flops_vector)),
-                           human_flops(static_cast<double>(b.flops_special)),
-                           human_bytes(static_cast<double>(b.bytes_read())),
-                           human_bytes(static_cast<double>(b.bytes_written)));
-        if (bwd_time) out << fmt::format("; predicted {} time {}", word, human_time(r.training_time->backward_time_s_total));
+        out << fmt::format(
+            "backward {} ({} matmul, {} vector, {} special); {} read, {} written",
+            human_flops(static_cast<double>(b.flops())), human_flops(static_cast<double>(b.flops_matmul)),
+            human_flops(static_cast<double>(b.flops_vector)), human_flops(static_cast<double>(b.flops_special)),
+            human_bytes(static_cast<double>(b.bytes_read())), human_bytes(static_cast<double>(b.bytes_written)));
+        if (bwd_time)
+            out << fmt::format("; predicted {} time {}", word, human_time(r.training_time->backward_time_s_total));
         out << '\n';
         const double ff = static_cast<double>(t.flops());
         const double fb = static_cast<double>(b.flops());
@@ -369,24 +375,30 @@ void write_json(std::ostream& out, const analysis_report& r) {
     if (r.cost.duplicate_params > 0) {
         j["totals"]["params_duplicated"] = r.cost.duplicate_params;
         json dups = json::array();
-        for (const auto& [dup, of] : r.cost.duplicate_initializers) dups.push_back({{"initializer", dup}, {"same_as", of}});
+        for (const auto& [dup, of] : r.cost.duplicate_initializers)
+            dups.push_back({{"initializer", dup}, {"same_as", of}});
         j["duplicate_initializers"] = std::move(dups);
+    }
+    if (!r.cost.possibly_tied.empty()) {
+        json ties = json::array();
+        for (const auto& [w, e] : r.cost.possibly_tied) ties.push_back({{"initializer", w}, {"transpose_of", e}});
+        j["possibly_tied_initializers"] = std::move(ties);
+        j["totals"]["params_if_tied"] = r.cost.params - r.cost.possibly_tied_params;
     }
     if (r.training) {
         const auto& b = r.cost.backward_totals;
         auto bt = counts_json(b);
-        bt["predicted_time_s"] =
-            r.training_time ? json(r.training_time->backward_time_s_total) : json(nullptr);
+        bt["predicted_time_s"] = r.training_time ? json(r.training_time->backward_time_s_total) : json(nullptr);
         j["totals"]["backward"] = std::move(bt);
         const double ff = static_cast<double>(t.flops());
         const double fb = static_cast<double>(b.flops());
-        json tr = {{"backward_forward_flops_ratio", ratio(ff, fb)},
-                   {"backward_forward_bytes_ratio",
-                    ratio(static_cast<double>(t.bytes()), static_cast<double>(b.bytes()))},
-                   {"step_forward_flops_ratio", ff > 0 ? (ff + fb) / ff : 0.0},
-                   {"time_method",
-                    "per layer: forward predicted time x backward/forward work of its dominant term "
-                    "(FLOPs when compute-bound, bytes when memory-bound)"}};
+        json tr = {
+            {"backward_forward_flops_ratio", ratio(ff, fb)},
+            {"backward_forward_bytes_ratio", ratio(static_cast<double>(t.bytes()), static_cast<double>(b.bytes()))},
+            {"step_forward_flops_ratio", ff > 0 ? (ff + fb) / ff : 0.0},
+            {"time_method",
+             "per layer: forward predicted time x backward/forward work of its dominant term "
+             "(FLOPs when compute-bound, bytes when memory-bound)"}};
         tr["backward_forward_time_ratio"] = r.training_time ? json(r.training_time->time_ratio()) : json(nullptr);
         tr["step_forward_time_ratio"] = r.training_time ? json(r.training_time->step_time_ratio()) : json(nullptr);
         j["training"] = std::move(tr);

@@ -64,6 +64,13 @@ struct temp_dir {
     }
 };
 
+/** Shape options binding the batch only. */
+shape_options batch_of(std::int64_t batch) {
+    shape_options o;
+    o.batch = batch;
+    return o;
+}
+
 /** The first error diagnostic of inferring `g` under `o`, or "" when inference succeeds. */
 std::string first_error(graph& g, const shape_options& o = {}) {
     const auto report = infer_shapes(g, o);
@@ -74,7 +81,7 @@ std::string first_error(graph& g, const shape_options& o = {}) {
 }
 
 /** One-node model: x [1, 3, 8, 8] through `op` with weight w [4, 3, 3, 3] when `with_weight`. */
-model_builder conv_like(const std::string& op, bool with_weight = true) {
+model_builder conv_like([[maybe_unused]] const std::string& op, bool with_weight = true) {
     model_builder b;
     b.input("x", dtype::f32, {std::int64_t{1}, std::int64_t{3}, std::int64_t{8}, std::int64_t{8}});
     if (with_weight) b.weight("w", dtype::f32, {4, 3, 3, 3});
@@ -178,7 +185,7 @@ TEST_CASE("bert mutants of the issue (opset 6, initializer dims deleted / 0 / ex
 
 TEST_CASE("repro resnet18_maxpool_negative_kernel: refused naming the node and the attribute") {
     auto g = load_onnx(data_dir + "/repro/resnet18_maxpool_negative_kernel.onnx");
-    const auto e = first_error(g, {.batch = 1});
+    const auto e = first_error(g, batch_of(1));
     CAPTURE(e);
     CHECK(e.find("/maxpool/MaxPool") != std::string::npos);
     CHECK(e.find("kernel_shape[0] = -100 must be at least 1") != std::string::npos);
@@ -301,7 +308,7 @@ TEST_CASE("other attributes: dtypes, block sizes, batch_dims, equations, recurre
 TEST_CASE("a cost rule can never report negative FLOPs: the analysis refuses, naming the node") {
     // Every figure of every layer of the bundled models is non-negative (the analysis checks it).
     auto g = load_onnx(data_dir + "/resnet18.onnx");
-    REQUIRE(infer_shapes(g, {.batch = 2}).ok());
+    REQUIRE(infer_shapes(g, batch_of(2)).ok());
     const auto m = analyze(g, {.training = true});
     for (const auto& l : m.layers) {
         CHECK(l.forward.flops() >= 0);
@@ -319,7 +326,7 @@ TEST_CASE("an overflow names the node and the shapes it was counting") {
     b.node("Conv", {"x", "w"}, {"y"}, "stem_conv");
     b.output("y");
     auto g = b.load();
-    REQUIRE(infer_shapes(g, {.batch = std::int64_t{1} << 61}).ok());
+    REQUIRE(infer_shapes(g, batch_of(std::int64_t{1} << 61)).ok());
     try {
         (void)analyze(g);
         FAIL("expected an overflow");
@@ -334,9 +341,10 @@ TEST_CASE("an overflow names the node and the shapes it was counting") {
 
 TEST_CASE("names that are not UTF-8: printed escaped, never a JSON failure") {
     CHECK(escape_invalid_utf8("conv\xff") == "conv\\xff");
-    CHECK(escape_invalid_utf8("12.3 µs") == "12.3 µs");             // valid multi-byte sequences pass
-    CHECK(escape_invalid_utf8("a\xc0\xaf" "b") == "a\\xc0\\xafb");  // an overlong '/'
-    CHECK(escape_invalid_utf8("\xe2\x82") == "\\xe2\\x82");         // a sequence cut short
+    CHECK(escape_invalid_utf8("12.3 µs") == "12.3 µs");  // valid multi-byte sequences pass
+    CHECK(escape_invalid_utf8("a\xc0\xaf"
+                              "b") == "a\\xc0\\xafb");                // an overlong '/'
+    CHECK(escape_invalid_utf8("\xe2\x82") == "\\xe2\\x82");           // a sequence cut short
     CHECK(escape_invalid_utf8("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a UTF-16 surrogate
 
     model_builder b;
@@ -547,6 +555,32 @@ TEST_CASE("an initializer provably stored twice counts once, noted") {
     CHECK(analyze(gw).params == 32);
 }
 
+TEST_CASE("a tied embedding stored transposed (gpt2's lm_head): counted, noted as possibly tied") {
+    model_builder b;
+    b.input("ids", dtype::i64, {std::int64_t{1}, std::int64_t{5}});
+    b.weight("wte", dtype::f32, {50, 8}).weight("lm_head", dtype::f32, {8, 50}).weight("proj", dtype::f32, {8, 8});
+    b.node("Gather", {"wte", "ids"}, {"h"});
+    b.node("MatMul", {"h", "proj"}, {"h2"});
+    b.node("MatMul", {"h2", "lm_head"}, {"logits"});
+    b.output("logits");
+    auto g = b.load();
+    REQUIRE(infer_shapes(g).ok());
+    const auto m = analyze(g);
+    CHECK(m.params == 400 + 400 + 64);  // not provable: still counted
+    REQUIRE(m.possibly_tied.size() == 1);
+    CHECK(m.possibly_tied[0] == std::pair<std::string, std::string>{"lm_head", "wte"});
+    CHECK(m.possibly_tied_params == 400);
+    analysis_report r;
+    r.cost = m;
+    const auto j = json_of(r);
+    CHECK(j["totals"]["params_if_tied"] == 464);
+    CHECK(j["possibly_tied_initializers"][0]["transpose_of"] == "wte");
+    std::ostringstream table;
+    write_report(table, r, report_format::table);
+    CHECK(table.str().find("'lm_head' has the transposed shape of the embedding 'wte'") != std::string::npos);
+    CHECK(table.str().find("464 params if tied") != std::string::npos);
+}
+
 // ---- 12. shape constants in external data ------------------------------------------------------
 
 TEST_CASE("a shape constant in external data: read when the file is there, named when it is not") {
@@ -558,9 +592,8 @@ TEST_CASE("a shape constant in external data: read when the file is there, named
     t->set_data_type(onnx::TensorProto::INT64);
     t->add_dims(2);
     t->set_data_location(onnx::TensorProto::EXTERNAL);
-    for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", "model.weights"},
-                               {"offset", "8"},
-                               {"length", "16"}}) {
+    for (const auto& [k, v] :
+         {std::pair<std::string, std::string>{"location", "model.weights"}, {"offset", "8"}, {"length", "16"}}) {
         auto* e = t->add_external_data();
         e->set_key(k);
         e->set_value(v);

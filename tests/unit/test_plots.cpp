@@ -31,7 +31,6 @@ namespace {
 /** The namespace attribute every inline SVG carries (so a saved SVG opens). */
 const std::string svg_ns = R"( xmlns="http://www.w3.org/2000/svg")";
 
-
 /** Parses an SVG or XHTML text; fails the test when it is not well-formed XML. */
 std::unique_ptr<pugi::xml_document> parse(const std::string& text) {
     auto doc = std::make_unique<pugi::xml_document>();
@@ -681,7 +680,8 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     write_report(out, r, report_format::table);
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() > 8);
-    CHECK(std::regex_match(lines[0], std::regex(R"(model   mlp\.onnx  \(\d+ nodes, \d+ layers, \d+ kernel launches\))")));
+    CHECK(
+        std::regex_match(lines[0], std::regex(R"(model   mlp\.onnx  \(\d+ nodes, \d+ layers, \d+ kernel launches\))")));
     CHECK(std::regex_match(lines[1], std::regex(R"(bound   batch=\d+   precision fp32)")));
     CHECK(std::regex_match(lines[2], std::regex(R"(device  .+ \(t4\))")));
     const auto header =
@@ -716,7 +716,9 @@ TEST_CASE("console table: header, one row per kernel, totals in human units") {
     CHECK(std::regex_search(
         tail, std::regex(
                   R"(\nroof    (compute|memory)-bound at the roofline \(\d+ compute-bound, \d+ memory-bound layers)")));
-    CHECK(std::regex_search(tail, std::regex(R"(\ntime    [0-9.]+ (ns|µs|ms|s) predicted GPU time over \d+ kernel launches \(\d+ layers\))")));
+    CHECK(std::regex_search(
+        tail,
+        std::regex(R"(\ntime    [0-9.]+ (ns|µs|ms|s) predicted GPU time over \d+ kernel launches \(\d+ layers\))")));
     // --top N keeps the N heaviest rows; no device: no time/bound columns.
     auto top = r;
     top.top = 2;

@@ -55,10 +55,10 @@ std::string read_file(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("6. parse errors exit 2, not CLI11's codes; --help exits 0") {
-    usage("analyze " + model + " --batch abc", {"--batch", "abc"});           // was 104/105
-    usage("maxbatch " + model + " --batch 1", {"--hw"});                      // was 106
+    usage("analyze " + model + " --batch abc", {"--batch", "abc"});               // was 104/105
+    usage("maxbatch " + model + " --batch 1", {"--hw"});                          // was 106
     usage("analyze " + model + " --batch 1 --no-such-flag", {"--no-such-flag"});  // was 109
-    usage("analyze " + model + " --batch 1 --batch 2", {"--batch"});          // was 114
+    usage("analyze " + model + " --batch 1 --batch 2", {"--batch"});              // was 114
     usage("analyze", {"model"});
     usage("frobnicate", {"unknown command 'frobnicate'", "analyze"});
     usage("hw frob", {"frob"});
@@ -112,8 +112,9 @@ TEST_CASE("8. report never overwrites its input; -o - writes to stdout") {
     usage("report " + copy.string() + " --hw t4 --batch 1 -o " + (d.path / "." / "m.onnx").string(),
           {"refusing to overwrite"});
     CHECK(read_file(copy) == before);
-    const auto out = ridgeline::test::run_tool("report " + copy.string() + " --hw t4 --batch 1 --no-max-batch "
-                                               "--sweep-batches 1,2 -o -",
+    const auto out = ridgeline::test::run_tool("report " + copy.string() +
+                                                   " --hw t4 --batch 1 --no-max-batch "
+                                                   "--sweep-batches 1,2 -o -",
                                                false);
     REQUIRE(out.status == 0);
     CHECK(out.out.rfind("<!DOCTYPE html>", 0) == 0);
@@ -128,8 +129,9 @@ TEST_CASE("9. analyze --training shows backward FLOPs, bytes and time, and the r
     CHECK(std::regex_search(t.out, std::regex(R"(bwd FLOPs\s+bwd time)")));
     CHECK(std::regex_search(t.out, std::regex(R"(backward [0-9.]+ GFLOP \(.*\); [0-9.]+ MiB read, .* predicted GPU )"
                                               R"(time [0-9.]+ (µs|ms))")));
-    CHECK(std::regex_search(t.out, std::regex(R"(ratios +forward:backward FLOPs 1:1\.9[0-9], bytes 1:[0-9.]+, time )"
-                                              R"(1:[0-9.]+; \(forward \+ backward\) / forward FLOPs 2\.9[0-9], time)")));
+    CHECK(
+        std::regex_search(t.out, std::regex(R"(ratios +forward:backward FLOPs 1:1\.9[0-9], bytes 1:[0-9.]+, time )"
+                                            R"(1:[0-9.]+; \(forward \+ backward\) / forward FLOPs 2\.9[0-9], time)")));
     const auto j = nlohmann::json::parse(tool("analyze " + model + " --hw h100-sxm --batch 8 --training -f json").out);
     CHECK(j["totals"]["backward"]["flops"].get<double>() > j["totals"]["flops"].get<double>());
     CHECK(j["totals"]["backward"]["predicted_time_s"].get<double>() > 0);
@@ -171,7 +173,8 @@ TEST_CASE("13. one kernel figure, the device's kind, sweeps, shapes, hw list, co
 
     const auto hw = tool("hw list");
     CHECK(std::regex_search(hw.out, std::regex(R"(id +name +kind +memory +peak TFLOPS \(dense\) +DRAM)")));
-    CHECK(std::regex_search(hw.out, std::regex(R"(h100-sxm +NVIDIA H100 SXM5 80GB +gpu +80 GiB +[0-9.]+ \w+ +3350 GB/s)")));
+    CHECK(std::regex_search(hw.out,
+                            std::regex(R"(h100-sxm +NVIDIA H100 SXM5 80GB +gpu +80 GiB +[0-9.]+ \w+ +3350 GB/s)")));
 
     const auto c = tool("compare " + model + " " + data + "/tiny_mlp.onnx --hw t4,h100-sxm --batch 2 -f json");
     REQUIRE(c.status == 0);
