@@ -7,8 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -256,6 +256,10 @@ hw_spec load_hw_file(const std::string& path) {
     return parse_hw_text(text.str(), path);
 }
 
+namespace {
+hw_spec parse_hw_root(YAML::Node root, const std::string& path);
+}  // namespace
+
 hw_spec parse_hw_text(const std::string& text, const std::string& path) {
     YAML::Node root;
     try {
@@ -263,8 +267,26 @@ hw_spec parse_hw_text(const std::string& text, const std::string& path) {
     } catch (const YAML::Exception& e) {
         throw spec_error(path, "-", std::string("not valid YAML/JSON: ") + e.what());
     }
+    try {
+        return parse_hw_root(root, path);
+    } catch (const YAML::Exception& e) {  // a structure the reader did not expect: named, never bare
+        throw spec_error(path, "-", std::string("unexpected structure: ") + e.what());
+    }
+}
+
+namespace {
+
+// By value: a Node handle (cheap); indexing a const Node for a missing key yields an invalid node.
+hw_spec parse_hw_root(YAML::Node root, const std::string& path) {
     reader r(path);
     if (!root.IsMap()) r.fail("-", "top level must be a mapping");
+    for (const char* section : {"compute", "memory", "cpu", "measured"}) {
+        if (root[section] && !root[section].IsMap()) {
+            r.fail(section, "must be a mapping of keys (a section), got " +
+                                std::string(root[section].IsScalar() ? "the scalar '" + root[section].Scalar() + "'"
+                                                                     : "a list"));
+        }
+    }
     r.check_duplicate_keys(root, "");
     r.check_numbers(root, "", "");
     hw_spec h;
@@ -358,6 +380,8 @@ hw_spec parse_hw_text(const std::string& text, const std::string& path) {
     return h;
 }
 
+}  // namespace
+
 std::vector<std::string> hw_search_path() {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("RIDGELINE_HWSPECS"); env && *env) dirs.emplace_back(env);
@@ -374,8 +398,7 @@ hw_spec load_hw(const std::string& id) {
         return s;
     };
     // A path is a path: its spec may carry any id.
-    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json") ||
-        id.find('/') != std::string::npos) {
+    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json") || id.find('/') != std::string::npos) {
         return with_curves(load_hw_file(id));
     }
     for (const auto& dir : hw_search_path()) {
@@ -384,7 +407,8 @@ hw_spec load_hw(const std::string& id) {
             if (!fs::exists(p)) continue;
             auto h = load_hw_file(p.string());
             // Found by id, so the file must carry it (list_hw lists file names).
-            if (h.id != id) throw spec_error(p.string(), "id", "'" + h.id + "' differs from the file name '" + id + "'");
+            if (h.id != id)
+                throw spec_error(p.string(), "id", "'" + h.id + "' differs from the file name '" + id + "'");
             return with_curves(std::move(h));
         }
     }

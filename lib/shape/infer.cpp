@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <new>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace ridgeline {
 
@@ -74,8 +76,9 @@ std::string external_inputs_note(const graph& g, const node& n) {
         const auto& v = g.values[static_cast<std::size_t>(in)];
         if (!v.is_initializer || !v.external_data || v.data || is_floating(v.type)) continue;
         const auto& loc = v.storage.location;
-        out += "; input '" + v.name + "' is stored in the external data file '" + loc + "'" +
-               (v.storage.missing ? ", which is absent (place it next to the model to read it)" : ", which was not read");
+        out +=
+            "; input '" + v.name + "' is stored in the external data file '" + loc + "'" +
+            (v.storage.missing ? ", which is absent (place it next to the model to read it)" : ", which was not read");
     }
     return out;
 }
@@ -128,12 +131,19 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report, const sc
                 return o < 0 || g.values[static_cast<std::size_t>(o)].declared.has_value();
             });
             ++report.unknown_data_nodes;
-            report.diagnostics.push_back(
-                {declared ? severity::info : severity::error, n.display_name(), n.op_type,
-                 why + (declared ? "; used the shape the file declares" : "")});
+            report.diagnostics.push_back({declared ? severity::info : severity::error, n.display_name(), n.op_type,
+                                          why + (declared ? "; used the shape the file declares" : "")});
             fall_back_to_declared();
         } catch (const error& e) {
             report.diagnostics.push_back({severity::error, n.display_name(), n.op_type, e.what()});
+            fall_back_to_declared();
+        } catch (const std::length_error& e) {  // a size too large to hold: named, never bare
+            report.diagnostics.push_back({severity::error, n.display_name(), n.op_type,
+                                          n.op_type + ": a size too large to hold (" + e.what() + ")"});
+            fall_back_to_declared();
+        } catch (const std::bad_alloc&) {
+            report.diagnostics.push_back(
+                {severity::error, n.display_name(), n.op_type, n.op_type + ": out of memory inferring its shapes"});
             fall_back_to_declared();
         }
     }

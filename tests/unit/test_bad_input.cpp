@@ -391,6 +391,16 @@ TEST_CASE("specs: duplicate keys anywhere, and every numeric key finite and in r
                "positive");
     expect_key("peak_tflops: {fp32: 8}\npower_w: 70 W\n", "power_w", "plain number");
     expect_key("peak_tflops: {fp32: .nan}\n", "peak_tflops.fp32", "finite");
+    // Found by fuzz_spec (tests/data/fuzz/spec/section_is_a_scalar.yaml): a section that is a
+    // scalar or a list threw yaml-cpp's BadSubscript, which named nothing.
+    expect_key("peak_tflops: {fp32: 8}\ncompute:\n  no keys here, a sentence\n", "compute", "must be a mapping");
+    expect_key("peak_tflops: {fp32: 8}\nmemory: [1, 2]\n", "memory", "must be a mapping");
+    {
+        std::ifstream in(data_dir + "/fuzz/spec/section_is_a_scalar.yaml", std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        REQUIRE(!text.empty());
+        CHECK_THROWS_WITH_AS((void)parse_hw_text(text, "crash.yaml"), doctest::Contains("compute"), spec_error);
+    }
     // Every shipped spec still loads (the checks accept what real devices have).
     for (const auto& id : list_hw()) {
         CAPTURE(id);
