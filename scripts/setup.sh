@@ -4,7 +4,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
           libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev doctest-dev libcli11-dev libfmt-dev
-          libbenchmark-dev libpugixml-dev)
+          libbenchmark-dev libpugixml-dev
+          clang libclang-rt-14-dev)  # the fuzz targets (libFuzzer, ASan, UBSan)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ridgeline {
@@ -95,7 +96,9 @@ struct layer_cost {
     std::int64_t output_bytes = 0;          /**< Bytes of the outputs (activation footprint). */
     counts forward;                         /**< Forward pass. */
     counts backward;                        /**< Backward pass (training estimate only). */
-    std::vector<std::string> output_shapes; /**< e.g. "[32, 64, 112, 112]". */
+    std::vector<std::string> output_shapes; /**< e.g. "[32, 64, 112, 112]" ("?" when unknown). */
+    /** The same shapes as dims (nullopt when unknown): what the JSON writes as arrays. */
+    std::vector<std::optional<shape>> output_dims;
     /** True when this node launches a kernel. */
     [[nodiscard]] bool is_kernel() const { return !folded && !is_view && kind != op_kind::control; }
 };
@@ -113,13 +116,23 @@ struct model_cost {
     counts backward_totals;                          /**< Backward totals (training only). */
     std::map<std::string, op_type_total> by_op_type; /**< Breakdown. */
     std::int64_t params = 0;                         /**< Floating initializer elements, each once. */
-    std::int64_t param_bytes = 0;                    /**< Their bytes (after the dtype override). */
-    std::int64_t peak_activation_bytes = 0;          /**< Liveness peak over the topological order. */
-    std::int64_t input_bytes = 0;                    /**< Graph inputs. */
-    std::int64_t kernels = 0;                        /**< Nodes that launch a kernel. */
-    std::vector<diagnostic> diagnostics;             /**< Unknown ops, uncounted subgraphs … */
-    std::map<std::string, int> unknown_ops;          /**< Operator → nodes counted as unknown. */
-    dtype float_override = dtype::undefined;         /**< The re-typing the counts used. */
+    /** Elements of floating initializers left out of `params` because they provably store the
+        same tensor as another (`value::same_as`: a tied weight exported twice). */
+    std::int64_t duplicate_params = 0;
+    /** Those initializers: (duplicate, the initializer it repeats), by name. */
+    std::vector<std::pair<std::string, std::string>> duplicate_initializers;
+    /** Counted, but likely a tied weight stored transposed (not provable from the graph: the
+        bytes differ by layout): (a MatMul/Gemm weight [b, a], the embedding [a, b] a Gather
+        reads). gpt2's lm_head is its wte transposed. */
+    std::vector<std::pair<std::string, std::string>> possibly_tied;
+    std::int64_t possibly_tied_params = 0;   /**< Elements of the first of each `possibly_tied` pair. */
+    std::int64_t param_bytes = 0;            /**< Their bytes (after the dtype override). */
+    std::int64_t peak_activation_bytes = 0;  /**< Liveness peak over the topological order. */
+    std::int64_t input_bytes = 0;            /**< Graph inputs. */
+    std::int64_t kernels = 0;                /**< Nodes that launch a kernel. */
+    std::vector<diagnostic> diagnostics;     /**< Unknown ops, uncounted subgraphs … */
+    std::map<std::string, int> unknown_ops;  /**< Operator → nodes counted as unknown. */
+    dtype float_override = dtype::undefined; /**< The re-typing the counts used. */
 };
 
 /** Bytes of a value at its element size after `float_override` (0 when not fully numeric). */

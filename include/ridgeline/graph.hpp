@@ -86,6 +86,20 @@ struct tensor_info {
     std::shared_ptr<const known_data> data; /**< Set only for small tensors. */
 };
 
+/**
+ * Where an initializer's bytes are stored, as far as the file says: for external data the file
+ * (`location`, relative to the model's folder), `offset` and `length`; for embedded data the
+ * model file itself (empty `location`), `offset` and `length` of the bytes within it. Two
+ * initializers with the same storage hold the same tensor (a tied weight stored twice).
+ */
+struct tensor_storage {
+    std::string location;     /**< External data file, as written in the model ("" = embedded). */
+    std::int64_t offset = -1; /**< Byte offset (-1: not given, or no bytes at all). */
+    std::int64_t length = -1; /**< Byte length (-1: not given: to the end of the file). */
+    /** True when the external file was absent (or unreadable) when the model was loaded. */
+    bool missing = false;
+};
+
 /** One node attribute, kept as in the file. */
 struct attribute {
     /** Which field holds the value (ONNX AttributeProto.AttributeType numbering). */
@@ -123,6 +137,10 @@ struct value {
     bool is_initializer = false;            /**< A stored tensor (weights or constants). */
     bool is_graph_input = false;            /**< Listed in graph.input and not an initializer. */
     bool external_data = false;             /**< Initializer whose data lives outside the file. */
+    tensor_storage storage;                 /**< Initializers: where the bytes are. */
+    /** Initializers: an earlier initializer provably holding the same tensor (the same external
+        file, offset and length, or the same embedded bytes), or -1. Counted once as a parameter. */
+    std::int32_t same_as = -1;
     std::shared_ptr<const known_data> data; /**< Known contents, when small and computable. */
     dtype declared_type = dtype::undefined; /**< Type the file declares (value_info/output). */
     std::optional<shape> declared;          /**< Shape the file declares, kept as a hint. */

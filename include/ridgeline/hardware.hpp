@@ -121,12 +121,23 @@ struct hw_spec {
 /** The precision keys a spec may use ("fp32", "tf32_tensor", "fp16_tensor" …). */
 const std::vector<std::string>& precision_keys();
 
-/** Reads and validates one spec file (YAML or JSON). Throws spec_error naming file and key. */
+/**
+ * Reads and validates one spec file (YAML or JSON): every numeric key finite and in its range,
+ * no key given twice. Throws spec_error naming file and key. A path is a path: the spec's `id`
+ * need not match the file name here (only specs found by id in the search path must).
+ */
 hw_spec load_hw_file(const std::string& path);
 
 /**
+ * The same from the file's text already in memory; `path` names it in messages.
+ * @code auto h = ridgeline::parse_hw_text(yaml_text, "my_t4.yaml"); @endcode
+ */
+hw_spec parse_hw_text(const std::string& text, const std::string& path);
+
+/**
  * Finds a spec by id in the search path: $RIDGELINE_HWSPECS, the installed share folder, the
- * source tree's hwspecs/. An id ending in .yaml/.json is taken as a path.
+ * source tree's hwspecs/. An id ending in .yaml/.yml/.json, or naming an existing file, is taken
+ * as a path. A spec found by id must carry that id (`id: t4` in t4.yaml).
  * @code auto t4 = ridgeline::load_hw("t4"); @endcode
  */
 hw_spec load_hw(const std::string& id);

@@ -1,9 +1,11 @@
 /**
  * @file onnx_import.hpp
  * ONNX import: reads a `.onnx` file into the graph IR. Weights are never read: initializers keep
- * only their dims and dtype (embedded data is skipped in place, external data files are never
- * opened, so they may be absent). Small integer tensors (shape constants) are kept, because shape
- * inference needs them. Model-local functions are inlined; If/Loop/Scan bodies are imported as
+ * only their dims and dtype (embedded data is skipped in place, external data files may be
+ * absent). Small integer tensors (shape constants) are kept, because shape inference needs them:
+ * embedded ones always, external ones when their data file sits next to the model. Initializers
+ * that provably store the same tensor (same external file, offset and length, or the same
+ * embedded bytes) are marked (`value::same_as`), so a tied weight exported twice counts once. Model-local functions are inlined; If/Loop/Scan bodies are imported as
  * subgraphs and reported. Files of more than 2 GiB with embedded data are refused (protobuf's
  * message limit); weights stored outside never count against that limit.
  *
@@ -27,6 +29,11 @@ struct load_options {
     std::int64_t small_tensor_elements = 4096;
     /** Inline model-local functions (FunctionProto) into the main graph. */
     bool inline_functions = true;
+    /**
+     * Read small integer initializers (shape constants, at most `small_tensor_elements`) stored in
+     * an external data file, when the file is next to the model. Float weights are never read.
+     */
+    bool read_external_shape_data = true;
 };
 
 /**

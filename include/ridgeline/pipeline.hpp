@@ -28,8 +28,10 @@
 #include "ridgeline/precision.hpp"
 #include "ridgeline/roofline.hpp"
 #include "ridgeline/shape.hpp"
+#include "ridgeline/training.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,8 @@ struct device_prediction {
     hw_spec hw;                 /**< The device. */
     model_prediction roofline;  /**< Plain roofline: ceilings, bound per layer. */
     latency_prediction latency; /**< Latency model: kernels and predicted times. */
+    /** The backward pass's predicted time (training.hpp), when the request asked for training. */
+    std::optional<training_prediction> training;
 };
 
 /** A model loaded and its shapes inferred: the pipeline's first two steps. */
@@ -69,6 +73,7 @@ struct inferred_model {
 struct predicted_model : inferred_model {
     precision prec;                         /**< The precision counted and predicted in. */
     model_cost m;                           /**< analyze(g) in that precision. */
+    bool training = false;                  /**< `m` includes the backward pass (layer_cost::backward). */
     std::vector<device_prediction> devices; /**< One per requested device, in order. */
 
     /** Device `i`'s predictions; throws usage_error when there are not that many devices. */

@@ -59,7 +59,10 @@ struct analysis_report {
     std::optional<model_prediction> prediction; /**< Roofline (bounds, attainable), when a device was given. */
     std::optional<latency_prediction> latency;  /**< Latency model (predicted times), when a device was given. */
     const hw_spec* hw = nullptr;                /**< The device, when given. */
-    std::size_t top = 0;                        /**< Table: only the N heaviest layers (0 = all). */
+    bool training = false;                      /**< The counts include the backward pass (`layer_cost::backward`). */
+    /** The backward pass's predicted time, when the model was analysed for training on a device. */
+    std::optional<training_prediction> training_time;
+    std::size_t top = 0; /**< Table: only the N heaviest layers (0 = all). */
 };
 
 /**
@@ -72,7 +75,10 @@ analysis_report make_analysis_report(const predicted_model& p, std::size_t top =
 /** Writes the report in the chosen format. */
 void write_report(std::ostream& out, const analysis_report& r, report_format format);
 
-/** Every value's name, producing op, dtype and shape, in topological order (`ridgeline shapes`). */
+/**
+ * Every value's name, producing op, dtype and shape, in topological order, under a header line
+ * (`ridgeline shapes`).
+ */
 void write_shapes(std::ostream& out, const graph& g);
 
 /** The largest batch that fits a device, with the memory at that batch and at the next. */
@@ -85,6 +91,7 @@ void write_batch_fit(std::ostream& out, const hw_spec& hw, const batch_fit& fit)
 /**
  * Sweep points as a table, CSV, JSON (`[{"device", "batch", "image", "sequence", "flops",
  * "kernels", "predicted_time_s", "wall_time_s", "throughput_per_s", "per_item_s"}]`) or Markdown.
+ * A dimension not swept (image or sequence 0) shows as "-" (empty in CSV, null in JSON).
  * @code ridgeline::write_sweep(std::cout, points, ridgeline::report_format::csv); @endcode
  */
 void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, report_format format);
@@ -100,8 +107,11 @@ void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, repo
  */
 void write_llm(std::ostream& out, const llm_estimate& e, report_format format);
 
-/** Models × devices: GFLOP and predicted GPU time per device. */
-void write_model_comparison(std::ostream& out, const model_comparison& c);
+/**
+ * Models × devices: GFLOP and predicted GPU time per device, as a table, CSV, JSON
+ * (`[{"model", "flops", "predicted_time_s": {device: seconds}}]`) or Markdown.
+ */
+void write_model_comparison(std::ostream& out, const model_comparison& c, report_format format = report_format::table);
 
 /**
  * Predicted against measured per run, then the summary: runs, MdAPE, P90 |error|, bias and the
@@ -120,8 +130,15 @@ void write_sample_fit(std::ostream& out, const leave_one_out& fit);
  */
 void write_curve_fit(std::ostream& out, const microbench& mb, const curve_fit& fit, bool rows);
 
-/** One spec id a line. */
-void write_hw_list(std::ostream& out, const std::vector<std::string>& ids);
+/** One line of `hw list`: a spec id and the spec, or why it does not load. */
+struct hw_list_entry {
+    std::string id;              /**< Spec id (file stem). */
+    std::optional<hw_spec> spec; /**< The spec, when it loads. */
+    std::string error;           /**< Why it does not load (spec empty). */
+};
+
+/** One spec a line: id, name, kind, memory, peak (the highest dense figure) and DRAM bandwidth. */
+void write_hw_list(std::ostream& out, const std::vector<hw_list_entry>& entries);
 
 /** One spec with its derived figures and datasheet ridge points (`ridgeline hw show`). */
 void write_hw_spec(std::ostream& out, const hw_spec& hw);

@@ -43,6 +43,12 @@ struct shape_options {
     std::map<std::string, std::vector<std::int64_t>> input_values;
     /** Known contents of small floating graph inputs, e.g. Resize scales fed at run time. */
     std::map<std::string, std::vector<double>> input_real_values;
+    /**
+     * Bindings as a user typed them (the tool sets this): a symbol of `symbols` that the graph
+     * does not have (a typo such as `seqence`), or a `batch` on a graph with nothing to bind it
+     * to, is a `usage_error` naming --set / --batch instead of binding nothing.
+     */
+    bool strict = false;
 };
 
 /** What inference found. */
@@ -67,8 +73,16 @@ struct shape_report {
 bindings resolved_bindings(const graph& g, const shape_options& options);
 
 /**
+ * Every symbol the graph's declared shapes use (graph inputs, outputs and value_info, bodies of
+ * control-flow nodes included), sorted: what `--set NAME=N` can bind.
+ * @code graph_symbols(bert) == {"batch", "sequence"} @endcode
+ */
+std::vector<std::string> graph_symbols(const graph& g);
+
+/**
  * Infers every value's dtype and shape in place (re-running resets previous results).
- * Throws `usage_error` for an override that names no graph input or has the wrong rank.
+ * Throws `usage_error` for an override that names no graph input or has the wrong rank (and, with
+ * `options.strict`, for a binding of a symbol the graph does not have).
  */
 shape_report infer_shapes(graph& g, const shape_options& options = {});
 

@@ -52,4 +52,12 @@ std::string right_aligned(std::string_view text, std::size_t width);
 /** Likewise, left-aligned. @code ridgeline::left_aligned("µs", 4) == "µs  " @endcode */
 std::string left_aligned(std::string_view text, std::size_t width);
 
+/**
+ * `text` with every byte that is not part of a valid UTF-8 sequence written as the four
+ * characters `\xNN`: names read from a model (nodes, values, keys) are printed — in messages,
+ * tables and JSON — never rejected.
+ * @code ridgeline::escape_invalid_utf8("conv\xff") == "conv\\xff" @endcode
+ */
+std::string escape_invalid_utf8(std::string_view text);
+
 }  // namespace ridgeline

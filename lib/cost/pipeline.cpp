@@ -49,7 +49,10 @@ inferred_model infer_model(graph g, const model_request& r) {
                                           [](const diagnostic& d) { return d.level == severity::error; });
         const auto bound = bindings_text(p.symbols, r.shapes);
         throw error(r.path + ": shape inference failed" + (bound.empty() ? "" : " with " + bound) + ": " +
-                    (first.node.empty() ? "" : "node '" + first.node + "': ") + first.message);
+                    (first.node.empty() || first.message.rfind("node '" + first.node + "'", 0) == 0
+                         ? ""
+                         : "node '" + first.node + "': ") +
+                    first.message);
     }
     p.g = std::move(g);
     return p;
@@ -59,6 +62,7 @@ predicted_model predict_model(graph g, const model_request& r) {
     predicted_model p;
     static_cast<inferred_model&>(p) = infer_model(std::move(g), r);
     p.prec = r.prec;
+    p.training = r.training;
     analysis_options ao;
     ao.float_override = r.prec.storage;
     ao.fused = r.fused;
@@ -73,6 +77,7 @@ predicted_model predict_model(graph g, const model_request& r) {
         d.hw = hw;
         d.roofline = predict(p.m, hw, r.prec.compute, r.prec.tf32);
         d.latency = predict_latency(p.g, p.m, hw, r.prec.compute, params);
+        if (r.training) d.training = predict_training(p.m, d.roofline, d.latency);
         p.devices.push_back(std::move(d));
     }
     return p;

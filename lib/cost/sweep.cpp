@@ -25,10 +25,10 @@ std::vector<sweep_point> sweep(graph& g, const shape_options& base, const std::v
                 if (batch > 0) o.batch = batch;
                 if (seq > 0) o.symbols["sequence"] = seq;
                 if (image > 0) {
-                    if (g.inputs.empty()) throw usage_error("image sweep: the model has no graph input");
+                    if (g.inputs.empty()) throw usage_error("--image: the model has no graph input");
                     const auto& in = g.values[static_cast<std::size_t>(g.inputs[0])];
                     if (!in.declared || in.declared->size() != 4 || !(*in.declared)[1].is_value()) {
-                        throw usage_error("image sweep: input '" + in.name + "' is not [N, C, H, W] with a known C");
+                        throw usage_error("--image: input '" + in.name + "' is not [N, C, H, W] with a known C");
                     }
                     o.input_shapes[in.name] = {batch > 0 ? batch : std::max<std::int64_t>(1, o.batch),
                                                (*in.declared)[1].value(), image, image};

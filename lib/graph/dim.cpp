@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <sstream>
 
 namespace ridgeline {
@@ -60,13 +61,23 @@ std::string join_factors(const std::vector<std::string>& f) {
     return s;
 }
 
+/** Throws overflow_error for the one quotient int64 cannot hold (its minimum divided by -1, which
+    also traps on x86 instead of wrapping). */
+void check_division(std::int64_t a, std::int64_t b) {
+    if (a == INT64_MIN && b == -1) {
+        throw overflow_error("integer overflow computing " + std::to_string(a) + " / " + std::to_string(b));
+    }
+}
+
 std::int64_t floor_div_int(std::int64_t a, std::int64_t b) {
+    check_division(a, b);
     std::int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
 }
 
 std::int64_t mod_int(std::int64_t a, std::int64_t b) {
+    check_division(a, b);
     std::int64_t r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
@@ -206,18 +217,19 @@ std::string dim::to_string() const {
     std::ostringstream os;
     bool first = true;
     for (const auto& t : *poly_) {
-        std::int64_t c = t.coeff;
+        const std::int64_t c = t.coeff;
         if (!first)
             os << (c < 0 ? " - " : " + ");
         else if (c < 0)
             os << '-';
-        if (!first || c < 0) c = c < 0 ? -c : c;
+        // The magnitude as unsigned: the int64 minimum has no positive counterpart.
+        const std::uint64_t m = c < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(c) : static_cast<std::uint64_t>(c);
         if (t.factors.empty())
-            os << c;
-        else if (c == 1)
+            os << m;
+        else if (m == 1)
             os << join_factors(t.factors);
         else
-            os << c << '*' << join_factors(t.factors);
+            os << m << '*' << join_factors(t.factors);
         first = false;
     }
     return os.str();
@@ -232,10 +244,10 @@ dim operator+(const dim& a, const dim& b) {
 }
 
 dim operator-(const dim& a, const dim& b) {
-    if (a.is_value() && b.is_value()) return dim(checked_add(a.value_, -b.value_));
+    if (a.is_value() && b.is_value()) return dim(checked_add(a.value_, checked_mul(b.value_, -1)));
     auto t = a.terms();
     for (auto u : b.terms()) {
-        u.coeff = -u.coeff;
+        u.coeff = checked_mul(u.coeff, -1);
         t.push_back(std::move(u));
     }
     return dim::from_terms(std::move(t));
@@ -261,7 +273,10 @@ dim floor_div(const dim& a, const dim& b) {
     if (a == b) return dim(1);
     if (b.is_value()) {
         auto t = a.terms();
-        bool exact = std::all_of(t.begin(), t.end(), [&](const term& x) { return x.coeff % b.value_ == 0; });
+        bool exact = std::all_of(t.begin(), t.end(), [&](const term& x) {
+            check_division(x.coeff, b.value_);
+            return x.coeff % b.value_ == 0;
+        });
         if (exact) {
             for (auto& x : t) x.coeff /= b.value_;
             return dim::from_terms(std::move(t));
@@ -272,6 +287,7 @@ dim floor_div(const dim& a, const dim& b) {
         std::vector<term> out;
         bool exact = true;
         for (auto x : a.terms()) {
+            check_division(x.coeff, d.coeff);
             if (x.coeff % d.coeff != 0) {
                 exact = false;
                 break;
@@ -296,7 +312,7 @@ dim floor_div(const dim& a, const dim& b) {
 dim ceil_div(const dim& a, const dim& b) {
     if (a.is_value() && b.is_value()) {
         if (b.value_ == 0) throw error("division by zero in a shape computation");
-        return dim(-floor_div_int(-a.value_, b.value_));
+        return dim(-floor_div_int(checked_mul(a.value_, -1), b.value_));
     }
     dim q = floor_div(a, b);
     if (q.is_value() || q.to_string().find("//") == std::string::npos) return q;  // exact

@@ -7,9 +7,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 namespace ridgeline {
 
@@ -79,6 +83,26 @@ bool has_unit(std::string_view key) {
                        [&](const std::string& s) { return key.size() > s.size() && key.ends_with(s); });
 }
 
+/**
+ * The largest plausible value of a figure whose key (or enclosing map's key, for maps of
+ * precisions such as peak_tflops) ends in `unit_key`'s suffix; counts up to 1e9. Catches unit
+ * slips and absurd values in keys the loader does not otherwise read (power_w, cuda_cores …).
+ */
+double plausible_max(std::string_view key) {
+    static const std::pair<const char*, double> limits[] = {
+        {"_tflops", max_tflops}, {"_tops", max_tflops}, {"_gbps", max_gbps}, {"_gib", max_gib}, {"_mib", 1e8},
+        {"_kib", 1e11},          {"_mhz", 1e5},         {"_ghz", 100},       {"_w", 1e6},       {"_bits", 1e6},
+        {"_mts", 1e6},           {"_us", 1e9},          {"_ns", 1e12},       {"_s", 1e6},       {"_bytes", 1e18},
+        {"_fraction", 1e3},      {"_elements", 1e15},   {"_ratio", 1e6}};
+    for (const auto& [suffix, max] : limits) {
+        if (key.size() > std::string_view(suffix).size() && key.ends_with(suffix)) return max;
+    }
+    return 1e9;  // counts
+}
+
+/** A quoted scalar ('70' or "70") is text, whatever it spells. */
+bool is_quoted(const YAML::Node& n) { return n.Tag() == "!"; }
+
 class reader {
 public:
     explicit reader(std::string file) : file_(std::move(file)) {}
@@ -98,6 +122,7 @@ public:
             fail(key,
                  "must be a plain number (put the unit in the key name, not in the value): got '" + n.Scalar() + "'");
         }
+        if (!std::isfinite(v)) fail(key, "must be a finite number, got " + n.Scalar());
         if (!(v > 0)) fail(key, "must be positive, got " + n.Scalar());
         if (v > max) fail(key, "value " + n.Scalar() + " is not plausible (unit slip?)");
         return v;
@@ -128,9 +153,73 @@ public:
                 if (!has_unit(key)) check_units(kv.second, path);  // a unit-named map holds precisions
             } else if (kv.second.IsScalar() && key != "type" && key != "date" && key != "method") {
                 double v = 0;
-                if (YAML::convert<double>::decode(kv.second, v) && !count_keys.count(key) && !has_unit(key)) {
+                if (!is_quoted(kv.second) && YAML::convert<double>::decode(kv.second, v) && !count_keys.count(key) &&
+                    !has_unit(key)) {
                     fail(path, "has no unit in its name (e.g. bandwidth_gbps, capacity_gib, boost_clock_mhz)");
                 }
+            }
+        }
+    }
+
+    /**
+     * Every mapping in the file, at any depth, names each key once: YAML parsers keep one of two
+     * equal keys silently (`fp32: 8.1` then `fp32: 0.001`), so a repeated key is an error naming
+     * it and both lines. yaml-cpp keeps both pairs in its node tree, which is what makes this check
+     * possible without a second parser.
+     */
+    void check_duplicate_keys(const YAML::Node& n, const std::string& prefix) const {
+        if (n.IsSequence()) {
+            std::size_t i = 0;
+            for (const auto& e : n) check_duplicate_keys(e, prefix + "[" + std::to_string(i++) + "]");
+            return;
+        }
+        if (!n.IsMap()) return;
+        std::map<std::string, int> first_line;
+        for (const auto& kv : n) {
+            const auto key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
+            const auto path = prefix.empty() ? key : prefix + "." + key;
+            const int line = kv.first.Mark().line + 1;
+            if (auto [it, fresh] = first_line.emplace(key, line); !fresh) {
+                fail(path, "is given twice (lines " + std::to_string(it->second) + " and " + std::to_string(line) +
+                               "); a YAML reader would silently keep one of them");
+            }
+            check_duplicate_keys(kv.second, path);
+        }
+    }
+
+    /**
+     * Every numeric figure anywhere in the file (outside `measured.efficiency`, which
+     * parse_efficiency_node validates) is finite, positive and plausible for its unit; a count is
+     * a whole number. Covers the keys nothing else reads (power_w, cuda_cores, base_clock_mhz …).
+     */
+    void check_numbers(const YAML::Node& n, const std::string& prefix, const std::string& unit_key) const {
+        if (!n.IsMap()) return;
+        for (const auto& kv : n) {
+            const auto key = kv.first.Scalar();
+            const auto path = prefix.empty() ? key : prefix + "." + key;
+            if (path == "measured.efficiency") continue;
+            if (kv.second.IsMap()) {
+                check_numbers(kv.second, path, has_unit(key) ? key : std::string());
+                continue;
+            }
+            if (!kv.second.IsScalar()) continue;
+            const auto& scalar = kv.second.Scalar();
+            const bool figure = !unit_key.empty() || has_unit(key);  // a key with a unit holds a number
+            double v = 0;
+            if (is_quoted(kv.second) || !YAML::convert<double>::decode(kv.second, v)) {
+                if (figure) {
+                    fail(path, "must be a plain number (put the unit in the key name, not in the value): got '" +
+                                   scalar + "'");
+                }
+                continue;  // text
+            }
+            if (!std::isfinite(v)) fail(path, "must be a finite number, got " + scalar);
+            if (!(v > 0)) fail(path, "must be positive, got " + scalar + " (leave the key out when it does not apply)");
+            const std::string& unit = unit_key.empty() ? key : unit_key;
+            const bool count = unit_key.empty() && (count_keys.count(key) || !has_unit(key));
+            if (count && v != std::floor(v)) fail(path, "must be a whole number, got " + scalar);
+            if (v > plausible_max(count ? std::string_view("count") : std::string_view(unit))) {
+                fail(path, "value " + scalar + " is not plausible (unit slip?)");
             }
         }
     }
@@ -158,24 +247,51 @@ private:
 
 }  // namespace
 
-namespace {
+hw_spec load_hw_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || fs::is_directory(path, ec)) throw spec_error(path, "-", "cannot open the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_hw_text(text.str(), path);
+}
 
-hw_spec read_spec(const std::string& path, bool with_efficiency) {
+namespace {
+hw_spec parse_hw_root(YAML::Node root, const std::string& path);
+}  // namespace
+
+hw_spec parse_hw_text(const std::string& text, const std::string& path) {
     YAML::Node root;
     try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw spec_error(path, "-", "cannot open the file");
+        root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
         throw spec_error(path, "-", std::string("not valid YAML/JSON: ") + e.what());
     }
+    try {
+        return parse_hw_root(root, path);
+    } catch (const YAML::Exception& e) {  // a structure the reader did not expect: named, never bare
+        throw spec_error(path, "-", std::string("unexpected structure: ") + e.what());
+    }
+}
+
+namespace {
+
+// By value: a Node handle (cheap); indexing a const Node for a missing key yields an invalid node.
+hw_spec parse_hw_root(YAML::Node root, const std::string& path) {
     reader r(path);
     if (!root.IsMap()) r.fail("-", "top level must be a mapping");
+    for (const char* section : {"compute", "memory", "cpu", "measured"}) {
+        if (root[section] && !root[section].IsMap()) {
+            r.fail(section, "must be a mapping of keys (a section), got " +
+                                std::string(root[section].IsScalar() ? "the scalar '" + root[section].Scalar() + "'"
+                                                                     : "a list"));
+        }
+    }
+    r.check_duplicate_keys(root, "");
+    r.check_numbers(root, "", "");
     hw_spec h;
     h.path = path;
     h.id = r.text(root["id"], "id", true);
-    const auto stem = fs::path(path).stem().string();
-    if (h.id != stem) r.fail("id", "'" + h.id + "' differs from the file name '" + stem + "'");
     h.name = r.text(root["name"], "name", true);
     h.kind = r.text(root["kind"], "kind", true);
     static const std::set<std::string, std::less<>> kinds{"gpu", "cpu", "tpu", "soc", "accelerator"};
@@ -257,7 +373,7 @@ hw_spec read_spec(const std::string& path, bool with_efficiency) {
         if (m["vector_tflops"]) mc.vector_tflops = r.peaks(m["vector_tflops"], "measured.vector_tflops");
         mc.min_kernel_time_us = r.number(m["min_kernel_time_us"], "measured.min_kernel_time_us", 1e6);
         mc.launch_overhead_us = r.number(m["launch_overhead_us"], "measured.launch_overhead_us", 1e6);
-        if (with_efficiency && m["efficiency"]) mc.efficiency = hw::parse_efficiency_node(m["efficiency"], path);
+        if (m["efficiency"]) mc.efficiency = hw::parse_efficiency_node(m["efficiency"], path);
         h.measured = mc;
     }
     if (h.peak_tflops.empty()) r.fail("peak_tflops", "no peak figure given (and no cpu section to derive one)");
@@ -265,8 +381,6 @@ hw_spec read_spec(const std::string& path, bool with_efficiency) {
 }
 
 }  // namespace
-
-hw_spec load_hw_file(const std::string& path) { return read_spec(path, true); }
 
 std::vector<std::string> hw_search_path() {
     std::vector<std::string> dirs;
@@ -280,13 +394,20 @@ std::vector<std::string> hw_search_path() {
 
 namespace {
 
-/** The file of a spec id (or the path itself); throws spec_error listing the known ids. */
-std::string spec_path(const std::string& id) {
-    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json")) return id;
+/** A spec id's file, or the path itself ("a path is a path"); `by_id` says which. Throws
+ *  spec_error listing the known ids. */
+struct spec_location {
+    std::string path;
+    bool by_id = false;
+};
+
+spec_location locate_spec(const std::string& id) {
+    if (id.ends_with(".yaml") || id.ends_with(".yml") || id.ends_with(".json") || id.find('/') != std::string::npos)
+        return {id, false};
     for (const auto& dir : hw_search_path()) {
         for (const char* ext : {".yaml", ".yml", ".json"}) {
             const auto p = fs::path(dir) / (id + ext);
-            if (fs::exists(p)) return p.string();
+            if (fs::exists(p)) return {p.string(), true};
         }
     }
     std::string known;
@@ -294,15 +415,43 @@ std::string spec_path(const std::string& id) {
     throw spec_error(id, "id", "no hardware spec with this id (known: " + known + ")");
 }
 
+/** Found by id, so the file must carry it (list_hw lists file names). */
+hw_spec checked_id(hw_spec h, const spec_location& at, const std::string& id) {
+    if (at.by_id && h.id != id)
+        throw spec_error(at.path, "id", "'" + h.id + "' differs from the file name '" + id + "'");
+    return h;
+}
+
 }  // namespace
 
 hw_spec load_hw(const std::string& id) {
-    auto s = load_hw_file(spec_path(id));
-    derive_efficiency(s);
-    return s;
+    const auto at = locate_spec(id);
+    auto h = checked_id(load_hw_file(at.path), at, id);
+    derive_efficiency(h);
+    return h;
 }
 
-hw_spec load_hw_ceilings(const std::string& id) { return read_spec(spec_path(id), false); }
+hw_spec load_hw_ceilings(const std::string& id) {
+    const auto at = locate_spec(id);
+    std::ifstream in(at.path, std::ios::binary);
+    std::error_code ec;
+    if (!in || fs::is_directory(at.path, ec)) throw spec_error(at.path, "-", "cannot open the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    YAML::Node root;
+    try {
+        root = YAML::Load(text.str());
+        // The curves are what a calibration replaces: an old or partial section must not stop it.
+        if (root.IsMap() && root["measured"] && root["measured"].IsMap()) root["measured"].remove("efficiency");
+    } catch (const YAML::Exception& e) {
+        throw spec_error(at.path, "-", std::string("not valid YAML/JSON: ") + e.what());
+    }
+    try {
+        return checked_id(parse_hw_root(root, at.path), at, id);
+    } catch (const YAML::Exception& e) {
+        throw spec_error(at.path, "-", std::string("unexpected structure: ") + e.what());
+    }
+}
 
 std::vector<std::string> list_hw() {
     std::set<std::string> ids;

@@ -27,6 +27,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <span>
@@ -45,7 +47,28 @@ constexpr std::size_t max_inlined_nodes = 4'000'000;  // stops a "function bomb"
 struct named_tensor {
     std::string name;
     tensor_info info;
+    tensor_storage storage;
+    const std::uint8_t* raw = nullptr;  // embedded raw_data (views into the file)
+    std::size_t raw_size = 0;
 };
+
+/** True for the integer (and boolean) element types shape constants are stored in. */
+bool is_integer_type(dtype t) {
+    switch (t) {
+        case dtype::i64:
+        case dtype::i32:
+        case dtype::i16:
+        case dtype::i8:
+        case dtype::u64:
+        case dtype::u32:
+        case dtype::u16:
+        case dtype::u8:
+        case dtype::boolean:
+            return true;
+        default:
+            return false;
+    }
+}
 
 /** A NodeProto read in place: views into the file (or into a function body's bytes). */
 struct wire_node {
@@ -88,6 +111,7 @@ public:
     importer(std::string file, const load_options& options) : file_(std::move(file)), options_(options) {}
 
     graph run(const std::uint8_t* p, std::size_t n) {
+        base_ = p;
         if (n == 0) throw model_error(file_, "empty file (0 bytes): not an ONNX model");
         if (n > protobuf_limit_bytes) {
             throw model_error(file_, "file is " + std::to_string(n) + " bytes (" + std::to_string(n >> 20) +
@@ -284,13 +308,71 @@ private:
         out.info.type = t.type;
         out.info.external = t.external;
         const auto count = element_count(t.dims);
-        out.info.dims = std::move(t.dims);
+        if (t.external) {
+            out.storage.location = std::string(t.location);
+            out.storage.offset = t.offset;
+            out.storage.length = t.length;
+        } else if (t.has_raw) {
+            out.storage.offset = static_cast<std::int64_t>(t.raw - base_);
+            out.storage.length = static_cast<std::int64_t>(t.raw_size);
+            out.raw = t.raw;
+            out.raw_size = t.raw_size;
+        }
         if (!t.external && count >= 0 && count <= options_.small_tensor_elements) {
             bool malformed = false;
             out.info.data = decode_small(t, count, malformed);
             if (malformed) corrupt(what() + " (data)");
+        } else if (t.external && count >= 0 && count <= options_.small_tensor_elements && is_integer_type(t.type) &&
+                   options_.read_external_shape_data) {
+            // A shape constant stored outside (never a float weight): read it when the file is there.
+            out.info.data = read_external(t, count, out.storage, what);
         }
+        out.info.dims = std::move(t.dims);
         return out;
+    }
+
+    /**
+     * A small integer tensor's contents from its external data file (relative to the model's
+     * folder), or nullptr (storage.missing set) when the file is absent.
+     */
+    std::shared_ptr<const known_data> read_external(const tensor_view& t, std::int64_t count, tensor_storage& storage,
+                                                    const std::function<std::string()>& what) const {
+        const std::string label = what() + (t.name.empty() ? "" : " '" + std::string(t.name) + "'");
+        if (t.location.empty()) {
+            throw model_error(file_, label + " is stored in an external data file but names none (location)");
+        }
+        const std::filesystem::path location{std::string(t.location)};
+        const bool escapes = std::any_of(location.begin(), location.end(), [](const auto& c) { return c == ".."; });
+        if (location.is_absolute() || escapes) {
+            throw model_error(file_, label + ": external data location '" + std::string(t.location) +
+                                         "' must be a relative path inside the model's folder");
+        }
+        const auto path = std::filesystem::path(file_).parent_path() / location;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            storage.missing = true;
+            return nullptr;
+        }
+        const auto bytes = static_cast<std::size_t>(count) * static_cast<std::size_t>(element_size_bytes(t.type));
+        if (t.length >= 0 && static_cast<std::size_t>(t.length) < bytes) {
+            throw model_error(file_, label + ": external_data length " + std::to_string(t.length) + " is less than its " +
+                                         std::to_string(count) + " elements need (" + std::to_string(bytes) + " bytes)");
+        }
+        std::vector<std::uint8_t> buffer(bytes);
+        in.seekg(std::max<std::int64_t>(t.offset, 0));
+        in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(bytes));
+        if (!in || static_cast<std::size_t>(in.gcount()) != bytes) {
+            throw model_error(path.string(), "holds fewer than " + std::to_string(bytes) + " bytes at offset " +
+                                                 std::to_string(std::max<std::int64_t>(t.offset, 0)) + " for " + label +
+                                                 " of " + file_);
+        }
+        tensor_view embedded = t;
+        embedded.external = false;
+        embedded.has_raw = true;
+        embedded.raw = buffer.data();
+        embedded.raw_size = buffer.size();
+        bool malformed = false;
+        return decode_small(embedded, count, malformed);
     }
 
     static dtype type_of(const onnx::TypeProto& tp) {
@@ -298,17 +380,29 @@ private:
                                     : dtype::undefined;
     }
 
+    /** A dim_param as a dimension: an expression ("2*sequence"), else one opaque symbol (never a
+        negative number, and never an overflow: "-3" or "99999999999999999999" stay names). */
+    static dim declared_dim(const std::string& text) {
+        try {
+            const dim d = dim::parse(text);
+            if (!d.is_value() || d.value() >= 0) return d;
+        } catch (const overflow_error&) {
+        }
+        return dim::symbol(text);
+    }
+
     static std::optional<shape> shape_of(const onnx::ValueInfoProto& vi) {
         if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return std::nullopt;
         shape s;
         int axis = 0;
         for (const auto& d : vi.type().tensor_type().shape().dim()) {
-            if (d.has_dim_value())
+            if (d.has_dim_value() && d.dim_value() >= 0)
                 s.emplace_back(d.dim_value());
             else if (d.has_dim_param() && !d.dim_param().empty())
-                s.push_back(dim::parse(d.dim_param()));
+                s.push_back(declared_dim(d.dim_param()));
             else
-                s.push_back(dim::symbol("unk__" + vi.name() + "_" + std::to_string(axis)));  // undetermined by the file
+                // Undetermined by the file (no dim, or a negative one, which no tensor has).
+                s.push_back(dim::symbol("unk__" + vi.name() + "_" + std::to_string(axis)));
             ++axis;
         }
         return s;
@@ -339,6 +433,33 @@ private:
         }
     }
 
+    /**
+     * The earlier initializer of `g` provably holding the same tensor as `t` (same dtype and
+     * dims, and the same external file, offset and length, or the same embedded bytes), or -1.
+     * Candidates are grouped by (dtype, dims), so bytes are compared only between tensors of the
+     * same shape, in place in the mapped file.
+     */
+    std::int32_t same_tensor(const graph& g, const named_tensor& t, std::int32_t id) {
+        std::string key = std::to_string(static_cast<int>(t.info.type));
+        for (auto d : t.info.dims) key += "," + std::to_string(d);
+        auto& candidates = same_shape_[&g][key];
+        for (const auto& c : candidates) {
+            const auto& s = g.values[static_cast<std::size_t>(c.id)].storage;
+            if (t.info.external) {
+                // The region must be stated (a length): a file named without one is a whole-file
+                // tensor, which no two tensors of a real export share.
+                if (!c.external || t.storage.length < 0 || s.location != t.storage.location) continue;
+                if (std::max<std::int64_t>(s.offset, 0) != std::max<std::int64_t>(t.storage.offset, 0)) continue;
+                if (s.length != t.storage.length) continue;
+                return c.id;
+            }
+            if (c.external || !t.raw || !c.raw || c.raw_size != t.raw_size) continue;
+            if (std::memcmp(c.raw, t.raw, t.raw_size) == 0) return c.id;
+        }
+        if (t.info.external || t.raw) candidates.push_back({id, t.info.external, t.raw, t.raw_size});
+        return -1;
+    }
+
     void add_initializer(graph& g, named_tensor t) {
         if (t.name.empty()) throw model_error(file_, "an initializer has no name");
         auto id = g.intern_value(t.name);
@@ -349,6 +470,9 @@ private:
         v.external_data = t.info.external;
         v.dims = shape(t.info.dims.begin(), t.info.dims.end());
         v.data = t.info.data;
+        v.storage = t.storage;
+        const auto same = same_tensor(g, t, id);
+        g.values[static_cast<std::size_t>(id)].same_as = same;
         if (v.is_graph_input) {  // listed as input before its initializer: it is a weight
             v.is_graph_input = false;
             std::erase(g.inputs, id);
@@ -748,9 +872,20 @@ private:
         }
     }
 
+    /** An initializer that later ones may repeat. */
+    struct stored_tensor {
+        std::int32_t id = -1;
+        bool external = false;
+        const std::uint8_t* raw = nullptr;
+        std::size_t raw_size = 0;
+    };
+
     std::string file_;
     load_options options_;
+    const std::uint8_t* base_ = nullptr;  // the model's bytes (embedded storage offsets count from here)
     graph g_;
+    // Per graph, per "dtype,dims": the initializers stored so far (same_tensor).
+    std::unordered_map<const graph*, std::unordered_map<std::string, std::vector<stored_tensor>>> same_shape_;
     std::unordered_map<std::string, function_def> functions_;        // "domain::name" → body
     std::size_t inlined_nodes_ = 0;                                  // function body nodes expanded so far
     std::unordered_map<const function_def*, std::size_t> expanded_;  // memo of expanded_size

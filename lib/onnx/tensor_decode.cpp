@@ -2,6 +2,7 @@
 // integer elements from raw_data or the typed fields, packed or not.
 #include "tensor_decode.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <functional>
 
@@ -264,12 +265,34 @@ tensor_view read_tensor_view(const std::uint8_t* p, std::size_t n, const std::st
             case 11:
                 t.uint64_data.push_back(x);
                 break;
+            case 13: {  // external_data: StringStringEntryProto {key = 1, value = 2}
+                expect_wire_type(x, 2, file, "TensorProto.external_data");
+                std::string_view key, value;
+                for_each_field(x.data, x.size, file, "StringStringEntryProto", [&](const field& e) {
+                    if (e.number != 1 && e.number != 2) return;
+                    expect_wire_type(e, 2, file, "StringStringEntryProto");
+                    (e.number == 1 ? key : value) = as_view(e);
+                });
+                if (key == "location") {
+                    t.location = value;
+                } else if (key == "offset" || key == "length") {
+                    std::int64_t v = 0;
+                    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                    if (ec != std::errc() || end != value.data() + value.size() || v < 0) {
+                        throw model_error(file, what() + (t.name.empty() ? "" : " '" + std::string(t.name) + "'") +
+                                                    " has external_data " + std::string(key) + " '" +
+                                                    std::string(value) + "', not a byte count");
+                    }
+                    (key == "offset" ? t.offset : t.length) = v;
+                }
+                break;
+            }
             case 14:
                 expect_wire_type(x, 0, file, "TensorProto.data_location");
                 t.external = x.varint == 1;
                 break;
             default:
-                break;  // segment, string_data, doc_string, external_data, metadata_props
+                break;  // segment, string_data, doc_string, metadata_props
         }
     });
     return t;

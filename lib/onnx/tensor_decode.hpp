@@ -28,6 +28,9 @@ struct tensor_view {
     dtype type = dtype::undefined;
     std::vector<std::int64_t> dims;
     bool external = false;
+    std::string_view location;  // external_data "location" (external tensors)
+    std::int64_t offset = -1;   // external_data "offset" (-1: not given)
+    std::int64_t length = -1;   // external_data "length" (-1: not given)
     bool has_raw = false;
     const std::uint8_t* raw = nullptr;
     std::size_t raw_size = 0;

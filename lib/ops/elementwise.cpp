@@ -156,10 +156,13 @@ std::shared_ptr<const known_data> eval_binary(const infer_context& ctx, const sh
         if (a->is_real) {
             if (!fr) return nullptr;
             double r = fr(a->reals.at(ia), b->reals.at(ib));
-            if (d->is_real)
+            if (d->is_real) {
                 d->reals.push_back(r);
-            else
-                d->ints.emplace_back(static_cast<std::int64_t>(r));
+            } else {
+                const auto v = to_int64(r);
+                if (!v) return nullptr;
+                d->ints.emplace_back(*v);
+            }
         } else {
             if (!fi) return nullptr;
             auto r = fi(a->ints.at(ia), b->ints.at(ib));
@@ -182,12 +185,18 @@ std::optional<dim> int_op(std::string_view op, const dim& x, const dim& y, std::
     if (op == "Mul") return x * y;
     if (op == "Div") {
         if (y.is_value() && y.value() == 0) return std::nullopt;
-        if (x.is_value() && y.is_value()) return dim(x.value() / y.value());  // C truncation
+        if (x.is_value() && y.is_value()) {
+            if (x.value() == INT64_MIN && y.value() == -1) return std::nullopt;  // no int64 quotient
+            return dim(x.value() / y.value());                                   // C truncation
+        }
         return floor_div(x, y);  // shape arithmetic: operands are non-negative
     }
     if (op == "Mod") {
         if (y.is_value() && y.value() == 0) return std::nullopt;
-        if (fmod_attr && x.is_value() && y.is_value()) return dim(x.value() % y.value());
+        if (fmod_attr && x.is_value() && y.is_value()) {
+            if (y.value() == -1) return dim(0);
+            return dim(x.value() % y.value());
+        }
         return mod(x, y);
     }
     if (op == "Max") return max(x, y);
@@ -210,7 +219,10 @@ std::optional<dim> int_op(std::string_view op, const dim& x, const dim& y, std::
     if (op == "Or") return both_numeric(x, y, [](auto a, auto b) { return (a || b) ? 1 : 0; });
     if (op == "Xor") return both_numeric(x, y, [](auto a, auto b) { return ((a != 0) != (b != 0)) ? 1 : 0; });
     if (op == "Pow") {
-        return both_numeric(x, y, [](auto a, auto b) { return static_cast<std::int64_t>(std::pow(a, b)); });
+        if (!x.is_value() || !y.is_value()) return std::nullopt;
+        const auto p = to_int64(std::pow(static_cast<double>(x.value()), static_cast<double>(y.value())));
+        if (!p) return std::nullopt;
+        return dim(*p);
     }
     return std::nullopt;
 }
@@ -373,7 +385,7 @@ void infer_clip(infer_context& ctx) {
 }
 
 void infer_cast(infer_context& ctx) {
-    const dtype to = ctx.n().op_type == "CastLike" ? ctx.in_type(1) : static_cast<dtype>(ctx.n().attr_i("to", 1));
+    const dtype to = ctx.n().op_type == "CastLike" ? ctx.in_type(1) : attr_dtype(ctx, "to", 1);
     std::shared_ptr<const known_data> data;
     if (const auto* in = ctx.in_data(0)) {
         auto d = std::make_shared<known_data>();
@@ -382,7 +394,14 @@ void infer_cast(infer_context& ctx) {
         if (in->is_real && d->is_real)
             d->reals = in->reals;
         else if (in->is_real)
-            for (double x : in->reals) d->ints.emplace_back(static_cast<std::int64_t>(x));
+            for (double x : in->reals) {
+                const auto v = to_int64(x);
+                if (!v) {
+                    ok = false;
+                    break;
+                }
+                d->ints.emplace_back(*v);
+            }
         else if (!d->is_real) {
             d->ints = in->ints;
             if (to == dtype::boolean) {
@@ -450,7 +469,7 @@ void cost_rotary(const cost_context& ctx, op_cost& c) {
 }
 
 void infer_bitcast(infer_context& ctx) {
-    const auto to = static_cast<dtype>(ctx.n().attr_i("to", 0));
+    const auto to = attr_dtype(ctx, "to", 0);
     if (element_size_bytes(to) != element_size_bytes(ctx.in_type(0))) {
         ctx.fail("cannot reinterpret " + std::string(dtype_name(ctx.in_type(0))) + " as " +
                  std::string(dtype_name(to)) + ": the element sizes differ");
@@ -465,7 +484,7 @@ void infer_quantize(infer_context& ctx) {
     if (ctx.has_input(2))
         t = ctx.in_type(2);
     else if (ctx.opset() >= 21 && ctx.n().attr_i("output_dtype", 0) != 0)
-        t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
+        t = attr_dtype(ctx, "output_dtype", 0);
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 
@@ -473,7 +492,7 @@ void infer_dequantize(infer_context& ctx) {
     dtype t = dtype::f32;                       // opset < 19: always float
     if (ctx.opset() >= 19) t = ctx.in_type(1);  // the scale's type
     if (ctx.opset() >= 23 && ctx.n().attr_i("output_dtype", 0) != 0)
-        t = static_cast<dtype>(ctx.n().attr_i("output_dtype", 0));
+        t = attr_dtype(ctx, "output_dtype", 0);
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 
@@ -499,15 +518,14 @@ void cost_dynamic_quantize(const cost_context& ctx, op_cost& c) {
 
 /** The generated type: the dtype attribute when given, else `fallback`. */
 dtype generated_type(const infer_context& ctx, dtype fallback) {
-    const auto t = ctx.n().attr_i("dtype", 0);
-    return t != 0 ? static_cast<dtype>(t) : fallback;
+    return ctx.n().attr_i("dtype", 0) != 0 ? attr_dtype(ctx, "dtype", 0) : fallback;
 }
 
 void infer_random_like(infer_context& ctx) { ctx.set_output(0, generated_type(ctx, ctx.in_type(0)), ctx.in_shape(0)); }
 
 void infer_random(infer_context& ctx) {
     if (!ctx.n().find("shape")) ctx.fail("needs the 'shape' attribute");
-    const auto dims = ctx.n().attr_ints("shape");
+    const auto dims = attr_ints_at_least(ctx, "shape", 0);
     ctx.set_output(0, generated_type(ctx, dtype::f32), shape(dims.begin(), dims.end()));
 }
 

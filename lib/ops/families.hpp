@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +53,31 @@ inline std::int64_t ceil_log2(std::int64_t n) {
     std::int64_t depth = 1;
     while (depth < 62 && (std::int64_t{1} << depth) < n) ++depth;
     return depth;
+}
+
+// ---- attributes, validated (a rule never computes with a value the operator forbids) ----
+
+/** Integer attribute `name` (default `fallback`), failing via ctx unless it is at least `min`. */
+std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback,
+                             std::int64_t min);
+
+/**
+ * Integer-list attribute `name` (empty when absent), failing via ctx unless every entry is at
+ * least `min`: "attribute kernel_shape[1] = -100 must be at least 1".
+ */
+std::vector<std::int64_t> attr_ints_at_least(const infer_context& ctx, std::string_view name, std::int64_t min);
+
+/** A dtype attribute (ONNX TensorProto.DataType number), failing via ctx for an unknown number. */
+dtype attr_dtype(const infer_context& ctx, std::string_view name, std::int64_t fallback);
+
+/** A string attribute that must be one of `choices` (failing via ctx, listing them). */
+std::string attr_choice(const infer_context& ctx, std::string_view name, std::string_view fallback,
+                        std::initializer_list<std::string_view> choices);
+
+/** `v` truncated toward zero as an int64, or nullopt when it is NaN, infinite or out of range. */
+inline std::optional<std::int64_t> to_int64(double v) {
+    if (!(v > -9.2e18 && v < 9.2e18)) return std::nullopt;
+    return static_cast<std::int64_t>(v);
 }
 
 /** Shape rule that copies input 0's type and shape to output 0 (no data). */

@@ -80,10 +80,12 @@ void infer_gather_elements(infer_context& ctx) {
 void infer_gather_nd(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     const auto& idx = ctx.in_shape(1);
-    const auto b = static_cast<std::size_t>(ctx.n().attr_i("batch_dims", 0));
+    const auto b = static_cast<std::size_t>(attr_i_at_least(ctx, "batch_dims", 0, 0));
     if (idx.empty() || !idx.back().is_value()) ctx.fail("last indices dimension must be known");
+    if (idx.back().value() < 1) ctx.fail("last indices dimension must be at least 1");
+    if (b >= idx.size() || b >= x.size()) ctx.fail("batch_dims must be less than the ranks of data and indices");
     const auto last = static_cast<std::size_t>(idx.back().value());
-    if (b + last > x.size()) ctx.fail("indices address more axes than the data has");
+    if (last > x.size() - b) ctx.fail("indices address more axes than the data has");
     shape out(idx.begin(), idx.end() - 1);
     out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>(b + last), x.end());
     ctx.set_output(0, ctx.in_type(0), std::move(out));
@@ -427,9 +429,12 @@ void cost_nms(const cost_context& ctx, op_cost& c) {
 
 void infer_tfidf(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
-    const auto indexes = ctx.n().attr_ints("ngram_indexes");
+    const auto indexes = attr_ints_at_least(ctx, "ngram_indexes", 0);
     if (indexes.empty()) ctx.fail("needs ngram_indexes");
-    const dim size(*std::max_element(indexes.begin(), indexes.end()) + 1);
+    const auto min_gram = attr_i_at_least(ctx, "min_gram_length", 1, 1);
+    (void)attr_i_at_least(ctx, "max_gram_length", 1, min_gram);
+    (void)attr_i_at_least(ctx, "max_skip_count", 0, 0);
+    const dim size(checked_add(*std::max_element(indexes.begin(), indexes.end()), 1));
     if (x.size() == 1)
         ctx.set_output(0, dtype::f32, shape{size});
     else if (x.size() == 2)
@@ -439,8 +444,9 @@ void infer_tfidf(infer_context& ctx) {
 }
 
 void cost_tfidf(const cost_context& ctx, op_cost& c) {
-    const std::int64_t lengths = ctx.n().attr_i("max_gram_length", 1) - ctx.n().attr_i("min_gram_length", 1) + 1;
-    const std::int64_t skips = ctx.n().attr_i("max_skip_count", 0) + 1;
+    const std::int64_t lengths =
+        checked_add(ctx.n().attr_i("max_gram_length", 1), 1 - std::max<std::int64_t>(1, ctx.n().attr_i("min_gram_length", 1)));
+    const std::int64_t skips = checked_add(ctx.n().attr_i("max_skip_count", 0), 1);
     c.flops_vector = checked_add(
         checked_mul(ctx.in_elements(0), checked_mul(std::max<std::int64_t>(lengths, 1), skips)), ctx.out_elements(0));
 }

@@ -37,6 +37,7 @@
 #include "families.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 namespace ridgeline::ops {
@@ -131,15 +132,19 @@ struct conv_geometry {
 
 conv_geometry geometry(const infer_context& ctx, std::size_t spatial, const shape& w) {
     conv_geometry g;
-    g.kernel = ctx.n().attr_ints("kernel_shape");
+    // Every attribute the rule reads is checked against what the operator allows.
+    g.kernel = attr_ints_at_least(ctx, "kernel_shape", 1);
+    const auto from_weights = numeric(shape(w.begin() + 2, w.end()));
     if (g.kernel.empty()) {
-        auto wn = numeric(shape(w.begin() + 2, w.end()));
-        if (!wn) ctx.fail("kernel size is symbolic");
-        g.kernel = *wn;
+        if (!from_weights) ctx.fail("kernel size is symbolic");
+        g.kernel = *from_weights;
+    } else if (from_weights && *from_weights != g.kernel) {
+        ctx.fail("kernel_shape " + shape_to_string(shape(g.kernel.begin(), g.kernel.end())) +
+                 " differs from the weight's spatial dims " + shape_to_string(shape(w.begin() + 2, w.end())));
     }
-    g.strides = ctx.n().attr_ints("strides");
-    g.dilations = ctx.n().attr_ints("dilations");
-    g.pads = ctx.n().attr_ints("pads");
+    g.strides = attr_ints_at_least(ctx, "strides", 1);
+    g.dilations = attr_ints_at_least(ctx, "dilations", 1);
+    g.pads = attr_ints_at_least(ctx, "pads", 0);
     if (g.strides.empty()) g.strides.assign(spatial, 1);
     if (g.dilations.empty()) g.dilations.assign(spatial, 1);
     if (g.pads.empty()) g.pads.assign(2 * spatial, 0);
@@ -147,11 +152,14 @@ conv_geometry geometry(const infer_context& ctx, std::size_t spatial, const shap
         g.pads.size() != 2 * spatial) {
         ctx.fail("kernel_shape/strides/dilations/pads do not match " + std::to_string(spatial) + " spatial axes");
     }
-    for (auto s : g.strides)
-        if (s <= 0) ctx.fail("strides must be positive");
-    for (auto d : g.dilations)
-        if (d <= 0) ctx.fail("dilations must be positive");
+    for (auto k : g.kernel)
+        if (k < 1) ctx.fail("the weight's spatial dims must be positive");
     return g;
+}
+
+/** The extent of a dilated kernel: dilation·(k−1) + 1, checked. */
+std::int64_t effective_kernel(std::int64_t k, std::int64_t dilation) {
+    return checked_add(checked_mul(dilation, k - 1), 1);
 }
 
 /** Conv's output shape for data at input `ix` and weights at input `iw`. */
@@ -163,25 +171,31 @@ shape conv_shape(const infer_context& ctx, std::size_t ix, std::size_t iw) {
                  shape_to_string(w));
     }
     const std::size_t spatial = x.size() - 2;
-    const auto group = ctx.n().attr_i("group", 1);
-    if (group <= 0) ctx.fail("group must be positive");
-    if (x[1].is_value() && w[1].is_value() && x[1].value() != w[1].value() * group) {
+    const auto group = attr_i_at_least(ctx, "group", 1, 1);
+    if (x[1].is_value() && w[1].is_value() && x[1].value() != checked_mul(w[1].value(), group)) {
         ctx.fail("input channels " + x[1].to_string() + " != weight channels " + w[1].to_string() + " x group " +
                  std::to_string(group));
     }
+    if (w[0].is_value() && w[0].value() % group != 0) {
+        ctx.fail("output channels " + w[0].to_string() + " are not a multiple of group " + std::to_string(group));
+    }
     const auto g = geometry(ctx, spatial, w);
-    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    const auto auto_pad = attr_choice(ctx, "auto_pad", "NOTSET", {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"});
     shape out{x[0], w[0]};
     for (std::size_t i = 0; i < spatial; ++i) {
         const dim in = x[i + 2];
-        const std::int64_t eff_k = g.dilations[i] * (g.kernel[i] - 1) + 1;
+        const std::int64_t eff_k = effective_kernel(g.kernel[i], g.dilations[i]);
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             out.push_back(ceil_div(in, dim(g.strides[i])));
-        } else if (auto_pad == "VALID") {
-            out.push_back(floor_div(in - dim(eff_k), dim(g.strides[i])) + dim(1));
-        } else {
-            out.push_back(floor_div(in + dim(g.pads[i] + g.pads[i + spatial] - eff_k), dim(g.strides[i])) + dim(1));
+            continue;
         }
+        const std::int64_t pads = auto_pad == "VALID" ? 0 : checked_add(g.pads[i], g.pads[i + spatial]);
+        const dim span = in + dim(pads) - dim(eff_k);
+        if (span.is_value() && span.value() < 0) {
+            ctx.fail("the kernel (" + std::to_string(eff_k) + " with dilation) is larger than spatial axis " +
+                     std::to_string(i) + " (" + in.to_string() + " plus padding " + std::to_string(pads) + ")");
+        }
+        out.push_back(floor_div(span, dim(g.strides[i])) + dim(1));
     }
     return out;
 }
@@ -249,16 +263,23 @@ void infer_conv_transpose(infer_context& ctx) {
     const auto& w = ctx.in_shape(1);
     if (x.size() < 3 || w.size() != x.size()) ctx.fail("expects X [N, C, spatial...] and W of the same rank");
     const std::size_t spatial = x.size() - 2;
-    const auto group = ctx.n().attr_i("group", 1);
-    if (group <= 0) ctx.fail("group must be positive");
+    const auto group = attr_i_at_least(ctx, "group", 1, 1);
     if (x[1].is_value() && w[0].is_value() && x[1].value() != w[0].value()) {
         ctx.fail("input channels " + x[1].to_string() + " != weight's first dimension " + w[0].to_string());
     }
+    if (x[1].is_value() && x[1].value() % group != 0) {
+        ctx.fail("input channels " + x[1].to_string() + " are not a multiple of group " + std::to_string(group));
+    }
     const auto g = geometry(ctx, spatial, w);
-    auto out_pad = ctx.n().attr_ints("output_padding");
+    auto out_pad = attr_ints_at_least(ctx, "output_padding", 0);
     if (out_pad.empty()) out_pad.assign(spatial, 0);
-    const auto out_shape = ctx.n().attr_ints("output_shape");
-    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    if (out_pad.size() != spatial) ctx.fail("output_padding does not match " + std::to_string(spatial) + " spatial axes");
+    const auto out_shape = attr_ints_at_least(ctx, "output_shape", 1);
+    if (!out_shape.empty() && out_shape.size() != spatial && out_shape.size() != spatial + 2) {
+        ctx.fail("output_shape has " + std::to_string(out_shape.size()) + " entries for " + std::to_string(spatial) +
+                 " spatial axes");
+    }
+    const auto auto_pad = attr_choice(ctx, "auto_pad", "NOTSET", {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"});
     shape out{x[0], w[1] * dim(group)};
     for (std::size_t i = 0; i < spatial; ++i) {
         if (!out_shape.empty()) {
@@ -266,18 +287,22 @@ void infer_conv_transpose(infer_context& ctx) {
             continue;
         }
         const dim in = x[i + 2];
-        const std::int64_t eff_k = g.dilations[i] * (g.kernel[i] - 1) + 1;
+        const std::int64_t eff_k = effective_kernel(g.kernel[i], g.dilations[i]);
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             // Padded (never negatively) towards s·stride: a kernel plus output_padding shorter
             // than the stride cannot reach it (as onnxruntime computes it).
-            if (out_pad[i] + eff_k >= g.strides[i])
+            if (checked_add(out_pad[i], eff_k) >= g.strides[i])
                 out.push_back(in * dim(g.strides[i]));
             else
-                out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k));
+                out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(checked_add(out_pad[i], eff_k)));
             continue;
         }
-        const std::int64_t pads = auto_pad == "VALID" ? 0 : g.pads[i] + g.pads[i + spatial];
-        out.push_back(dim(g.strides[i]) * (in - dim(1)) + dim(out_pad[i] + eff_k - pads));
+        const std::int64_t pads = auto_pad == "VALID" ? 0 : checked_add(g.pads[i], g.pads[i + spatial]);
+        const dim o = dim(g.strides[i]) * (in - dim(1)) + dim(checked_add(out_pad[i], eff_k) - pads);
+        if (o.is_value() && o.value() <= 0) {
+            ctx.fail("padding " + std::to_string(pads) + " leaves no output on spatial axis " + std::to_string(i));
+        }
+        out.push_back(o);
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out));
 }
@@ -297,8 +322,42 @@ struct einsum_spec {
     bool explicit_output = false;
 };
 
+/** Fails via ctx unless `eq` is letters, commas, one optional "->" and "..." at most once per operand. */
+void check_einsum(const infer_context& ctx, const std::string& eq) {
+    auto bad = [&](const std::string& why) { ctx.fail("equation '" + eq + "': " + why); };
+    if (eq.empty()) bad("empty");
+    const auto arrow = eq.find("->");
+    if (arrow != std::string::npos && eq.find("->", arrow + 2) != std::string::npos) bad("more than one '->'");
+    int ellipses = 0;
+    for (std::size_t i = 0; i < eq.size(); ++i) {
+        const char c = eq[i];
+        if (std::isalpha(static_cast<unsigned char>(c))) continue;
+        if (c == ',' || (c == '-' && i == arrow)) {
+            if (c == ',' && arrow != std::string::npos && i > arrow) bad("a ',' in the output");
+            if (c == '-') ++i;  // the '>' of "->"
+            ellipses = 0;
+            continue;
+        }
+        if (c == '.' && eq.compare(i, 3, "...") == 0 && ellipses == 0) {
+            ++ellipses;
+            i += 2;
+            continue;
+        }
+        bad(std::string("unexpected '") + c + "' at " + std::to_string(i) + (ellipses ? " (one '...' per operand)" : ""));
+    }
+    if (arrow != std::string::npos) {
+        const auto out = eq.substr(arrow + 2);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            if (out[i] != '.' && out.find(out[i], i + 1) != std::string::npos) {
+                bad(std::string("output index '") + out[i] + "' appears twice");
+            }
+        }
+    }
+}
+
 einsum_spec parse_einsum(const infer_context* ctx, std::string eq) {
     std::erase(eq, ' ');
+    if (ctx) check_einsum(*ctx, eq);
     einsum_spec s;
     auto arrow = eq.find("->");
     std::string lhs = eq.substr(0, arrow);
@@ -514,18 +573,20 @@ void infer_recurrent(infer_context& ctx) {
         ctx.fail("expects 3-D X, W and R; got " + shape_to_string(x) + ", " + shape_to_string(w) + ", " +
                  shape_to_string(r));
     }
-    const bool batch_first = ctx.n().attr_i("layout", 0) != 0;
+    const auto layout = attr_i_at_least(ctx, "layout", 0, 0);
+    if (layout > 1) ctx.fail("attribute layout = " + std::to_string(layout) + " must be 0 or 1");
+    const bool batch_first = layout != 0;
     const dim seq = batch_first ? x[1] : x[0];
     const dim batch = batch_first ? x[0] : x[1];
-    const auto direction = ctx.n().attr_s("direction", "forward");
-    if (direction != "forward" && direction != "reverse" && direction != "bidirectional") {
-        ctx.fail("unknown direction '" + direction + "'");
-    }
+    const auto direction = attr_choice(ctx, "direction", "forward", {"forward", "reverse", "bidirectional"});
     const dim dirs(direction == "bidirectional" ? 2 : 1);
     if (w[0].is_value() && w[0].value() != dirs.value()) {
         ctx.fail("W has " + w[0].to_string() + " directions; direction '" + direction + "' needs " + dirs.to_string());
     }
-    const dim hidden = ctx.n().find("hidden_size") ? dim(ctx.n().attr_i("hidden_size", 0)) : r[2];
+    const dim hidden = ctx.n().find("hidden_size") ? dim(attr_i_at_least(ctx, "hidden_size", 1, 1)) : r[2];
+    if (hidden.is_value() && r[2].is_value() && hidden.value() != r[2].value()) {
+        ctx.fail("hidden_size " + hidden.to_string() + " differs from R's last dimension " + r[2].to_string());
+    }
     const dim gated = hidden * dim(gates_of(ctx.n().op_type));
     if (w[1].is_value() && gated.is_value() && w[1].value() != gated.value()) {
         ctx.fail("W has " + w[1].to_string() + " rows; " + std::to_string(gates_of(ctx.n().op_type)) +

@@ -144,6 +144,7 @@ void infer_split(infer_context& ctx) {
         sizes = ctx.n().attr_ints("split");
     }
     const auto outputs = ctx.output_count();
+    if (outputs == 0) ctx.fail("has no outputs");
     std::vector<dim> parts;  // each output's extent along the axis
     if (!sizes.empty()) {
         if (sizes.size() != outputs)
@@ -163,7 +164,10 @@ void infer_split(infer_context& ctx) {
         const auto n = static_cast<std::int64_t>(outputs);
         if (total.is_value() && total.value() % n != 0) {
             // opset 18: the last chunk is smaller: ceil(total / n) per chunk
-            const std::int64_t chunk = (total.value() + n - 1) / n;
+            const std::int64_t chunk = total.value() / n + 1;
+            if (checked_mul(chunk, n - 1) >= total.value()) {
+                ctx.fail("cannot split " + x[axis].to_string() + " into " + std::to_string(n) + " chunks");
+            }
             for (std::int64_t i = 0; i < n; ++i) parts.emplace_back(std::min(chunk, total.value() - chunk * i));
         } else {
             parts.assign(outputs, floor_div(total, dim(n)));
@@ -203,6 +207,7 @@ struct slice_axis {
 slice_axis slice_one(const infer_context& ctx, const dim& d, const dim& start_in, const dim& end_in,
                      std::int64_t step) {
     if (step == 0) ctx.fail("slice step must not be 0");
+    if (step == INT64_MIN) ctx.fail("slice step " + std::to_string(step) + " is out of range");
     slice_axis r;
     r.step = step;
     if (d.is_value() && start_in.is_value() && end_in.is_value()) {
@@ -220,7 +225,10 @@ slice_axis slice_one(const infer_context& ctx, const dim& d, const dim& start_in
             s = std::clamp<std::int64_t>(s, 0, std::max<std::int64_t>(n - 1, 0));
             e = std::clamp<std::int64_t>(e, -1, n - 1);
         }
-        std::int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
+        // ceil((e − s) / step) without overflow for steps near the int64 limits
+        std::int64_t len = 0;
+        if (step > 0 && e > s) len = (e - s - 1) / step + 1;
+        if (step < 0 && s > e) len = (s - e - 1) / (-step) + 1;
         if (n == 0) len = 0;
         r.length = dim(std::max<std::int64_t>(0, len));
         r.start = dim(s);
@@ -376,7 +384,7 @@ void infer_tile(infer_context& ctx) {
 void infer_depth_to_space(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     if (x.size() != 4) ctx.fail("expects a 4-D input");
-    const dim b(ctx.n().attr_i("blocksize", 1));
+    const dim b(attr_i_at_least(ctx, "blocksize", 1, 1));
     if (ctx.n().op_type == "DepthToSpace") {
         ctx.set_output(0, ctx.in_type(0), shape{x[0], floor_div(x[1], b * b), x[2] * b, x[3] * b});
     } else {

@@ -46,7 +46,7 @@ void infer_layernorm(infer_context& ctx) {
     ctx.set_output(0, ctx.in_type(0), x);
     shape stats(x.begin(), x.begin() + axis);
     stats.resize(x.size(), dim(1));
-    const dtype stat_type = static_cast<dtype>(ctx.n().attr_i("stash_type", 1));
+    const dtype stat_type = attr_dtype(ctx, "stash_type", 1);
     for (std::size_t i = 1; i < ctx.output_count(); ++i) ctx.set_output(i, stat_type, stats);
 }
 
@@ -73,9 +73,19 @@ void cost_rmsnorm(const cost_context& ctx, op_cost& c) {
     c.backward_vector_factor = 2.0;
 }
 
+void infer_groupnorm(infer_context& ctx) {
+    const auto& x = ctx.in_shape(0);
+    if (x.size() < 2) ctx.fail("expects [N, C, ...], got " + shape_to_string(x));
+    const auto groups = attr_i_at_least(ctx, "num_groups", 1, 1);
+    if (x[1].is_value() && x[1].value() % groups != 0) {
+        ctx.fail("channels " + x[1].to_string() + " are not a multiple of num_groups " + std::to_string(groups));
+    }
+    same_as_input(ctx);
+}
+
 void cost_groupnorm(const cost_context& ctx, op_cost& c) {
     const auto x = ctx.in(0);
-    cost_norm_rows(ctx, c, checked_mul(x[0], ctx.n().attr_i("num_groups", 1)));
+    cost_norm_rows(ctx, c, checked_mul(x[0], std::max<std::int64_t>(1, ctx.n().attr_i("num_groups", 1))));
 }
 
 void cost_instancenorm(const cost_context& ctx, op_cost& c) {
@@ -172,7 +182,7 @@ void register_normalization(op_registry& r) {
     r.add({"", "BatchNormalization", 1, op_kind::normalization, infer_batchnorm, cost_batchnorm,
            kernel_class::batchnorm, kernels_batchnorm});
     r.add({"", "LayerNormalization", 17, op_kind::normalization, infer_layernorm, cost_layernorm});
-    r.add({"", "GroupNormalization", 18, op_kind::normalization, same_as_input, cost_groupnorm});
+    r.add({"", "GroupNormalization", 18, op_kind::normalization, infer_groupnorm, cost_groupnorm});
     r.add({"", "InstanceNormalization", 1, op_kind::normalization, same_as_input, cost_instancenorm});
     r.add({"", "LpNormalization", 1, op_kind::normalization, same_as_input, cost_lpnorm});
     r.add({"", "Softmax", 1, op_kind::normalization, infer_checked_axis, cost_softmax, softmax});

@@ -17,33 +17,43 @@ void infer_pool(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     if (x.size() < 3) ctx.fail("expects [N, C, spatial...], got " + shape_to_string(x));
     const std::size_t spatial = x.size() - 2;
-    auto kernel = ctx.n().attr_ints("kernel_shape");
-    auto strides = ctx.n().attr_ints("strides");
-    auto dilations = ctx.n().attr_ints("dilations");
-    auto pads = ctx.n().attr_ints("pads");
-    if (kernel.size() != spatial) ctx.fail("kernel_shape must have one entry per spatial axis");
+    // Every attribute the rule reads is checked against what the operator allows.
+    const auto kernel = attr_ints_at_least(ctx, "kernel_shape", 1);
+    auto strides = attr_ints_at_least(ctx, "strides", 1);
+    auto dilations = attr_ints_at_least(ctx, "dilations", 1);
+    auto pads = attr_ints_at_least(ctx, "pads", 0);
+    if (kernel.size() != spatial) {
+        ctx.fail("kernel_shape has " + std::to_string(kernel.size()) + " entries for " + std::to_string(spatial) +
+                 " spatial axes");
+    }
     if (strides.empty()) strides.assign(spatial, 1);
     if (dilations.empty()) dilations.assign(spatial, 1);
     if (pads.empty()) pads.assign(2 * spatial, 0);
     if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial) {
-        ctx.fail("strides/dilations/pads do not match the spatial rank");
+        ctx.fail("strides/dilations/pads do not match the spatial rank " + std::to_string(spatial));
     }
-    const bool ceil_mode = ctx.n().attr_i("ceil_mode", 0) != 0;
-    const auto auto_pad = ctx.n().attr_s("auto_pad", "NOTSET");
+    const auto ceil_mode = attr_i_at_least(ctx, "ceil_mode", 0, 0) != 0;
+    if (ctx.n().op_type == "LpPool") (void)attr_i_at_least(ctx, "p", 2, 1);
+    const auto auto_pad = attr_choice(ctx, "auto_pad", "NOTSET", {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"});
     shape out{x[0], x[1]};
     for (std::size_t i = 0; i < spatial; ++i) {
-        if (strides[i] <= 0) ctx.fail("strides must be positive");
         const dim in = x[i + 2];
-        const std::int64_t eff_k = dilations[i] * (kernel[i] - 1) + 1;
+        const std::int64_t eff_k = checked_add(checked_mul(dilations[i], kernel[i] - 1), 1);
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             out.push_back(ceil_div(in, dim(strides[i])));
         } else {
             const bool valid = auto_pad == "VALID";  // explicit padding, all of it zero
             const std::int64_t begin = valid ? 0 : pads[i];
             const std::int64_t end = valid ? 0 : pads[i + spatial];
-            const dim span = in + dim(begin + end - eff_k);
+            const dim span = in + dim(checked_add(begin, end) - eff_k);
+            if (span.is_value() && span.value() < 0) {
+                ctx.fail("the window (" + std::to_string(eff_k) + " with dilation) is larger than spatial axis " +
+                         std::to_string(i) + " (" + in.to_string() + " plus padding " + std::to_string(begin + end) +
+                         ")");
+            }
             dim o = (ceil_mode ? ceil_div(span, dim(strides[i])) : floor_div(span, dim(strides[i]))) + dim(1);
-            if (ceil_mode && o.is_value() && in.is_value() && (o.value() - 1) * strides[i] >= in.value() + begin) {
+            if (ceil_mode && o.is_value() && in.is_value() &&
+                checked_mul(o.value() - 1, strides[i]) >= checked_add(in.value(), begin)) {
                 o = dim(o.value() - 1);  // the last window would start inside the end padding only
             }
             out.push_back(o);

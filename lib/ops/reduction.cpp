@@ -120,7 +120,13 @@ void infer_topk(infer_context& ctx) {
         if (!kv || kv->size() != 1) ctx.unknown("K");
         k = dim((*kv)[0]);
     } else {
-        k = dim(ctx.n().attr_i("k", 1));
+        k = dim(attr_i_at_least(ctx, "k", 1, 0));
+    }
+    if (k.is_value() && k.value() < 0) ctx.fail("K = " + k.to_string() + " must not be negative");
+    if (k.is_value() && x[static_cast<std::size_t>(axis)].is_value() &&
+        k.value() > x[static_cast<std::size_t>(axis)].value()) {
+        ctx.fail("K = " + k.to_string() + " is larger than axis " + std::to_string(axis) + " (" +
+                 x[static_cast<std::size_t>(axis)].to_string() + ")");
     }
     shape out = x;
     out[static_cast<std::size_t>(axis)] = k;

@@ -44,7 +44,11 @@ std::optional<std::vector<std::int64_t>> infer_context::in_ints(std::size_t i) c
     if (!d) return std::nullopt;
     std::vector<std::int64_t> out;
     if (d->is_real) {
-        for (double x : d->reals) out.push_back(static_cast<std::int64_t>(x));
+        for (double x : d->reals) {
+            const auto v = ops::to_int64(x);
+            if (!v) return std::nullopt;
+            out.push_back(*v);
+        }
         return out;
     }
     out.reserve(d->ints.size());
@@ -74,8 +78,10 @@ subgraph_report infer_context::infer_subgraph(graph& body, const std::vector<con
 }
 
 std::int64_t infer_context::axis(std::int64_t a, std::int64_t rank) const {
-    if (a < -rank || a >= std::max<std::int64_t>(rank, 1)) {
-        fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+    // [-rank, rank - 1]: a scalar (rank 0) has no axis at all.
+    if (a < -rank || a >= rank) {
+        fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(rank) +
+             (rank == 0 ? " (a scalar has no axis)" : ""));
     }
     return a < 0 ? a + rank : a;
 }
@@ -265,6 +271,47 @@ std::shared_ptr<const known_data> make_reals(std::vector<double> v) {
     d->is_real = true;
     d->reals = std::move(v);
     return d;
+}
+
+std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback,
+                             std::int64_t min) {
+    const auto v = ctx.n().attr_i(name, fallback);
+    if (v < min) {
+        ctx.fail("attribute " + std::string(name) + " = " + std::to_string(v) + " must be at least " +
+                 std::to_string(min));
+    }
+    return v;
+}
+
+std::vector<std::int64_t> attr_ints_at_least(const infer_context& ctx, std::string_view name, std::int64_t min) {
+    auto v = ctx.n().attr_ints(name);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] < min) {
+            ctx.fail("attribute " + std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(v[i]) +
+                     " must be at least " + std::to_string(min));
+        }
+    }
+    return v;
+}
+
+dtype attr_dtype(const infer_context& ctx, std::string_view name, std::int64_t fallback) {
+    const auto v = ctx.n().attr_i(name, fallback);
+    if (v < 1 || v > static_cast<std::int64_t>(dtype::i4)) {
+        ctx.fail("attribute " + std::string(name) + " = " + std::to_string(v) + " is not an ONNX data type (1 to " +
+                 std::to_string(static_cast<int>(dtype::i4)) + ")");
+    }
+    return static_cast<dtype>(v);
+}
+
+std::string attr_choice(const infer_context& ctx, std::string_view name, std::string_view fallback,
+                        std::initializer_list<std::string_view> choices) {
+    auto v = ctx.n().attr_s(name, fallback);
+    for (auto c : choices) {
+        if (v == c) return v;
+    }
+    std::string list;
+    for (auto c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
+    ctx.fail("attribute " + std::string(name) + " = '" + v + "' is not one of " + list);
 }
 
 void same_as_input(infer_context& ctx) { ctx.set_output(0, ctx.in_type(0), ctx.in_shape(0)); }

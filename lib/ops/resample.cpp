@@ -24,6 +24,18 @@ namespace {
 
 // ---- Resize -------------------------------------------------------------------------------
 
+/** A resized extent as a dim, failing via ctx unless it is finite, not negative and fits 62 bits. */
+dim extent(const infer_context& ctx, double v, const std::string& what) {
+    if (!(v >= 0 && v < 4.6e18)) ctx.fail(what + " gives an extent of " + std::to_string(v));
+    return dim(static_cast<std::int64_t>(v));
+}
+
+/** A scale factor, failing via ctx unless it is finite and positive. */
+double scale_factor(const infer_context& ctx, double s) {
+    if (!std::isfinite(s) || s <= 0) ctx.fail("scales must be finite and positive, got " + std::to_string(s));
+    return s;
+}
+
 void infer_resize(infer_context& ctx) {
     const auto& x = ctx.in_shape(0);
     const auto rank = static_cast<std::int64_t>(x.size());
@@ -55,15 +67,20 @@ void infer_resize(infer_context& ctx) {
             auto sv = ctx.in_ints(sizes_i);
             auto xs = numeric(x);
             if (!sv || !xs) ctx.fail("keep_aspect_ratio_policy needs numeric sizes");
+            if (policy != "not_larger" && policy != "not_smaller") {
+                ctx.fail("attribute keep_aspect_ratio_policy = '" + policy + "' is not one of stretch, not_larger, "
+                         "not_smaller");
+            }
             double scale = policy == "not_larger" ? 1e300 : 0;
             for (std::size_t i = 0; i < axes.size(); ++i) {
                 const auto a = static_cast<std::size_t>(ctx.axis(axes[i], rank));
+                if ((*xs)[a] == 0) ctx.fail("keep_aspect_ratio_policy on an empty axis");
                 const double s = static_cast<double>((*sv)[i]) / static_cast<double>((*xs)[a]);
                 scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
             }
             for (auto ax : axes) {
                 const auto a = static_cast<std::size_t>(ctx.axis(ax, rank));
-                out[a] = dim(static_cast<std::int64_t>(std::llround(scale * static_cast<double>((*xs)[a]))));
+                out[a] = extent(ctx, std::round(scale * static_cast<double>((*xs)[a])), "keep_aspect_ratio_policy");
             }
         } else {
             for (std::size_t i = 0; i < axes.size(); ++i)
@@ -73,12 +90,11 @@ void infer_resize(infer_context& ctx) {
         if (!scales->is_real || scales->size() != axes.size()) ctx.fail("scales do not match the axes");
         for (std::size_t i = 0; i < axes.size(); ++i) {
             const auto a = static_cast<std::size_t>(ctx.axis(axes[i], rank));
-            const double s = scales->reals[i];
-            if (s <= 0) ctx.fail("scales must be positive");
+            const double s = scale_factor(ctx, scales->reals[i]);
             if (x[a].is_value()) {
-                out[a] = dim(static_cast<std::int64_t>(std::floor(static_cast<double>(x[a].value()) * s + 1e-9)));
+                out[a] = extent(ctx, std::floor(static_cast<double>(x[a].value()) * s + 1e-9), "scales");
             } else if (s == std::floor(s)) {
-                out[a] = x[a] * dim(static_cast<std::int64_t>(s));
+                out[a] = x[a] * extent(ctx, s, "scales");
             } else {
                 out[a] = dim::symbol("(" + x[a].to_string() + " * " + std::to_string(s) + ")");
             }
@@ -87,9 +103,9 @@ void infer_resize(infer_context& ctx) {
         const auto& sc = ctx.n().find("scales")->floats;
         if (sc.size() != x.size()) ctx.fail("scales do not match the rank");
         for (std::size_t i = 0; i < x.size(); ++i) {
-            out[i] = x[i].is_value()
-                         ? dim(static_cast<std::int64_t>(std::floor(static_cast<double>(x[i].value()) * sc[i])))
-                         : x[i] * dim(static_cast<std::int64_t>(sc[i]));
+            const double s = scale_factor(ctx, sc[i]);
+            out[i] = x[i].is_value() ? extent(ctx, std::floor(static_cast<double>(x[i].value()) * s), "scales")
+                                     : x[i] * extent(ctx, std::floor(s), "scales");
         }
     } else {
         ctx.fail("needs scales or sizes");
@@ -141,9 +157,10 @@ void infer_roi_align(infer_context& ctx) {
         ctx.fail("rois must be [num_rois, 4], got " + shape_to_string(rois));
     }
     if (ctx.in_rank(2) != 1) ctx.fail("batch_indices must be 1-D");
-    ctx.set_output(
-        0, ctx.in_type(0),
-        shape{rois[0], x[1], dim(ctx.n().attr_i("output_height", 1)), dim(ctx.n().attr_i("output_width", 1))});
+    (void)attr_i_at_least(ctx, "sampling_ratio", 0, 0);
+    ctx.set_output(0, ctx.in_type(0),
+                   shape{rois[0], x[1], dim(attr_i_at_least(ctx, "output_height", 1, 1)),
+                         dim(attr_i_at_least(ctx, "output_width", 1, 1))});
 }
 
 void cost_roi_align(const cost_context& ctx, op_cost& c) {
@@ -169,9 +186,9 @@ void infer_max_unpool(infer_context& ctx) {
         ctx.set_output(0, ctx.in_type(0), shape(d->ints.begin(), d->ints.end()));
         return;
     }
-    const auto kernel = ctx.n().attr_ints("kernel_shape");
-    auto strides = ctx.n().attr_ints("strides");
-    auto pads = ctx.n().attr_ints("pads");
+    const auto kernel = attr_ints_at_least(ctx, "kernel_shape", 1);
+    auto strides = attr_ints_at_least(ctx, "strides", 1);
+    auto pads = attr_ints_at_least(ctx, "pads", 0);
     if (strides.empty()) strides.assign(spatial, 1);
     if (pads.empty()) pads.assign(2 * spatial, 0);
     if (kernel.size() != spatial || strides.size() != spatial || pads.size() != 2 * spatial) {
@@ -179,7 +196,8 @@ void infer_max_unpool(infer_context& ctx) {
     }
     shape out{x[0], x[1]};
     for (std::size_t i = 0; i < spatial; ++i) {
-        out.push_back((x[i + 2] - dim(1)) * dim(strides[i]) + dim(kernel[i] - pads[i] - pads[i + spatial]));
+        out.push_back((x[i + 2] - dim(1)) * dim(strides[i]) +
+                      dim(kernel[i] - checked_add(pads[i], pads[i + spatial])));
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out));
 }

@@ -202,6 +202,9 @@ void infer_range(infer_context& ctx) {
         ctx.unknown("start/limit/delta");
     }
     if (s->is_real || l->is_real || d->is_real) {
+        for (const auto* v : {s, l, d}) {
+            if (!v->is_real && !v->ints[0].is_value()) ctx.unknown("start/limit/delta");
+        }
         const double start = s->is_real ? s->reals[0] : static_cast<double>(s->ints[0].value());
         const double limit = l->is_real ? l->reals[0] : static_cast<double>(l->ints[0].value());
         const double delta = d->is_real ? d->reals[0] : static_cast<double>(d->ints[0].value());
@@ -213,7 +216,11 @@ void infer_range(infer_context& ctx) {
             span = static_cast<double>(static_cast<float>(limit) - static_cast<float>(start));
         }
         const double step = ctx.in_type(0) != dtype::f64 ? static_cast<double>(static_cast<float>(delta)) : delta;
-        const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(span / step)));
+        const double count = std::ceil(span / step);
+        if (std::isnan(count) || count > 4.6e18) {
+            ctx.fail("start, limit and delta give " + std::to_string(count) + " elements");
+        }
+        const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::max(count, -1.0)));
         std::vector<double> v;
         if (n <= static_cast<std::int64_t>(max_known_elements))
             for (std::int64_t i = 0; i < n; ++i) v.push_back(start + static_cast<double>(i) * delta);
@@ -238,7 +245,7 @@ void infer_range(infer_context& ctx) {
 void cost_range(const cost_context& ctx, op_cost& c) { c.flops_vector = ctx.out_elements(0); }
 
 void infer_eye_like(infer_context& ctx) {
-    const dtype t = ctx.n().find("dtype") ? static_cast<dtype>(ctx.n().attr_i("dtype", 1)) : ctx.in_type(0);
+    const dtype t = ctx.n().find("dtype") ? attr_dtype(ctx, "dtype", 1) : ctx.in_type(0);
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 
@@ -247,7 +254,7 @@ void infer_window(infer_context& ctx) {
     auto size = ctx.in_ints(0);
     if (!size || size->size() != 1) ctx.unknown("window size");
     if ((*size)[0] < 0) ctx.fail("window size must not be negative");
-    ctx.set_output(0, static_cast<dtype>(ctx.n().attr_i("output_datatype", 1)), shape{dim((*size)[0])});
+    ctx.set_output(0, attr_dtype(ctx, "output_datatype", 1), shape{dim((*size)[0])});
 }
 
 void infer_mel_weight_matrix(infer_context& ctx) {
@@ -256,7 +263,7 @@ void infer_mel_weight_matrix(infer_context& ctx) {
     if (!bins || bins->size() != 1) ctx.unknown("num_mel_bins");
     if (!dft_length || dft_length->size() != 1) ctx.unknown("dft_length");
     if ((*bins)[0] < 0 || (*dft_length)[0] <= 0) ctx.fail("num_mel_bins and dft_length must be positive");
-    ctx.set_output(0, static_cast<dtype>(ctx.n().attr_i("output_datatype", 1)),
+    ctx.set_output(0, attr_dtype(ctx, "output_datatype", 1),
                    shape{dim((*dft_length)[0] / 2 + 1), dim((*bins)[0])});
 }
 

@@ -89,15 +89,13 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 });
 //]]>)";
 
-/** Inline SVG: the namespace attribute is implied in HTML, and keeping it out leaves no URL in the page. */
-std::string inline_svg(std::string svg) {
-    const std::string ns = R"( xmlns="http://www.w3.org/2000/svg")";
-    if (auto at = svg.find(ns); at != std::string::npos) svg.erase(at, ns.size());
-    return svg;
-}
-
+/**
+ * A figure around an inline SVG. The SVG keeps its xmlns attribute: HTML implies the namespace,
+ * but an SVG saved or copied out of the page opens only with it. (The namespace name is the one
+ * "http" string in the page; it is an identifier, never fetched.)
+ */
 std::string figure(const std::string& svg, const std::string& caption = "") {
-    std::string out = "<figure>" + inline_svg(svg);
+    std::string out = "<figure>" + svg;
     if (!caption.empty()) out += "<figcaption class=\"note\">" + xml_escape(caption) + "</figcaption>";
     return out + "</figure>\n";
 }

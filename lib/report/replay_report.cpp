@@ -2,6 +2,8 @@
 // heaviest nodes, what was not run). Reads replay_result only.
 #include "ridgeline/report.hpp"
 
+#include "json_text.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -59,7 +61,7 @@ void write_replay_json(std::ostream& out, const replay_result& r) {
     }
     j["nodes"] = std::move(nodes);
     j["unsupported"] = r.plan.unsupported;
-    out << j.dump(2) << '\n';
+    report_detail::write_json_text(out, j, 2);
 }
 
 void write_replay_table(std::ostream& out, const replay_result& r, std::size_t top_rows) {

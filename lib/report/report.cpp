@@ -5,11 +5,13 @@
 #include "ridgeline/error.hpp"
 
 #include "../support/enum_names.hpp"
+#include "json_text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <numeric>
 #include <ostream>
 
@@ -37,24 +39,27 @@ analysis_report make_analysis_report(const predicted_model& p, std::size_t top) 
     r.symbols = p.symbols;
     r.dtype_name = p.prec.label();
     r.cost = p.m;
+    r.training = p.training;
     r.top = top;
     if (!p.devices.empty()) {
         const auto& d = p.devices.front();
         r.hw = &d.hw;
         r.prediction = d.roofline;
         r.latency = d.latency;
+        r.training_time = d.training;
     }
     return r;
 }
 
 void write_shapes(std::ostream& out, const graph& g) {
+    out << fmt::format("{:<40} {:<18} {:<6} {}\n", "value", "op", "dtype", "shape");
     for (auto id : g.topological_order()) {
         const auto& n = g.nodes[static_cast<std::size_t>(id)];
         for (auto o : n.outputs) {
             if (o < 0) continue;
             const auto& v = g.values[static_cast<std::size_t>(o)];
-            out << fmt::format("{:<40} {:<18} {:<6} {}\n", v.name, n.op_type, dtype_name(v.type),
-                               v.dims ? shape_to_string(*v.dims) : "?");
+            out << fmt::format("{:<40} {:<18} {:<6} {}\n", escape_invalid_utf8(v.name), escape_invalid_utf8(n.op_type),
+                               dtype_name(v.type), v.dims ? shape_to_string(*v.dims) : "?");
         }
     }
 }
@@ -109,23 +114,56 @@ std::vector<std::size_t> shown_layers(const analysis_report& r) {
     return idx;
 }
 
-std::string fit(const std::string& s, std::size_t width) {
+/** `s` (made printable) in at most `width` bytes: its tail after "…" when longer. */
+std::string fit(const std::string& raw, std::size_t width) {
+    const std::string s = escape_invalid_utf8(raw);
     if (s.size() <= width) return s;
-    return "…" + s.substr(s.size() - (width - 1));
+    std::size_t from = s.size() - (width - 1);
+    while (from < s.size() && (static_cast<unsigned char>(s[from]) & 0xC0U) == 0x80U) ++from;  // whole code points
+    return "…" + s.substr(from);
+}
+
+/** "GPU", "CPU", "TPU" … for "predicted GPU time"; "device" for other kinds. */
+std::string device_word(const hw_spec* hw) {
+    if (!hw) return "GPU";
+    if (hw->kind == "gpu" || hw->kind == "cpu" || hw->kind == "tpu") {
+        std::string w = hw->kind;
+        for (auto& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return w;
+    }
+    return "device";
+}
+
+/** backward / forward (0 when forward is 0). */
+double ratio(double forward, double backward) { return forward > 0 ? backward / forward : 0.0; }
+
+/** Backward predicted time of layer i, when known. */
+double backward_time(const analysis_report& r, std::size_t i) {
+    return r.training_time ? r.training_time->backward_time_s[i] : 0.0;
 }
 
 void write_table(std::ostream& out, const analysis_report& r) {
     const auto& t = r.cost.totals;
-    out << fmt::format("model   {}  ({} nodes, {} kernels)\n", r.model_path, r.model_nodes, r.cost.kernels);
+    // One figure for "how many kernels": the layers that launch one, and (with a device) the
+    // launches the latency model predicts for them (extra conversions, folded batch norms …).
+    out << fmt::format("model   {}  ({} nodes, {} layers{})\n", escape_invalid_utf8(r.model_path), r.model_nodes,
+                       r.cost.kernels,
+                       r.latency ? fmt::format(", {} kernel launches", r.latency->launches) : std::string());
     std::string binds;
     for (const auto& [k, v] : r.symbols) binds += fmt::format("{}{}={}", binds.empty() ? "" : ", ", k, v);
-    out << fmt::format("bound   {}   precision {}\n", binds.empty() ? "(none)" : binds, r.dtype_name);
+    out << fmt::format("bound   {}   precision {}{}\n", binds.empty() ? "(none)" : escape_invalid_utf8(binds),
+                       r.dtype_name, r.training ? "   training: forward + backward" : "");
     if (r.hw) out << fmt::format("device  {} ({})\n", r.hw->name, r.hw->id);
     out << '\n';
     const bool pred = r.prediction.has_value();
+    const bool bwd = r.training;
+    const bool bwd_time = bwd && r.training_time.has_value();
+    const std::size_t width = 99 + (pred ? 18 : 0) + (bwd ? 12 : 0) + (bwd_time ? 11 : 0);
     out << fmt::format("{:<34} {:<18} {:>11} {:>10} {:>10} {:>7}", "layer", "op", "FLOPs", "params", "bytes", "FLOP/B");
     if (pred) out << fmt::format(" {:>10} {:>7}", "time", "bound");
-    out << '\n' << std::string(pred ? 117 : 99, '-') << '\n';
+    if (bwd) out << fmt::format(" {:>11}", "bwd FLOPs");
+    if (bwd_time) out << fmt::format(" {:>10}", "bwd time");
+    out << '\n' << std::string(width, '-') << '\n';
     for (auto i : shown_layers(r)) {
         const auto& l = r.cost.layers[i];
         out << fmt::format("{:<34} {:<18} {:>11} {:>10} {:>10} {:>7.1f}", fit(l.name, 34), fit(l.op_type, 18),
@@ -136,20 +174,38 @@ void write_table(std::ostream& out, const analysis_report& r) {
             const auto& p = r.prediction->layers[i];
             out << fmt::format(" {:>10} {:>7}", human_time(layer_time(r, i)), bound_name(p.bound));
         }
+        if (bwd) out << fmt::format(" {:>11}", l.unknown ? "" : human_flops(static_cast<double>(l.backward.flops())));
+        if (bwd_time) out << fmt::format(" {:>10}", l.unknown ? "" : human_time(backward_time(r, i)));
         out << '\n';
     }
-    out << std::string(pred ? 117 : 99, '-') << '\n';
+    out << std::string(width, '-') << '\n';
     out << fmt::format("total   {} ({} matmul, {} vector, {} special), {} MACs\n",
                        human_flops(static_cast<double>(t.flops())), human_flops(static_cast<double>(t.flops_matmul)),
                        human_flops(static_cast<double>(t.flops_vector)),
                        human_flops(static_cast<double>(t.flops_special)), human_count(static_cast<double>(t.macs)));
-    out << fmt::format("params  {} ({})\n", r.cost.params, human_bytes(static_cast<double>(r.cost.param_bytes)));
+    out << fmt::format("params  {} ({})", r.cost.params, human_bytes(static_cast<double>(r.cost.param_bytes)));
+    if (r.cost.duplicate_params > 0) {
+        const auto& d = r.cost.duplicate_initializers;
+        out << fmt::format("; {} more stored twice, not counted: {} initializer{} repeating another ('{}' = '{}'{})",
+                           r.cost.duplicate_params, d.size(), d.size() == 1 ? "" : "s",
+                           escape_invalid_utf8(d.front().first), escape_invalid_utf8(d.front().second),
+                           d.size() > 1 ? ", …" : "");
+    }
+    if (!r.cost.possibly_tied.empty()) {
+        const auto& [w, e] = r.cost.possibly_tied.front();
+        out << fmt::format(
+            "; '{}' has the transposed shape of the embedding '{}' (a tied weight stored twice? "
+            "not provable from the graph; {} params if tied)",
+            escape_invalid_utf8(w), escape_invalid_utf8(e), r.cost.params - r.cost.possibly_tied_params);
+    }
+    out << '\n';
     out << fmt::format("bytes   {} read ({} activations, {} weights), {} written; intensity {:.1f} FLOP/B\n",
                        human_bytes(static_cast<double>(t.bytes_read())),
                        human_bytes(static_cast<double>(t.bytes_read_activations)),
                        human_bytes(static_cast<double>(t.bytes_read_weights)),
                        human_bytes(static_cast<double>(t.bytes_written)), t.operational_intensity());
     out << fmt::format("memory  peak activations {}\n", human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
+    const std::string word = device_word(r.hw);
     if (pred) {
         const auto& p = *r.prediction;
         out << fmt::format(
@@ -159,39 +215,90 @@ void write_table(std::ostream& out, const analysis_report& r) {
             p.roof.measured ? ", measured" : ", datasheet", human_time(p.total_time_s));
         if (r.latency) {
             out << fmt::format(
-                "time    {} predicted GPU time over {} kernels (+ {} host launch overhead, reported apart)\n",
-                human_time(r.latency->gpu_time_s), r.latency->kernels.size(), human_time(r.latency->launch_s));
+                "time    {} predicted {} time over {} kernel launches ({} layers) (+ {} host launch overhead, "
+                "reported apart)\n",
+                human_time(r.latency->gpu_time_s), word, r.latency->launches, r.cost.kernels,
+                human_time(r.latency->launch_s));
         }
+    }
+    if (bwd) {
+        const auto& b = r.cost.backward_totals;
+        out << fmt::format(
+            "backward {} ({} matmul, {} vector, {} special); {} read, {} written",
+            human_flops(static_cast<double>(b.flops())), human_flops(static_cast<double>(b.flops_matmul)),
+            human_flops(static_cast<double>(b.flops_vector)), human_flops(static_cast<double>(b.flops_special)),
+            human_bytes(static_cast<double>(b.bytes_read())), human_bytes(static_cast<double>(b.bytes_written)));
+        if (bwd_time)
+            out << fmt::format("; predicted {} time {}", word, human_time(r.training_time->backward_time_s_total));
+        out << '\n';
+        const double ff = static_cast<double>(t.flops());
+        const double fb = static_cast<double>(b.flops());
+        out << fmt::format("ratios  forward:backward FLOPs 1:{:.2f}, bytes 1:{:.2f}", ratio(ff, fb),
+                           ratio(static_cast<double>(t.bytes()), static_cast<double>(b.bytes())));
+        if (bwd_time) out << fmt::format(", time 1:{:.2f}", r.training_time->time_ratio());
+        out << fmt::format("; (forward + backward) / forward FLOPs {:.2f}", ff > 0 ? (ff + fb) / ff : 0.0);
+        if (bwd_time) out << fmt::format(", time {:.2f}", r.training_time->step_time_ratio());
+        out << '\n';
     }
     if (!r.cost.unknown_ops.empty()) {
         out << "unknown ";
-        for (const auto& [op, n] : r.cost.unknown_ops) out << op << " x" << n << "  ";
+        for (const auto& [op, n] : r.cost.unknown_ops) out << escape_invalid_utf8(op) << " x" << n << "  ";
         out << "(not counted)\n";
     }
 }
 
 void write_csv(std::ostream& out, const analysis_report& r) {
     out << "name,op_type,flops,macs,flops_matmul,flops_vector,flops_special,params,bytes_read,bytes_written,"
-           "operational_intensity,bound,predicted_time_s,output_shapes\n";
+           "operational_intensity,bound,predicted_time_s,output_shapes";
+    if (r.training) out << ",backward_flops,backward_bytes_read,backward_bytes_written,backward_predicted_time_s";
+    out << '\n';
     for (std::size_t i = 0; i < r.cost.layers.size(); ++i) {
         const auto& l = r.cost.layers[i];
         if (!l.is_kernel() && !l.unknown) continue;
         const auto* p = r.prediction ? &r.prediction->layers[i] : nullptr;
         // RFC 4180: a field holding a comma or a quote is quoted, quotes doubled (names, and
         // output shapes such as "[32, 256]").
-        auto field = [](const std::string& v) {
-            if (v.find_first_of(",\"") == std::string::npos) return v;
+        auto field = [](const std::string& raw) {
+            const std::string v = escape_invalid_utf8(raw);
+            if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
             std::string q;
             for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
             return "\"" + q + "\"";
         };
         const std::string name = field(l.name);
-        out << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{},{},{}\n", name, l.op_type, l.forward.flops(),
+        out << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{},{},{}", name, field(l.op_type), l.forward.flops(),
                            l.forward.macs, l.forward.flops_matmul, l.forward.flops_vector, l.forward.flops_special,
                            l.params, l.forward.bytes_read(), l.forward.bytes_written, l.forward.operational_intensity(),
                            p ? bound_name(p->bound) : "", p ? fmt::format("{:.6e}", layer_time(r, i)) : "",
                            field(join_shapes(l.output_shapes)));
+        if (r.training) {
+            out << fmt::format(",{},{},{},{}", l.backward.flops(), l.backward.bytes_read(), l.backward.bytes_written,
+                               r.training_time ? fmt::format("{:.6e}", backward_time(r, i)) : "");
+        }
+        out << '\n';
     }
+}
+
+/** A shape as the JSON contract has it: an array of integers, a symbolic dim as its expression. */
+nlohmann::json shape_json(const std::optional<shape>& s) {
+    if (!s) return nullptr;
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& d : *s) {
+        if (d.is_value())
+            a.push_back(d.value());
+        else
+            a.push_back(d.to_string());
+    }
+    return a;
+}
+
+/** FLOPs and bytes of one pass, as the JSON writes them. */
+nlohmann::json counts_json(const counts& c) {
+    return {{"flops", c.flops()},
+            {"macs", c.macs},
+            {"flops_by_class", {{"matmul", c.flops_matmul}, {"vector", c.flops_vector}, {"special", c.flops_special}}},
+            {"bytes_read", c.bytes_read()},
+            {"bytes_written", c.bytes_written}};
 }
 
 void write_json(std::ostream& out, const analysis_report& r) {
@@ -239,6 +346,8 @@ void write_json(std::ostream& out, const analysis_report& r) {
         const auto& l = r.cost.layers[i];
         if (!l.is_kernel() && !l.unknown) continue;
         const auto* p = r.prediction ? &r.prediction->layers[i] : nullptr;
+        json output_shapes = json::array();
+        for (const auto& d : l.output_dims) output_shapes.push_back(shape_json(d));
         layers.push_back({{"name", l.name},
                           {"op_type", l.op_type},
                           {"kind", std::string(op_kind_name(l.kind))},
@@ -255,18 +364,54 @@ void write_json(std::ostream& out, const analysis_report& r) {
                           {"operational_intensity", l.forward.operational_intensity()},
                           {"bound", p ? json(std::string(bound_name(p->bound))) : json(nullptr)},
                           {"predicted_time_s", p ? json(layer_time(r, i)) : json(nullptr)},
-                          {"output_shapes", l.output_shapes}});
+                          {"output_shapes", output_shapes}});
+        if (r.training) {
+            auto b = counts_json(l.backward);
+            b["predicted_time_s"] = r.training_time ? nlohmann::json(backward_time(r, i)) : nlohmann::json(nullptr);
+            layers.back()["backward"] = std::move(b);
+        }
     }
     j["layers"] = std::move(layers);
+    if (r.cost.duplicate_params > 0) {
+        j["totals"]["params_duplicated"] = r.cost.duplicate_params;
+        json dups = json::array();
+        for (const auto& [dup, of] : r.cost.duplicate_initializers)
+            dups.push_back({{"initializer", dup}, {"same_as", of}});
+        j["duplicate_initializers"] = std::move(dups);
+    }
+    if (!r.cost.possibly_tied.empty()) {
+        json ties = json::array();
+        for (const auto& [w, e] : r.cost.possibly_tied) ties.push_back({{"initializer", w}, {"transpose_of", e}});
+        j["possibly_tied_initializers"] = std::move(ties);
+        j["totals"]["params_if_tied"] = r.cost.params - r.cost.possibly_tied_params;
+    }
+    if (r.training) {
+        const auto& b = r.cost.backward_totals;
+        auto bt = counts_json(b);
+        bt["predicted_time_s"] = r.training_time ? json(r.training_time->backward_time_s_total) : json(nullptr);
+        j["totals"]["backward"] = std::move(bt);
+        const double ff = static_cast<double>(t.flops());
+        const double fb = static_cast<double>(b.flops());
+        json tr = {
+            {"backward_forward_flops_ratio", ratio(ff, fb)},
+            {"backward_forward_bytes_ratio", ratio(static_cast<double>(t.bytes()), static_cast<double>(b.bytes()))},
+            {"step_forward_flops_ratio", ff > 0 ? (ff + fb) / ff : 0.0},
+            {"time_method",
+             "per layer: forward predicted time x backward/forward work of its dominant term "
+             "(FLOPs when compute-bound, bytes when memory-bound)"}};
+        tr["backward_forward_time_ratio"] = r.training_time ? json(r.training_time->time_ratio()) : json(nullptr);
+        tr["step_forward_time_ratio"] = r.training_time ? json(r.training_time->step_time_ratio()) : json(nullptr);
+        j["training"] = std::move(tr);
+    }
     json unknown = json::object();
     for (const auto& [op, n] : r.cost.unknown_ops) unknown[op] = n;
     j["unknown_ops"] = std::move(unknown);
-    out << j.dump(1) << '\n';
+    report_detail::write_json_text(out, j, 1);
 }
 
 void write_markdown(std::ostream& out, const analysis_report& r) {
     const auto& t = r.cost.totals;
-    out << "# " << r.model_path << "\n\n";
+    out << "# " << escape_invalid_utf8(r.model_path) << "\n\n";
     out << "| total FLOPs | matmul | vector | special | params | bytes moved | peak activations |";
     if (r.prediction) out << " predicted time |";
     out << "\n|---:|---:|---:|---:|---:|---:|---:|" << (r.prediction ? "---:|" : "") << '\n';
@@ -276,11 +421,22 @@ void write_markdown(std::ostream& out, const analysis_report& r) {
         human_flops(static_cast<double>(t.flops_special)), r.cost.params, human_bytes(static_cast<double>(t.bytes())),
         human_bytes(static_cast<double>(r.cost.peak_activation_bytes)));
     if (r.prediction) out << ' ' << human_time(total_time(r)) << " |";
+    if (r.training) {
+        const auto& b = r.cost.backward_totals;
+        out << fmt::format("\n\nTraining: backward {}, {} moved", human_flops(static_cast<double>(b.flops())),
+                           human_bytes(static_cast<double>(b.bytes())));
+        if (r.training_time) out << ", predicted " << human_time(r.training_time->backward_time_s_total);
+        out << fmt::format("; forward:backward FLOPs 1:{:.2f}",
+                           ratio(static_cast<double>(t.flops()), static_cast<double>(b.flops())));
+        if (r.training_time) out << fmt::format(", time 1:{:.2f}", r.training_time->time_ratio());
+        out << '.';
+    }
     out << "\n\n| layer | op | FLOPs | params | bytes | FLOP/B |" << (r.prediction ? " time | bound |" : "") << '\n';
     out << "|---|---|---:|---:|---:|---:|" << (r.prediction ? "---:|---|" : "") << '\n';
     for (auto i : shown_layers(r)) {
         const auto& l = r.cost.layers[i];
-        out << fmt::format("| `{}` | {} | {} | {} | {} | {:.1f} |", l.name, l.op_type,
+        out << fmt::format("| `{}` | {} | {} | {} | {} | {:.1f} |", escape_invalid_utf8(l.name),
+                           escape_invalid_utf8(l.op_type),
                            l.unknown ? "unknown" : human_flops(static_cast<double>(l.forward.flops())), l.params,
                            human_bytes(static_cast<double>(l.forward.bytes())), l.forward.operational_intensity());
         if (r.prediction) {

@@ -1,6 +1,8 @@
 // Text reporters of sweeps, model comparisons, timing samples and hardware specs (report.hpp).
 #include "ridgeline/report.hpp"
 
+#include "json_text.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,19 @@ namespace ridgeline {
 
 // ---- sweeps and comparisons -------------------------------------------------------------------
 
+namespace {
+
+/** A swept dimension for tables: its value, or "-" when it was not swept (0). */
+std::string swept(std::int64_t v) { return v > 0 ? std::to_string(v) : "-"; }
+
+/** Likewise for CSV: empty when not swept. */
+std::string swept_csv(std::int64_t v) { return v > 0 ? std::to_string(v) : ""; }
+
+/** Likewise for JSON: null when not swept. */
+nlohmann::json swept_json(std::int64_t v) { return v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
 void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, report_format format) {
     switch (format) {
         case report_format::json: {
@@ -18,8 +33,8 @@ void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, repo
             for (const auto& p : points) {
                 j.push_back({{"device", p.device},
                              {"batch", p.batch},
-                             {"image", p.image},
-                             {"sequence", p.sequence},
+                             {"image", swept_json(p.image)},
+                             {"sequence", swept_json(p.sequence)},
                              {"flops", p.flops},
                              {"kernels", p.kernels},
                              {"predicted_time_s", p.gpu_time_s},
@@ -27,23 +42,23 @@ void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, repo
                              {"throughput_per_s", p.throughput_per_s},
                              {"per_item_s", p.per_item_s}});
             }
-            out << j.dump(1) << '\n';
+            report_detail::write_json_text(out, j, 1);
             return;
         }
         case report_format::csv:
             out << "device,batch,image,sequence,flops,predicted_time_s,throughput_per_s,per_item_s\n";
             for (const auto& p : points) {
-                out << fmt::format("{},{},{},{},{},{:.6e},{:.3f},{:.6e}\n", p.device, p.batch, p.image, p.sequence,
-                                   p.flops, p.gpu_time_s, p.throughput_per_s, p.per_item_s);
+                out << fmt::format("{},{},{},{},{},{:.6e},{:.3f},{:.6e}\n", p.device, p.batch, swept_csv(p.image),
+                                   swept_csv(p.sequence), p.flops, p.gpu_time_s, p.throughput_per_s, p.per_item_s);
             }
             return;
         case report_format::markdown:
             out << "| device | batch | image | seq | FLOPs | GPU time | items/s | per item |\n"
                    "|---|---:|---:|---:|---:|---:|---:|---:|\n";
             for (const auto& p : points) {
-                out << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} |\n", p.device, p.batch, p.image,
-                                   p.sequence, human_flops(static_cast<double>(p.flops)), human_time(p.gpu_time_s),
-                                   p.throughput_per_s, human_time(p.per_item_s));
+                out << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} |\n", p.device, p.batch,
+                                   swept(p.image), swept(p.sequence), human_flops(static_cast<double>(p.flops)),
+                                   human_time(p.gpu_time_s), p.throughput_per_s, human_time(p.per_item_s));
             }
             return;
         case report_format::table:
@@ -51,21 +66,60 @@ void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, repo
                                "seq", "FLOPs", "GPU time", "items/s", "per item");
             for (const auto& p : points) {
                 out << fmt::format("{:<18} {:>6} {:>6} {:>6} {:>12} {:>12} {:>14.1f} {:>12}\n", p.device, p.batch,
-                                   p.image, p.sequence, human_flops(static_cast<double>(p.flops)),
+                                   swept(p.image), swept(p.sequence), human_flops(static_cast<double>(p.flops)),
                                    human_time(p.gpu_time_s), p.throughput_per_s, human_time(p.per_item_s));
             }
             return;
     }
 }
 
-void write_model_comparison(std::ostream& out, const model_comparison& c) {
-    out << fmt::format("{:<28} {:>12}", "model", "GFLOP");
-    for (const auto& d : c.devices) out << fmt::format(" {:>16}", d);
-    out << '\n';
-    for (const auto& row : c.rows) {
-        out << fmt::format("{:<28} {:>12.2f}", row.model, static_cast<double>(row.flops) / 1e9);
-        for (double t : row.gpu_time_s) out << fmt::format(" {:>16}", human_time(t));
-        out << '\n';
+void write_model_comparison(std::ostream& out, const model_comparison& c, report_format format) {
+    switch (format) {
+        case report_format::json: {
+            nlohmann::json j = nlohmann::json::array();
+            for (const auto& row : c.rows) {
+                nlohmann::json times = nlohmann::json::object();
+                for (std::size_t i = 0; i < c.devices.size() && i < row.gpu_time_s.size(); ++i) {
+                    times[c.devices[i]] = row.gpu_time_s[i];
+                }
+                j.push_back({{"model", row.model}, {"flops", row.flops}, {"predicted_time_s", std::move(times)}});
+            }
+            report_detail::write_json_text(out, j, 1);
+            return;
+        }
+        case report_format::csv:
+            out << "model,flops";
+            for (const auto& d : c.devices) out << ",predicted_time_s_" << d;
+            out << '\n';
+            for (const auto& row : c.rows) {
+                out << fmt::format("{},{}", escape_invalid_utf8(row.model), row.flops);
+                for (double t : row.gpu_time_s) out << fmt::format(",{:.6e}", t);
+                out << '\n';
+            }
+            return;
+        case report_format::markdown:
+            out << "| model | GFLOP |";
+            for (const auto& d : c.devices) out << ' ' << d << " |";
+            out << "\n|---|---:|";
+            for (std::size_t i = 0; i < c.devices.size(); ++i) out << "---:|";
+            out << '\n';
+            for (const auto& row : c.rows) {
+                out << fmt::format("| {} | {:.2f} |", escape_invalid_utf8(row.model), static_cast<double>(row.flops) / 1e9);
+                for (double t : row.gpu_time_s) out << ' ' << human_time(t) << " |";
+                out << '\n';
+            }
+            return;
+        case report_format::table:
+            out << fmt::format("{:<28} {:>12}", "model", "GFLOP");
+            for (const auto& d : c.devices) out << fmt::format(" {:>16}", d);
+            out << '\n';
+            for (const auto& row : c.rows) {
+                out << fmt::format("{:<28} {:>12.2f}", escape_invalid_utf8(row.model),
+                                   static_cast<double>(row.flops) / 1e9);
+                for (double t : row.gpu_time_s) out << fmt::format(" {:>16}", human_time(t));
+                out << '\n';
+            }
+            return;
     }
 }
 
@@ -114,8 +168,28 @@ void write_sample_fit(std::ostream& out, const leave_one_out& fit) {
 
 // ---- hardware specs ---------------------------------------------------------------------------
 
-void write_hw_list(std::ostream& out, const std::vector<std::string>& ids) {
-    for (const auto& id : ids) out << id << '\n';
+void write_hw_list(std::ostream& out, const std::vector<hw_list_entry>& entries) {
+    out << fmt::format("{:<24} {:<34} {:<5} {:>9}  {:<25} {:>10}\n", "id", "name", "kind", "memory",
+                       "peak TFLOPS (dense)", "DRAM");
+    for (const auto& e : entries) {
+        if (!e.spec) {
+            out << fmt::format("{:<24} (does not load: {})\n", e.id, escape_invalid_utf8(e.error));
+            continue;
+        }
+        const auto& h = *e.spec;
+        // The highest dense peak, with its precision key.
+        std::string peak = "-";
+        double best = 0;
+        for (const auto& [k, v] : h.peak_tflops) {
+            if (v > best) {
+                best = v;
+                peak = fmt::format("{:.1f} {}", v, k);  // e.g. "989.5 fp16_tensor"
+            }
+        }
+        out << fmt::format("{:<24} {:<34} {:<5} {:>9}  {:<25} {:>10}\n", e.id, escape_invalid_utf8(h.name), h.kind,
+                           h.dram_capacity_gib > 0 ? fmt::format("{:g} GiB", h.dram_capacity_gib) : "-", peak,
+                           h.dram_bandwidth_gbps > 0 ? fmt::format("{:g} GB/s", h.dram_bandwidth_gbps) : "-");
+    }
 }
 
 void write_hw_spec(std::ostream& out, const hw_spec& h) {

@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <new>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 
 namespace ridgeline {
 
@@ -26,7 +29,8 @@ std::int64_t parse_int(const std::string& text, const std::string& what) {
     std::int64_t v = 0;
     const auto* end = text.data() + text.size();
     auto [p, ec] = std::from_chars(text.data(), end, v);
-    if (ec != std::errc() || p != end) throw usage_error("'" + text + "' is not an integer in " + what);
+    if (ec == std::errc::result_out_of_range) throw usage_error(what + ": '" + text + "' is out of range");
+    if (ec != std::errc() || p != end || text.empty()) throw usage_error(what + ": '" + text + "' is not an integer");
     return v;
 }
 
@@ -58,6 +62,25 @@ void reset_computed(graph& g) {
         v.dims.reset();
         v.data.reset();
     }
+}
+
+/**
+ * For a node whose rule needed contents not known: the inputs that are integer initializers
+ * stored in an external data file whose contents were not read, naming the file (absent, or not
+ * read), e.g. "; input 'shape' is stored in the external data file 'm.weights', which is absent".
+ */
+std::string external_inputs_note(const graph& g, const node& n) {
+    std::string out;
+    for (auto in : n.inputs) {
+        if (in < 0) continue;
+        const auto& v = g.values[static_cast<std::size_t>(in)];
+        if (!v.is_initializer || !v.external_data || v.data || is_floating(v.type)) continue;
+        const auto& loc = v.storage.location;
+        out +=
+            "; input '" + v.name + "' is stored in the external data file '" + loc + "'" +
+            (v.storage.missing ? ", which is absent (place it next to the model to read it)" : ", which was not read");
+    }
+    return out;
 }
 
 /** Runs every node's shape rule in topological order, then counts what is left unknown. */
@@ -103,16 +126,24 @@ void run_nodes(graph& g, const bindings& symbols, shape_report& report, const sc
             infer_context ctx(g, n, opset, &subgraphs);
             rule->infer(ctx);
         } catch (const unknown_data_error& e) {
+            const std::string why = std::string(e.what()) + external_inputs_note(g, n);
             bool declared = std::all_of(n.outputs.begin(), n.outputs.end(), [&](std::int32_t o) {
                 return o < 0 || g.values[static_cast<std::size_t>(o)].declared.has_value();
             });
             ++report.unknown_data_nodes;
-            report.diagnostics.push_back(
-                {declared ? severity::info : severity::error, n.display_name(), n.op_type,
-                 std::string(e.what()) + (declared ? "; used the shape the file declares" : "")});
+            report.diagnostics.push_back({declared ? severity::info : severity::error, n.display_name(), n.op_type,
+                                          why + (declared ? "; used the shape the file declares" : "")});
             fall_back_to_declared();
         } catch (const error& e) {
             report.diagnostics.push_back({severity::error, n.display_name(), n.op_type, e.what()});
+            fall_back_to_declared();
+        } catch (const std::length_error& e) {  // a size too large to hold: named, never bare
+            report.diagnostics.push_back({severity::error, n.display_name(), n.op_type,
+                                          n.op_type + ": a size too large to hold (" + e.what() + ")"});
+            fall_back_to_declared();
+        } catch (const std::bad_alloc&) {
+            report.diagnostics.push_back(
+                {severity::error, n.display_name(), n.op_type, n.op_type + ": out of memory inferring its shapes"});
             fall_back_to_declared();
         }
     }
@@ -194,24 +225,85 @@ subgraph_report infer_body(graph& body, const std::vector<const value*>& formal,
 
 std::pair<std::string, std::int64_t> parse_binding(const std::string& text) {
     const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw usage_error("binding '" + text + "' is not NAME=N");
-    const auto v = parse_int(text.substr(eq + 1), "binding '" + text + "'");
-    if (v <= 0) throw usage_error("binding '" + text + "' must be positive");
+    if (eq == std::string::npos || eq == 0) throw usage_error("--set " + text + ": not NAME=N");
+    const auto v = parse_int(text.substr(eq + 1), "--set " + text);
+    if (v <= 0) throw usage_error("--set " + text + ": the value must be positive");
     return {text.substr(0, eq), v};
 }
 
 std::pair<std::string, std::vector<std::int64_t>> parse_input_shape(const std::string& text) {
     const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw usage_error("input shape '" + text + "' is not NAME=d0,d1,...");
+    if (eq == std::string::npos || eq == 0) throw usage_error("--input " + text + ": not NAME=d0,d1,...");
     std::vector<std::int64_t> dims;
     std::stringstream ss(text.substr(eq + 1));
     std::string item;
     while (std::getline(ss, item, ',')) {
-        const auto v = parse_int(item, "input shape '" + text + "'");
-        if (v < 0) throw usage_error("input shape '" + text + "' has a negative dimension");
+        const auto v = parse_int(item, "--input " + text);
+        if (v <= 0) {
+            throw usage_error("--input " + text + ": dimension " + std::to_string(dims.size()) + " is " +
+                              std::to_string(v) + "; every dimension must be positive");
+        }
         dims.push_back(v);
     }
     return {text.substr(0, eq), dims};
+}
+
+namespace {
+
+void collect_symbols(const graph& g, std::set<std::string>& out) {
+    for (const auto& v : g.values) {
+        if (!v.declared) continue;
+        for (const auto& d : *v.declared) {
+            for (auto& s : d.symbols()) out.insert(std::move(s));
+        }
+    }
+    for (const auto& n : g.nodes) {
+        for (const auto& a : n.attributes) {
+            for (const auto& body : a.graphs) {
+                if (body) collect_symbols(*body, out);
+            }
+        }
+    }
+}
+
+/** "batch, sequence" or "none". */
+std::string symbol_list(const std::vector<std::string>& symbols) {
+    std::string out;
+    for (const auto& s : symbols) out += (out.empty() ? "" : ", ") + s;
+    return out.empty() ? "none" : out;
+}
+
+/** With `strict`: every --set symbol is one of the graph's, and --batch has something to bind. */
+void check_bindings(const graph& g, const shape_options& options) {
+    if (!options.strict) return;
+    const auto known = graph_symbols(g);
+    for (const auto& [name, value] : options.symbols) {
+        if (std::binary_search(known.begin(), known.end(), name)) continue;
+        throw usage_error("--set " + name + "=" + std::to_string(value) + ": the model has no symbol '" + name +
+                          "' (its symbols: " + symbol_list(known) + ")");
+    }
+    // (An --input override binds its input's batch itself, as an image sweep does.)
+    if (options.batch > 0 && options.input_shapes.empty() &&
+        !std::binary_search(known.begin(), known.end(), std::string("batch"))) {
+        const bool leading = std::any_of(g.inputs.begin(), g.inputs.end(), [&](std::int32_t id) {
+            const auto& d = g.values[static_cast<std::size_t>(id)].declared;
+            return d && !d->empty() && !d->front().is_value() && d->front().symbols().size() == 1 &&
+                   !options.input_shapes.count(g.values[static_cast<std::size_t>(id)].name);
+        });
+        if (!leading) {
+            throw usage_error("--batch " + std::to_string(options.batch) +
+                              ": the model has no batch dimension to bind (no symbol 'batch', no graph input with a "
+                              "symbolic leading dimension; use --input NAME=d0,d1,... to change a fixed shape)");
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> graph_symbols(const graph& g) {
+    std::set<std::string> out;
+    collect_symbols(g, out);
+    return {out.begin(), out.end()};
 }
 
 bindings resolved_bindings(const graph& g, const shape_options& options) {
@@ -229,6 +321,7 @@ bindings resolved_bindings(const graph& g, const shape_options& options) {
 
 shape_report infer_shapes(graph& g, const shape_options& options) {
     shape_report report;
+    check_bindings(g, options);
     const bindings symbols = resolved_bindings(g, options);
 
     // Reset everything computed, then seed graph inputs.
@@ -250,7 +343,18 @@ shape_report infer_shapes(graph& g, const shape_options& options) {
         if (auto it = options.input_shapes.find(v.name); it != options.input_shapes.end()) {
             v.dims = shape(it->second.begin(), it->second.end());
         } else if (v.declared) {
-            v.dims = bind_shape(*v.declared, symbols);
+            try {
+                v.dims = bind_shape(*v.declared, symbols);
+            } catch (const overflow_error& e) {
+                throw overflow_error("graph input '" + v.name + "' " + shape_to_string(*v.declared) + ": " + e.what() +
+                                     " binding it");
+            }
+            for (const auto& d : *v.dims) {
+                if (d.is_value() && d.value() < 0) {
+                    throw error("graph input '" + v.name + "' " + shape_to_string(*v.declared) +
+                                " has a negative dimension once bound: " + shape_to_string(*v.dims));
+                }
+            }
         } else {
             report.diagnostics.push_back({severity::warning, v.name, "", "graph input has no declared shape"});
         }

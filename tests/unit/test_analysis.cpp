@@ -105,14 +105,38 @@ TEST_CASE("slices: a node range, the last k%, everything after a tensor") {
     CHECK_THROWS_AS(run(g, 1, {}, bad), usage_error);
 }
 
-TEST_CASE("training estimate: backward of matmul is two products") {
-    graph g = chain().load();
+TEST_CASE("training estimate: backward of matmul is two products, one where the input needs no gradient") {
     analysis_options t;
     t.training = true;
-    const auto m = run(g, 4, t);
-    CHECK(m.totals.flops_matmul == 2 * 4 * 1024 * 1024);
-    CHECK(m.backward_totals.flops_matmul == 2 * m.totals.flops_matmul);
-    CHECK(m.backward_totals.flops_vector == m.totals.flops_vector);
+    {
+        // The MatMul reads the graph input: dW only (no dX), as autograd runs it.
+        graph g = chain().load();
+        const auto m = run(g, 4, t);
+        CHECK(m.totals.flops_matmul == 2 * 4 * 1024 * 1024);
+        CHECK(m.backward_totals.flops_matmul == m.totals.flops_matmul);
+        CHECK(m.backward_totals.flops_vector == m.totals.flops_vector);
+    }
+    {
+        // After a layer with a parameter, the input carries a gradient: dX and dW.
+        test::model_builder b;
+        b.input("x", dtype::f32, {std::string("batch"), 1024});
+        b.weight("shift", dtype::f32, {1024}).weight("w", dtype::f32, {1024, 1024});
+        b.node("Add", {"x", "shift"}, {"x1"}, "shift");
+        b.node("MatMul", {"x1", "w"}, {"y"}, "matmul");
+        b.output("y");
+        graph g = b.load();
+        const auto m = run(g, 4, t);
+        CHECK(m.backward_totals.flops_matmul == 2 * m.totals.flops_matmul);
+        // A layer on the graph input with no parameter would have no backward work at all.
+        graph bare = [] {
+            test::model_builder r;
+            r.input("x", dtype::f32, {std::string("batch"), 8});
+            r.node("Relu", {"x"}, {"y"}, "relu");
+            r.output("y");
+            return r.load();
+        }();
+        CHECK(run(bare, 4, t).backward_totals.flops() == 0);
+    }
 }
 
 TEST_CASE("largest batch that fits, and unbound symbols are named") {

@@ -44,7 +44,7 @@ TEST_CASE("analyze --format json follows the contract") {
             CHECK(l.contains(k));
         }
     }
-    CHECK(j["layers"][0]["output_shapes"][0] == "[2, 64, 112, 112]");
+    CHECK(j["layers"][0]["output_shapes"][0] == nlohmann::json::array({2, 64, 112, 112}));
 }
 
 TEST_CASE("table, CSV and Markdown: structure and units") {
@@ -88,7 +88,7 @@ TEST_CASE("maxbatch and hw") {
     REQUIRE(r.status == 0);
     CHECK(std::regex_search(r.out, std::regex(R"(largest batch that fits: \d{2,})")));
     r = tool("hw list");
-    CHECK(r.out.find("h100-sxm\n") != std::string::npos);
+    CHECK(r.out.find("\nh100-sxm ") != std::string::npos);
     r = tool("hw show xeon-w-2295");
     CHECK(r.status == 0);
     CHECK(r.out.find("ridge point") != std::string::npos);
@@ -104,7 +104,7 @@ TEST_CASE("sweep, compare and check-sample: one reporter each, µs in the tables
     CHECK(r.out.find("| device | batch |") != std::string::npos);
     r = tool("sweep " + model + " --hw t4 --batch 1");
     REQUIRE(r.status == 0);
-    CHECK(std::regex_search(r.out, std::regex(R"(t4 +1 +0 +0 +[0-9.]+ GFLOP +[0-9.]+ (µs|ms))")));
+    CHECK(std::regex_search(r.out, std::regex(R"(t4 +1 +- +- +[0-9.]+ GFLOP +[0-9.]+ (µs|ms))")));
     CHECK(r.out.find(" us") == std::string::npos);
     CHECK(tool("sweep " + model + " --hw t4 --batch 1 --format xml", true).status == 2);
     r = tool("sweep " + model + " --hw t4 --batch 1 --dtype fp12", true);

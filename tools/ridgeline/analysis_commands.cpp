@@ -12,8 +12,11 @@
 #include "ridgeline/sample.hpp"
 #include "ridgeline/sweep.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace ridgeline::cli {
 namespace {
@@ -38,6 +41,7 @@ int run_analyze(const analyze_args& a) {
     r.training = a.training;
     r.slice = a.slice;
     const auto p = predict_model(r);
+    print_analysis_findings(p.path, p.m);
     write_report(std::cout, make_analysis_report(p, a.top), format);
     return 0;
 }
@@ -47,14 +51,16 @@ command add_analyze(CLI::App& app) {
     auto* c = app.add_subcommand("analyze", "per-layer and total counts, roofline bound and predicted time");
     add_model_options(c, a->model, dtype_help);
     c->add_option("--hw", a->model.hw, "hardware spec id (ridgeline hw list)");
-    c->add_option("--format,-f", a->format, "table, csv, json or md");
-    c->add_option("--top", a->top, "table: only the N heaviest layers");
+    c->add_option("--format,-f", a->format, "table, csv, json or md")->check(format_name());
+    c->add_option("--top", a->top, "table: only the N heaviest layers")->check(positive_integer());
     c->add_flag("--fused", a->fused, "count only bytes crossing fusion-group boundaries");
-    c->add_flag("--training", a->training, "add the backward pass (training estimate)");
-    c->add_option("--last-percent", a->slice.last_percent, "analyse only the last K% of layers");
-    c->add_option("--from", a->slice.from_node, "first node of the slice (name)");
-    c->add_option("--to", a->slice.to_node, "last node of the slice (name)");
-    c->add_option("--after", a->slice.after_tensor, "only what depends on this tensor");
+    c->add_flag("--training", a->training,
+                "add the backward pass: its FLOPs, bytes and predicted time per layer and in total, and the "
+                "forward:backward ratios");
+    c->add_option("--last-percent", a->slice.last_percent, "analyse only the last K% of layers")->check(percentage());
+    c->add_option("--from", a->slice.from_node, "first node of the slice (name)")->check(not_empty());
+    c->add_option("--to", a->slice.to_node, "last node of the slice (name)")->check(not_empty());
+    c->add_option("--after", a->slice.after_tensor, "only what depends on this tensor")->check(not_empty());
     return {c, [a] { return run_analyze(*a); }};
 }
 
@@ -95,11 +101,23 @@ struct sweep_args {
     std::vector<std::string> sets;
 };
 
+/** "batch, sequence" or "none". */
+std::string symbol_list(const std::vector<std::string>& symbols) {
+    std::string out;
+    for (const auto& s : symbols) out += (out.empty() ? "" : ", ") + s;
+    return out.empty() ? "none" : out;
+}
+
 int run_sweep(const sweep_args& a) {
     const auto format = parse_report_format(a.format);
     const auto devices = load_devices(a.hw);
     const auto prec = parse_precision(a.dtype_text);
     graph g = load_onnx(a.model);
+    const auto symbols = graph_symbols(g);
+    if (!a.axes.sequences.empty() && !std::binary_search(symbols.begin(), symbols.end(), std::string("sequence"))) {
+        throw usage_error("--seq: the model has no symbol 'sequence' to sweep (its symbols: " + symbol_list(symbols) +
+                          ")");
+    }
     write_sweep(std::cout, sweep(g, make_shape_options(0, a.sets, {}), devices, a.axes, prec), format);
     return 0;
 }
@@ -109,48 +127,84 @@ command add_sweep(CLI::App& app) {
     auto* c = app.add_subcommand("sweep", "predicted latency, throughput and per-item time over batch/image/sequence");
     c->add_option("model", a->model, "ONNX model file")->required();
     c->add_option("--hw", a->hw, "devices, comma-separated")->required();
-    c->add_option("--batch", a->axes.batches, "batch sizes, comma-separated")->delimiter(',');
-    c->add_option("--image", a->axes.images, "square image sizes, comma-separated")->delimiter(',');
-    c->add_option("--seq", a->axes.sequences, "sequence lengths, comma-separated")->delimiter(',');
+    c->add_option("--batch", a->axes.batches, "batch sizes, comma-separated")
+        ->delimiter(',')
+        ->check(positive_integer());
+    c->add_option("--image", a->axes.images, "square image sizes, comma-separated")
+        ->delimiter(',')
+        ->check(positive_integer());
+    c->add_option("--seq", a->axes.sequences, "sequence lengths, comma-separated")
+        ->delimiter(',')
+        ->check(positive_integer());
     c->add_option("--set", a->sets, "bind a symbol: NAME=N (repeatable)");
-    c->add_option("--dtype", a->dtype_text, "fp32, tf32, fp16, bf16, fp8, int8");
-    c->add_option("--format,-f", a->format, "table, csv, json or md");
+    c->add_option("--dtype", a->dtype_text, "fp32, tf32, fp16, bf16, fp8, int8")->check(precision_name());
+    c->add_option("--format,-f", a->format, "table, csv, json or md")->check(format_name());
     return {c, [a] { return run_sweep(*a); }};
 }
 
 struct compare_args {
     std::vector<std::string> models, sets;
-    std::string hw, dtype_text;
+    std::string hw, dtype_text, format = "table";
     std::int64_t batch = 1;
 };
+
+int run_compare(const compare_args& a) {
+    const auto format = parse_report_format(a.format);
+    const auto devices = load_devices(a.hw);
+    const auto prec = parse_precision(a.dtype_text);
+    // Models differ in their symbols: a --set must name a symbol of at least one of them.
+    auto base = make_shape_options(0, a.sets, {});
+    base.strict = false;
+    if (!base.symbols.empty()) {
+        std::set<std::string> known;
+        for (const auto& m : a.models) {
+            for (auto& s : graph_symbols(load_onnx(m))) known.insert(std::move(s));
+        }
+        for (const auto& [name, value] : base.symbols) {
+            if (known.count(name)) continue;
+            throw usage_error("--set " + name + "=" + std::to_string(value) + ": none of the models has a symbol '" +
+                              name + "' (their symbols: " + symbol_list({known.begin(), known.end()}) + ")");
+        }
+    }
+    write_model_comparison(std::cout, compare_models(a.models, base, devices, a.batch, prec), format);
+    return 0;
+}
 
 command add_compare(CLI::App& app) {
     auto a = std::make_shared<compare_args>();
     auto* c = app.add_subcommand("compare", "models x devices table of predicted GPU time");
-    c->add_option("models", a->models, "ONNX model files")->required();
+    c->add_option("models", a->models, "ONNX model files")->required()->check(not_empty());
     c->add_option("--hw", a->hw, "devices, comma-separated")->required();
-    c->add_option("--batch", a->batch, "batch size");
+    c->add_option("--batch", a->batch, "batch size")->check(positive_integer());
     c->add_option("--set", a->sets, "bind a symbol: NAME=N (repeatable)");
-    c->add_option("--dtype", a->dtype_text, "fp32, tf32, fp16, bf16, fp8, int8");
-    return {c, [a] {
-                const auto devices = load_devices(a->hw);
-                const auto prec = parse_precision(a->dtype_text);
-                write_model_comparison(
-                    std::cout, compare_models(a->models, make_shape_options(0, a->sets, {}), devices, a->batch, prec));
-                return 0;
-            }};
+    c->add_option("--dtype", a->dtype_text, "fp32, tf32, fp16, bf16, fp8, int8")->check(precision_name());
+    c->add_option("--format,-f", a->format, "table, csv, json or md")->check(format_name());
+    return {c, [a] { return run_compare(*a); }};
 }
 
 // ---- check-sample -----------------------------------------------------------------------------
 
 struct sample_args {
-    std::string path, zoo = "../shared/zoo", hw = "h100-sxm";
+    std::string path, zoo, hw = "h100-sxm";
     bool fit = false;
 };
 
+/**
+ * The zoo folder for a sample when --zoo is not given: `zoo/` beside the sample's folder (the
+ * shared layout, ../shared/measurements/x.json and ../shared/zoo), so the command works from any
+ * folder; else ../shared/zoo.
+ */
+std::string default_zoo(const std::string& sample) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto beside = fs::absolute(sample, ec).parent_path().parent_path() / "zoo";
+    if (!ec && fs::is_directory(beside, ec)) return beside.string();
+    return "../shared/zoo";
+}
+
 int run_check_sample(const sample_args& a) {
     const auto hw = load_hw(a.hw);
-    const auto rows = predict_sample(load_timing_sample(a.path), a.zoo, hw);
+    const auto rows = predict_sample(load_timing_sample(a.path), a.zoo.empty() ? default_zoo(a.path) : a.zoo, hw);
     write_sample_table(std::cout, rows, summarize_sample(rows));
     if (a.fit) write_sample_fit(std::cout, leave_one_model_out(rows));
     return 0;
@@ -161,7 +215,9 @@ command add_check_sample(CLI::App& app) {
     auto* c = app.add_subcommand("check-sample", "predicted vs measured kernel time for a timing sample");
     c->add_option("sample", a->path, "timing sample JSON (e.g. ../shared/measurements/h100_pytorch_eager.json)")
         ->required();
-    c->add_option("--zoo", a->zoo, "folder with the models' ONNX graphs");
+    c->add_option("--zoo", a->zoo,
+                  "folder with the models' ONNX graphs (default: zoo/ beside the sample's folder, else ../shared/zoo)")
+        ->check(not_empty());
     c->add_option("--hw", a->hw, "hardware spec id");
     c->add_flag("--fit", a->fit, "also calibrate, leaving one model out at a time");
     return {c, [a] { return run_check_sample(*a); }};
@@ -172,13 +228,23 @@ command add_check_sample(CLI::App& app) {
 std::vector<command> add_hw(CLI::App& app) {
     auto* hw = app.add_subcommand("hw", "hardware specs");
     hw->require_subcommand(1);
-    auto* list = hw->add_subcommand("list", "list spec ids");
+    auto* list = hw->add_subcommand("list", "list the specs: id, name, kind, memory, peak and DRAM bandwidth");
     auto id = std::make_shared<std::string>();
     auto* show = hw->add_subcommand("show", "print one spec with derived figures");
     show->add_option("id", *id)->required();
     return {{list,
              [] {
-                 write_hw_list(std::cout, list_hw());
+                 std::vector<hw_list_entry> entries;
+                 for (const auto& spec_id : list_hw()) {
+                     hw_list_entry e{spec_id, std::nullopt, {}};
+                     try {
+                         e.spec = load_hw(spec_id);
+                     } catch (const error& err) {
+                         e.error = err.what();
+                     }
+                     entries.push_back(std::move(e));
+                 }
+                 write_hw_list(std::cout, entries);
                  return 0;
              }},
             {show, [id] {

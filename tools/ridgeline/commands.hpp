@@ -12,7 +12,9 @@
  *     measurement: ceilings, trace, import-trace, validate, replay (CUDA builds measure; others
  *                  answer exit status 3)
  *
- * Exit status: 0 done; 1 bad input (ridgeline's exceptions, reported by main); 2 usage; 3 a
+ * Exit status: 0 done; 1 bad input (ridgeline's exceptions, reported by main); 2 usage (every
+ * parse error of CLI11 — unknown flag, missing option, repeated flag, a value its check refuses —
+ * and every ridgeline::usage_error, each naming the flag); 3 a
  * measurement not possible here (built without CUDA, or no GPU/driver); `trace` otherwise returns
  * the traced command's own status.
  *
@@ -38,6 +40,21 @@ namespace ridgeline::cli {
 
 /** Exit status when a measurement cannot run here (no CUDA in this build, no GPU/driver). */
 constexpr int not_available_exit = 3;
+/** Exit status of a usage error (bad, missing, unknown or out-of-range option). */
+constexpr int usage_exit = 2;
+
+// ---- option checks (CLI11 validators: a refused value is a usage error naming the flag) --------
+
+/** A positive integer that fits 64 bits: "--batch 0", "-1", "abc" and "9223372036854775808" refused. */
+const CLI::Validator& positive_integer();
+/** A finite percentage in (0, 100]. */
+const CLI::Validator& percentage();
+/** A precision parse_precision knows (fp32, tf32, fp16, bf16, fp8, int8 …); "" refused. */
+const CLI::Validator& precision_name();
+/** A report format: table, csv, json, md (or markdown). */
+const CLI::Validator& format_name();
+/** Text that is not empty (a node or tensor name, a file). */
+const CLI::Validator& not_empty();
 
 /** A subcommand: where it was registered, and what runs when it is chosen (returns the exit status). */
 struct command {
@@ -60,7 +77,7 @@ std::vector<command> add_calibrate_command(CLI::App& app);
 
 // ---- shared by the commands -------------------------------------------------------------------
 
-/** MODEL, --hw, --batch, --set, --input and --dtype as given. */
+/** MODEL, --hw, --batch, --set, --input and --dtype as given (checked as they are parsed). */
 struct model_options {
     std::string model;               /**< ONNX file. */
     std::string hw;                  /**< Spec id ("" = none). */
@@ -83,8 +100,17 @@ shape_options make_shape_options(std::int64_t batch, const std::vector<std::stri
  */
 model_request make_request(const model_options& o);
 
-/** Specs for a comma-separated list of ids; throws usage_error when empty. */
+/** Specs for a comma-separated list of ids (or spec files); throws usage_error when empty. */
 std::vector<hw_spec> load_devices(const std::string& list);
+
+/**
+ * Throws usage_error naming `flag` when `output` is one of `inputs` (the same file, however
+ * spelled): a report must never overwrite the model it describes. "-" (stdout) always passes.
+ */
+void refuse_overwrite(const std::string& flag, const std::string& output, const std::vector<std::string>& inputs);
+
+/** Prints the analysis's error findings (a node whose cost rule failed: counted as unknown) on stderr. */
+void print_analysis_findings(const std::string& path, const model_cost& m);
 
 /** Prints a failed measurement status on stderr; returns the exit status (3 not here, 1 error). */
 int report_status(const char* command, const measure_status& s);

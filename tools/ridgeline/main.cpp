@@ -16,11 +16,12 @@
 //   ridgeline validate MODEL --hw ID --trace FILE [bindings] [--dtype ...]
 //   ridgeline replay MODEL [--hw ID] [bindings] [--dtype ...] [--plan] ...
 //   ridgeline hw list | ridgeline hw show ID
-// Errors go to stderr with exit status 1 (bad input) or 2 (bad usage); 3: a measurement is not
-// possible here.
+// Errors go to stderr with exit status 1 (bad input) or 2 (bad usage: every parse error, each
+// naming the flag); 3: a measurement is not possible here.
 #include "commands.hpp"
 
 #include "ridgeline/error.hpp"
+#include "ridgeline/units.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -37,15 +38,40 @@ int run(int argc, char** argv) {
                       add_replay_command, add_calibrate_command}) {
         for (auto& c : add(app)) commands.push_back(std::move(c));
     }
+    // An unknown command word (CLI11 would only say "A subcommand is required"), named, with the
+    // commands there are: at the top level, and under a command that has its own (hw list|show).
+    CLI::App* level = &app;
+    std::string words = "ridgeline";
+    for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+        const auto subs = level->get_subcommands({});
+        if (subs.empty()) break;
+        CLI::App* next = nullptr;
+        std::string known;
+        for (auto* s : subs) {
+            if (s->check_name(argv[i])) next = s;
+            known += (known.empty() ? "" : ", ") + s->get_name();
+        }
+        if (next == nullptr) {
+            std::cerr << words << ": unknown command '" << ridgeline::escape_invalid_utf8(argv[i])
+                      << "' (commands: " << known << "; " << words << " --help)\n";
+            return usage_exit;
+        }
+        level = next;
+        words += " " + next->get_name();
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0 as CLI11 says; every other parse error (a value a check
+        // refuses, an unknown flag, a missing or repeated option) is a usage error: 2, as the
+        // README promises, not CLI11's own codes (104, 105, 106, 109, 114 …).
+        const int code = app.exit(e);
+        return code == 0 ? 0 : usage_exit;
     }
     for (const auto& c : commands) {
         if (c.app->parsed()) return c.run();
     }
-    return 2;
+    return usage_exit;
 }
 
 }  // namespace
@@ -54,10 +80,10 @@ int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const ridgeline::usage_error& e) {
-        std::cerr << "ridgeline: " << e.what() << '\n';
-        return 2;
+        std::cerr << "ridgeline: " << ridgeline::escape_invalid_utf8(e.what()) << '\n';
+        return ridgeline::cli::usage_exit;
     } catch (const std::exception& e) {
-        std::cerr << "ridgeline: " << e.what() << '\n';
+        std::cerr << "ridgeline: " << ridgeline::escape_invalid_utf8(e.what()) << '\n';
         return 1;
     }
 }

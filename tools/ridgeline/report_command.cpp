@@ -109,6 +109,10 @@ void fit_batches(const report_args& a, graph& g, const shape_options& base, cons
 }
 
 int run_report(const report_args& a) {
+    // Never write over what the report reads (report m.onnx -o m.onnx would replace the model).
+    std::vector<std::string> inputs{a.model.model};
+    inputs.insert(inputs.end(), a.compare.begin(), a.compare.end());
+    refuse_overwrite("-o", a.output, inputs);
     const auto devices = load_devices(a.model.hw);
     auto options = a.model;
     options.hw.clear();  // a list here: loaded above
@@ -157,6 +161,12 @@ int run_report(const report_args& a) {
     fit_batches(a, p.g, base, p.prec, !symbolic_batch || !o.input_shapes.empty(), h.devices);
 
     const std::string html = html_report_text(h);
+    if (a.output == "-") {  // stdout: the page alone
+        std::cout << html;
+        std::cout.flush();
+        if (!std::cout) throw error("standard output: write failed");
+        return 0;
+    }
     std::ofstream out(a.output, std::ios::binary);
     if (!out) throw error(a.output + ": cannot open for writing");
     out << html;
@@ -176,9 +186,13 @@ std::vector<command> add_report_command(CLI::App& app) {
         "report", "one-file HTML report: summary, rooflines, op-type times, batch sweep, memory, layers");
     add_model_options(c, a->model, "re-type floating tensors: fp32, tf32, fp16, bf16, fp8, int8");
     c->add_option("--hw", a->model.hw, "devices, comma-separated (ridgeline hw list)")->required();
-    c->add_option("-o,--output", a->output, "HTML file to write (default report.html)");
-    c->add_option("--sweep-batches", a->sweep_batches, "batch sizes of the sweep, comma-separated")->delimiter(',');
-    c->add_option("--compare", a->compare, "further ONNX models for the cross-model figures (repeatable)");
+    c->add_option("-o,--output", a->output, "HTML file to write (default report.html; - for standard output)")
+        ->check(not_empty());
+    c->add_option("--sweep-batches", a->sweep_batches, "batch sizes of the sweep, comma-separated")
+        ->delimiter(',')
+        ->check(positive_integer());
+    c->add_option("--compare", a->compare, "further ONNX models for the cross-model figures (repeatable)")
+        ->check(not_empty());
     c->add_flag("--no-max-batch", a->no_max_batch, "skip the largest-batch search");
     return {{c, [a] { return run_report(*a); }}};
 }
