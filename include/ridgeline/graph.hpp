@@ -130,14 +130,14 @@ struct attribute {
 
 /** A tensor flowing through the graph. */
 struct value {
-    std::string name;                       /**< As in the file. */
-    dtype type = dtype::undefined;          /**< Element type (filled by shape inference). */
-    std::optional<shape> dims;              /**< Shape; empty optional = rank unknown. */
-    std::int32_t producer = -1;             /**< Index of the producing node, -1 if none. */
-    bool is_initializer = false;            /**< A stored tensor (weights or constants). */
-    bool is_graph_input = false;            /**< Listed in graph.input and not an initializer. */
-    bool external_data = false;             /**< Initializer whose data lives outside the file. */
-    tensor_storage storage;                 /**< Initializers: where the bytes are. */
+    std::string name;              /**< As in the file. */
+    dtype type = dtype::undefined; /**< Element type (filled by shape inference). */
+    std::optional<shape> dims;     /**< Shape; empty optional = rank unknown. */
+    std::int32_t producer = -1;    /**< Index of the producing node, -1 if none. */
+    bool is_initializer = false;   /**< A stored tensor (weights or constants). */
+    bool is_graph_input = false;   /**< Listed in graph.input and not an initializer. */
+    bool external_data = false;    /**< Initializer whose data lives outside the file. */
+    tensor_storage storage;        /**< Initializers: where the bytes are. */
     /** Initializers: an earlier initializer provably holding the same tensor (the same external
         file, offset and length, or the same embedded bytes), or -1. Counted once as a parameter. */
     std::int32_t same_as = -1;

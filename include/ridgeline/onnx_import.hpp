@@ -5,9 +5,9 @@
  * absent). Small integer tensors (shape constants) are kept, because shape inference needs them:
  * embedded ones always, external ones when their data file sits next to the model. Initializers
  * that provably store the same tensor (same external file, offset and length, or the same
- * embedded bytes) are marked (`value::same_as`), so a tied weight exported twice counts once. Model-local functions are inlined; If/Loop/Scan bodies are imported as
- * subgraphs and reported. Files of more than 2 GiB with embedded data are refused (protobuf's
- * message limit); weights stored outside never count against that limit.
+ * embedded bytes) are marked (`value::same_as`), so a tied weight exported twice counts once. Model-local functions are
+ * inlined; If/Loop/Scan bodies are imported as subgraphs and reported. Files of more than 2 GiB with embedded data are
+ * refused (protobuf's message limit); weights stored outside never count against that limit.
  *
  * @code
  * ridgeline::graph g = ridgeline::load_onnx("bert_base.onnx");

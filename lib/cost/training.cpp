@@ -9,9 +9,7 @@ namespace ridgeline {
 namespace {
 
 /** b / a (0 when a is 0). */
-double ratio(std::int64_t a, std::int64_t b) {
-    return a > 0 ? static_cast<double>(b) / static_cast<double>(a) : 0.0;
-}
+double ratio(std::int64_t a, std::int64_t b) { return a > 0 ? static_cast<double>(b) / static_cast<double>(a) : 0.0; }
 
 }  // namespace
 

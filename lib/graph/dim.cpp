@@ -223,7 +223,8 @@ std::string dim::to_string() const {
         else if (c < 0)
             os << '-';
         // The magnitude as unsigned: the int64 minimum has no positive counterpart.
-        const std::uint64_t m = c < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(c) : static_cast<std::uint64_t>(c);
+        const std::uint64_t m =
+            c < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(c) : static_cast<std::uint64_t>(c);
         if (t.factors.empty())
             os << m;
         else if (m == 1)

@@ -355,8 +355,9 @@ private:
         }
         const auto bytes = static_cast<std::size_t>(count) * static_cast<std::size_t>(element_size_bytes(t.type));
         if (t.length >= 0 && static_cast<std::size_t>(t.length) < bytes) {
-            throw model_error(file_, label + ": external_data length " + std::to_string(t.length) + " is less than its " +
-                                         std::to_string(count) + " elements need (" + std::to_string(bytes) + " bytes)");
+            throw model_error(file_, label + ": external_data length " + std::to_string(t.length) +
+                                         " is less than its " + std::to_string(count) + " elements need (" +
+                                         std::to_string(bytes) + " bytes)");
         }
         std::vector<std::uint8_t> buffer(bytes);
         in.seekg(std::max<std::int64_t>(t.offset, 0));

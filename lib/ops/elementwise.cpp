@@ -491,8 +491,7 @@ void infer_quantize(infer_context& ctx) {
 void infer_dequantize(infer_context& ctx) {
     dtype t = dtype::f32;                       // opset < 19: always float
     if (ctx.opset() >= 19) t = ctx.in_type(1);  // the scale's type
-    if (ctx.opset() >= 23 && ctx.n().attr_i("output_dtype", 0) != 0)
-        t = attr_dtype(ctx, "output_dtype", 0);
+    if (ctx.opset() >= 23 && ctx.n().attr_i("output_dtype", 0) != 0) t = attr_dtype(ctx, "output_dtype", 0);
     ctx.set_output(0, t, ctx.in_shape(0));
 }
 

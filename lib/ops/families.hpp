@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <string_view>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ridgeline::ops {
@@ -58,8 +58,7 @@ inline std::int64_t ceil_log2(std::int64_t n) {
 // ---- attributes, validated (a rule never computes with a value the operator forbids) ----
 
 /** Integer attribute `name` (default `fallback`), failing via ctx unless it is at least `min`. */
-std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback,
-                             std::int64_t min);
+std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback, std::int64_t min);
 
 /**
  * Integer-list attribute `name` (empty when absent), failing via ctx unless every entry is at

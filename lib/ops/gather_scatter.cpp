@@ -444,8 +444,8 @@ void infer_tfidf(infer_context& ctx) {
 }
 
 void cost_tfidf(const cost_context& ctx, op_cost& c) {
-    const std::int64_t lengths =
-        checked_add(ctx.n().attr_i("max_gram_length", 1), 1 - std::max<std::int64_t>(1, ctx.n().attr_i("min_gram_length", 1)));
+    const std::int64_t lengths = checked_add(ctx.n().attr_i("max_gram_length", 1),
+                                             1 - std::max<std::int64_t>(1, ctx.n().attr_i("min_gram_length", 1)));
     const std::int64_t skips = checked_add(ctx.n().attr_i("max_skip_count", 0), 1);
     c.flops_vector = checked_add(
         checked_mul(ctx.in_elements(0), checked_mul(std::max<std::int64_t>(lengths, 1), skips)), ctx.out_elements(0));

@@ -273,7 +273,8 @@ void infer_conv_transpose(infer_context& ctx) {
     const auto g = geometry(ctx, spatial, w);
     auto out_pad = attr_ints_at_least(ctx, "output_padding", 0);
     if (out_pad.empty()) out_pad.assign(spatial, 0);
-    if (out_pad.size() != spatial) ctx.fail("output_padding does not match " + std::to_string(spatial) + " spatial axes");
+    if (out_pad.size() != spatial)
+        ctx.fail("output_padding does not match " + std::to_string(spatial) + " spatial axes");
     const auto out_shape = attr_ints_at_least(ctx, "output_shape", 1);
     if (!out_shape.empty() && out_shape.size() != spatial && out_shape.size() != spatial + 2) {
         ctx.fail("output_shape has " + std::to_string(out_shape.size()) + " entries for " + std::to_string(spatial) +
@@ -343,7 +344,8 @@ void check_einsum(const infer_context& ctx, const std::string& eq) {
             i += 2;
             continue;
         }
-        bad(std::string("unexpected '") + c + "' at " + std::to_string(i) + (ellipses ? " (one '...' per operand)" : ""));
+        bad(std::string("unexpected '") + c + "' at " + std::to_string(i) +
+            (ellipses ? " (one '...' per operand)" : ""));
     }
     if (arrow != std::string::npos) {
         const auto out = eq.substr(arrow + 2);

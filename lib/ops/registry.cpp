@@ -273,8 +273,7 @@ std::shared_ptr<const known_data> make_reals(std::vector<double> v) {
     return d;
 }
 
-std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback,
-                             std::int64_t min) {
+std::int64_t attr_i_at_least(const infer_context& ctx, std::string_view name, std::int64_t fallback, std::int64_t min) {
     const auto v = ctx.n().attr_i(name, fallback);
     if (v < min) {
         ctx.fail("attribute " + std::string(name) + " = " + std::to_string(v) + " must be at least " +

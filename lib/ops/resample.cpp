@@ -68,7 +68,8 @@ void infer_resize(infer_context& ctx) {
             auto xs = numeric(x);
             if (!sv || !xs) ctx.fail("keep_aspect_ratio_policy needs numeric sizes");
             if (policy != "not_larger" && policy != "not_smaller") {
-                ctx.fail("attribute keep_aspect_ratio_policy = '" + policy + "' is not one of stretch, not_larger, "
+                ctx.fail("attribute keep_aspect_ratio_policy = '" + policy +
+                         "' is not one of stretch, not_larger, "
                          "not_smaller");
             }
             double scale = policy == "not_larger" ? 1e300 : 0;
@@ -196,8 +197,7 @@ void infer_max_unpool(infer_context& ctx) {
     }
     shape out{x[0], x[1]};
     for (std::size_t i = 0; i < spatial; ++i) {
-        out.push_back((x[i + 2] - dim(1)) * dim(strides[i]) +
-                      dim(kernel[i] - checked_add(pads[i], pads[i + spatial])));
+        out.push_back((x[i + 2] - dim(1)) * dim(strides[i]) + dim(kernel[i] - checked_add(pads[i], pads[i + spatial])));
     }
     ctx.set_output(0, ctx.in_type(0), std::move(out));
 }

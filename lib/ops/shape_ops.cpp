@@ -263,8 +263,7 @@ void infer_mel_weight_matrix(infer_context& ctx) {
     if (!bins || bins->size() != 1) ctx.unknown("num_mel_bins");
     if (!dft_length || dft_length->size() != 1) ctx.unknown("dft_length");
     if ((*bins)[0] < 0 || (*dft_length)[0] <= 0) ctx.fail("num_mel_bins and dft_length must be positive");
-    ctx.set_output(0, attr_dtype(ctx, "output_datatype", 1),
-                   shape{dim((*dft_length)[0] / 2 + 1), dim((*bins)[0])});
+    ctx.set_output(0, attr_dtype(ctx, "output_datatype", 1), shape{dim((*dft_length)[0] / 2 + 1), dim((*bins)[0])});
 }
 
 /** Generators read nothing: their only input is a shape. */

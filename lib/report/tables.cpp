@@ -56,8 +56,8 @@ void write_sweep(std::ostream& out, const std::vector<sweep_point>& points, repo
             out << "| device | batch | image | seq | FLOPs | GPU time | items/s | per item |\n"
                    "|---|---:|---:|---:|---:|---:|---:|---:|\n";
             for (const auto& p : points) {
-                out << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} |\n", p.device, p.batch,
-                                   swept(p.image), swept(p.sequence), human_flops(static_cast<double>(p.flops)),
+                out << fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} |\n", p.device, p.batch, swept(p.image),
+                                   swept(p.sequence), human_flops(static_cast<double>(p.flops)),
                                    human_time(p.gpu_time_s), p.throughput_per_s, human_time(p.per_item_s));
             }
             return;
@@ -104,7 +104,8 @@ void write_model_comparison(std::ostream& out, const model_comparison& c, report
             for (std::size_t i = 0; i < c.devices.size(); ++i) out << "---:|";
             out << '\n';
             for (const auto& row : c.rows) {
-                out << fmt::format("| {} | {:.2f} |", escape_invalid_utf8(row.model), static_cast<double>(row.flops) / 1e9);
+                out << fmt::format("| {} | {:.2f} |", escape_invalid_utf8(row.model),
+                                   static_cast<double>(row.flops) / 1e9);
                 for (double t : row.gpu_time_s) out << ' ' << human_time(t) << " |";
                 out << '\n';
             }

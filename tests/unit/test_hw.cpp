@@ -76,8 +76,9 @@ TEST_CASE("malformed specs name the key") {
     expect_key("bad5", "id: bad5\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: '10 TFLOPS'}\n",
                "peak_tflops.fp32");
     // A file given by path may carry any id (a path is a path); by id, see test_bad_input.cpp.
-    CHECK(load_hw_file(write_spec("bad6", "id: other\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\n")).id ==
-          "other");
+    CHECK(
+        load_hw_file(write_spec("bad6", "id: other\nname: x\nkind: gpu\nsources: [a]\npeak_tflops: {fp32: 1}\n")).id ==
+        "other");
     expect_key("bad7", "id: bad7\nname: x\nkind: gpu\npeak_tflops: {fp32: 1}\n", "sources");
     expect_key("bad8", "id: bad8\nname: x\nkind: fpga\nsources: [a]\npeak_tflops: {fp32: 1}\n", "kind");
     // A spec without a figure the analysis needs: the error names it when it is needed.

@@ -79,8 +79,8 @@ const CLI::Validator& format_name() {
 }
 
 const CLI::Validator& not_empty() {
-    static const CLI::Validator v([](std::string& text) -> std::string { return text.empty() ? "must not be empty" : ""; },
-                                  "TEXT", "not empty");
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string { return text.empty() ? "must not be empty" : ""; }, "TEXT", "not empty");
     return v;
 }
 
