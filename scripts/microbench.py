@@ -50,6 +50,13 @@ EXTENDED_MATMULS = [(128, 768, 768), (128, 2304, 768), (128, 3072, 768), (128, 7
                     (32, 3072, 768)]
 EXTENDED_BMMS = [(12, 1, 128, 64), (12, 1, 1024, 64), (384, 1, 128, 64), (384, 1, 1024, 64), (384, 1, 4096, 64),
                  (12, 1, 64, 1024), (384, 1, 64, 128), (384, 1, 64, 1024), (384, 1, 64, 4096)]
+# One decode step's attention over a KV cache exactly as Hugging Face eager runs it (batch × heads,
+# cached tokens, head size): Q·Kᵀ with Kᵀ a transposed view of the cache (cuBLAS "TN", N = past + 1,
+# odd: unaligned kernels), P·V with K = past + 1, and torch.cat of the cache with the new token,
+# which arrives contiguous (OPT) or as a strided view of the fused QKV projection (GPT-2, batch > 1:
+# PyTorch's generic, non-vectorised cat kernel). The batches are gpt2/opt_125m's 12 heads × 1/8/32.
+DECODE_ATTENTION = [(12, 128, 64), (12, 1000, 64), (96, 128, 64), (96, 1000, 64), (384, 128, 64), (384, 512, 64),
+                    (384, 1000, 64), (384, 4000, 64)]
 
 
 def default_rows(extended=False):
@@ -57,6 +64,11 @@ def default_rows(extended=False):
     if extended:
         rows += [{"op": "matmul", "m": m, "n": n, "k": k} for m, n, k in EXTENDED_MATMULS]
         rows += [{"op": "bmm_qk", "batch": b, "m": m, "n": n, "k": k} for b, m, n, k in EXTENDED_BMMS]
+        for bh, past, d in DECODE_ATTENTION:
+            rows.append({"op": "decode_qk", "batch": bh, "past": past, "d": d})
+            rows.append({"op": "decode_pv", "batch": bh, "past": past, "d": d})
+            for op in ("cat_kv", "cat_kv_strided"):
+                rows.append({"op": op, "batch": bh // 12, "heads": 12, "past": past, "d": d})
     for m, n, k in MATMULS:
         rows.append({"op": "matmul", "m": m, "n": n, "k": k})
     for b, m, n, k in BMMS:
@@ -92,6 +104,20 @@ def make_call(row, dtype, dev):
     if op == "bmm_qk":
         a, b = r(row["batch"], row["m"], row["k"]), r(row["batch"], row["k"], row["n"])
         return lambda: torch.matmul(a, b)
+    if op == "decode_qk":  # q [b, 1, d] · Kᵀ, K = the cache after the step's cat, [b, past + 1, d]
+        q, kc = r(row["batch"], 1, row["d"]), r(row["batch"], row["past"] + 1, row["d"])
+        return lambda: torch.matmul(q, kc.transpose(-1, -2))
+    if op == "decode_pv":  # softmax row [b, 1, past + 1] · V [b, past + 1, d]
+        p, v = r(row["batch"], 1, row["past"] + 1), r(row["batch"], row["past"] + 1, row["d"])
+        return lambda: torch.matmul(p, v)
+    if op in ("cat_kv", "cat_kv_strided"):  # cache [b, h, past, d] extended by one token along the sequence axis
+        b, h, d = row["batch"], row["heads"], row["d"]
+        cache = r(b, h, row["past"], d)
+        if op == "cat_kv_strided":  # one third of a fused QKV projection, split and viewed per head (GPT-2)
+            new = r(b, 1, 3 * h * d).split(h * d, dim=2)[1].view(b, 1, h, d).transpose(1, 2)
+        else:  # a projection of its own, viewed per head (OPT, Llama): contiguous
+            new = r(b, 1, h * d).view(b, 1, h, d).transpose(1, 2)
+        return lambda: torch.cat([cache, new], dim=2)
     if op == "conv2d":
         k, s = row["kernel"], row["stride"]
         conv = torch.nn.Conv2d(row["cin"], row["cout"], k, stride=s, padding=0 if k == s else k // 2,

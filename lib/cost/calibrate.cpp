@@ -102,6 +102,29 @@ graph graph_of(const microbench_row& r) {
         b.input("a", f, a);
         b.input("b", f, w);
         b.op("MatMul", {"a", "b"}, "y");
+    } else if (op == "decode_qk" || op == "decode_pv") {
+        // One decode step's attention products over a cache of past + 1 tokens: q · Kᵀ with Kᵀ a
+        // transposed view of the cache, and the softmax row · V.
+        const auto bh = dim_of(r, "batch"), tokens = checked_add(dim_of(r, "past"), 1), d = dim_of(r, "d");
+        if (op == "decode_qk") {
+            b.input("q", f, {bh, 1, d});
+            b.input("k", f, {bh, tokens, d});
+            auto& t = b.op("Transpose", {"k"}, "kt");
+            row_graph::ints(t, "perm", {0, 2, 1});
+            b.op("MatMul", {"q", "kt"}, "y");
+        } else {
+            b.input("p", f, {bh, 1, tokens});
+            b.input("v", f, {bh, tokens, d});
+            b.op("MatMul", {"p", "v"}, "y");
+        }
+    } else if (op == "cat_kv" || op == "cat_kv_strided") {
+        // The cache extended by one token (the graph is the same whether the new token is contiguous
+        // or a strided view; PyTorch picks a different kernel, which the rows measure).
+        const auto batch = dim_of(r, "batch"), heads = dim_of(r, "heads"), d = dim_of(r, "d");
+        b.input("cache", f, {batch, heads, dim_of(r, "past"), d});
+        b.input("new", f, {batch, heads, 1, d});
+        auto& n = b.op("Concat", {"cache", "new"}, "y");
+        row_graph::integer(n, "axis", 2);
     } else if (op == "conv2d") {
         const auto k = dim_of(r, "kernel"), s = dim_of(r, "stride"), g = dim_of(r, "groups");
         const auto cin = dim_of(r, "cin"), cout = dim_of(r, "cout"), hw = dim_of(r, "hw");
@@ -469,6 +492,10 @@ const std::map<std::string, std::vector<std::string>>& microbench_ops() {
     static const std::map<std::string, std::vector<std::string>> ops{
         {"matmul", {"m", "n", "k"}},
         {"bmm_qk", {"batch", "m", "n", "k"}},
+        {"decode_qk", {"batch", "past", "d"}},
+        {"decode_pv", {"batch", "past", "d"}},
+        {"cat_kv", {"batch", "heads", "past", "d"}},
+        {"cat_kv_strided", {"batch", "heads", "past", "d"}},
         {"conv2d", {"batch", "cin", "cout", "hw", "kernel", "stride", "groups"}},
         {"add", {"elements"}},
         {"relu", {"elements"}},

@@ -247,23 +247,27 @@ private:
 
 }  // namespace
 
-hw_spec load_hw_file(const std::string& path) {
+namespace {
+hw_spec parse_hw_root(YAML::Node root, const std::string& path);
+
+/** The whole text of the spec file at `path`. */
+std::string read_spec_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::error_code ec;
     if (!in || fs::is_directory(path, ec)) throw spec_error(path, "-", "cannot open the file");
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_hw_text(text.str(), path);
+    return text.str();
 }
 
-namespace {
-hw_spec parse_hw_root(YAML::Node root, const std::string& path);
-}  // namespace
-
-hw_spec parse_hw_text(const std::string& text, const std::string& path) {
+/** A spec's text parsed; `drop_efficiency` removes `measured.efficiency` first (what a calibration
+ *  replaces: an old or partial section must not stop it). */
+hw_spec parse_spec(const std::string& text, const std::string& path, bool drop_efficiency) {
     YAML::Node root;
     try {
         root = YAML::Load(text);
+        if (drop_efficiency && root.IsMap() && root["measured"] && root["measured"].IsMap())
+            root["measured"].remove("efficiency");
     } catch (const YAML::Exception& e) {
         throw spec_error(path, "-", std::string("not valid YAML/JSON: ") + e.what());
     }
@@ -273,6 +277,11 @@ hw_spec parse_hw_text(const std::string& text, const std::string& path) {
         throw spec_error(path, "-", std::string("unexpected structure: ") + e.what());
     }
 }
+}  // namespace
+
+hw_spec load_hw_file(const std::string& path) { return parse_spec(read_spec_text(path), path, false); }
+
+hw_spec parse_hw_text(const std::string& text, const std::string& path) { return parse_spec(text, path, false); }
 
 namespace {
 
@@ -433,24 +442,7 @@ hw_spec load_hw(const std::string& id) {
 
 hw_spec load_hw_ceilings(const std::string& id) {
     const auto at = locate_spec(id);
-    std::ifstream in(at.path, std::ios::binary);
-    std::error_code ec;
-    if (!in || fs::is_directory(at.path, ec)) throw spec_error(at.path, "-", "cannot open the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    YAML::Node root;
-    try {
-        root = YAML::Load(text.str());
-        // The curves are what a calibration replaces: an old or partial section must not stop it.
-        if (root.IsMap() && root["measured"] && root["measured"].IsMap()) root["measured"].remove("efficiency");
-    } catch (const YAML::Exception& e) {
-        throw spec_error(at.path, "-", std::string("not valid YAML/JSON: ") + e.what());
-    }
-    try {
-        return checked_id(parse_hw_root(root, at.path), at, id);
-    } catch (const YAML::Exception& e) {
-        throw spec_error(at.path, "-", std::string("unexpected structure: ") + e.what());
-    }
+    return checked_id(parse_spec(read_spec_text(at.path), at.path, true), at, id);
 }
 
 std::vector<std::string> list_hw() {

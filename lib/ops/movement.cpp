@@ -434,18 +434,51 @@ void infer_reverse_sequence(infer_context& ctx) {
 /** No kernel: the operation is a view in eager frameworks. */
 void eager_view(const kernel_context&, std::vector<kernel_spec>&) {}
 
+std::optional<std::vector<std::int64_t>> view_strides(const std::vector<std::int64_t>& dims,
+                                                      const std::vector<std::int64_t>& strides,
+                                                      const std::vector<std::int64_t>& to);
+
 /**
- * True when permuting a contiguous tensor of `dims` by `perm` leaves a strided batched matrix:
- * the batch dims (all but the last two, size-1 dims ignored) merge into one stride, and one of the
- * two matrix dims has unit stride (cuBLAS's transposed or plain operand).
+ * The strides value `v` has in eager PyTorch: a view op's output keeps its source's memory (Split
+ * keeps the source's strides; Reshape, Flatten, Squeeze and Unsqueeze view them when PyTorch's
+ * rule allows), anything else is a fresh contiguous tensor. GPT-2's query, a third of the fused
+ * QKV projection split and reshaped per head, has a batch stride of 3 × hidden, not hidden.
  */
-bool strided_batched(const std::vector<std::int64_t>& dims, const std::vector<std::int64_t>& perm) {
+std::vector<std::int64_t> eager_strides(const graph& g, std::int32_t v, int depth = 0) {
+    const auto& val = g.values[static_cast<std::size_t>(v)];
+    const auto dims = val.dims ? numeric(*val.dims) : std::nullopt;
+    if (!dims) return {};
+    const auto contiguous = strides_of(*dims);
+    if (val.producer < 0 || depth > 16) return contiguous;
+    const auto& p = g.nodes[static_cast<std::size_t>(val.producer)];
+    const bool split = p.op_type == "Split";
+    const bool reshape =
+        p.op_type == "Reshape" || p.op_type == "Flatten" || p.op_type == "Squeeze" || p.op_type == "Unsqueeze";
+    if ((!split && !reshape) || p.inputs.empty() || p.inputs[0] < 0) return contiguous;
+    const auto& src = g.values[static_cast<std::size_t>(p.inputs[0])];
+    const auto src_dims = src.dims ? numeric(*src.dims) : std::nullopt;
+    auto src_strides = eager_strides(g, p.inputs[0], depth + 1);
+    if (!src_dims || src_strides.size() != src_dims->size()) return contiguous;
+    if (split) return src_strides.size() == dims->size() ? src_strides : contiguous;
+    if (src_dims->empty()) return contiguous;
+    auto viewed = view_strides(*src_dims, src_strides, *dims);
+    return viewed ? *viewed : contiguous;
+}
+
+/**
+ * True when permuting a tensor of `dims` with eager strides `in_strides` by `perm` leaves a
+ * strided batched matrix: the batch dims (all but the last two, size-1 dims ignored) merge into
+ * one stride, and one of the two matrix dims has unit stride (cuBLAS's transposed or plain
+ * operand). Otherwise `torch.matmul`'s reshape to a 3-D batch copies the operand.
+ */
+bool strided_batched(const std::vector<std::int64_t>& dims, const std::vector<std::int64_t>& in_strides,
+                     const std::vector<std::int64_t>& perm) {
     const auto rank = dims.size();
-    if (rank < 2 || perm.size() != rank) return false;
-    const auto in_strides = strides_of(dims);
+    if (rank < 2 || perm.size() != rank || in_strides.size() != rank) return false;
     std::vector<std::int64_t> d(rank), st(rank);
     for (std::size_t i = 0; i < rank; ++i) {
         const auto a = static_cast<std::size_t>(perm[i] < 0 ? perm[i] + static_cast<std::int64_t>(rank) : perm[i]);
+        if (a >= rank) return false;
         d[i] = dims[a];
         st[i] = in_strides[a];
     }
@@ -472,7 +505,9 @@ void kernels_transpose(const kernel_context& kc, std::vector<kernel_spec>& out) 
         auto perm = n.attr_ints("perm");
         if (perm.empty())
             for (std::size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
-        if (strided_batched(x, perm)) return;
+        auto strides = eager_strides(kc.ctx.g(), n.inputs[0]);
+        if (strides.size() != x.size()) strides = strides_of(x);
+        if (strided_batched(x, strides, perm)) return;
     }
     out.push_back(kc.whole_node(kernel_class::copy));
 }

@@ -5,6 +5,7 @@
 // test_tool_usage.cpp; the fuzz targets in fuzz/.)
 #include "model_builder.hpp"
 #include "onnx_tensors.hpp"
+#include "temp_dir.hpp"
 
 #include "ridgeline/analysis.hpp"
 #include "ridgeline/error.hpp"
@@ -42,27 +43,7 @@ namespace {
 
 const std::string data_dir = RIDGELINE_TEST_DATA;
 
-/** A private temporary folder, removed on scope exit. */
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("ridgeline_bad_input_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    [[nodiscard]] std::string write(const std::string& name, const std::string& bytes) const {
-        const auto p = path / name;
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p.string();
-    }
-};
+using ridgeline::test::temp_dir;
 
 /** Shape options binding the batch only. */
 shape_options batch_of(std::int64_t batch) {

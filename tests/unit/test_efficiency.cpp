@@ -3,6 +3,7 @@
 // microbenchmark file. The fitted H200 curves in hwspecs/ are checked against the shared
 // microbenchmark file when ../shared is present.
 #include "model_builder.hpp"
+#include "temp_dir.hpp"
 
 #include "ridgeline/calibrate.hpp"
 #include "ridgeline/error.hpp"
@@ -255,6 +256,31 @@ TEST_CASE("calibrate_curves recovers known curves from a synthetic microbenchmar
     CHECK(fit.by_op.count("matmul fp16") == 1);
 }
 
+TEST_CASE("decode attention rows: Kᵀ is a view, the cache's cat one copy, time grows with the cache") {
+    const auto p = scratch("decode_microbench.json");
+    std::ofstream(p) << R"({"rows": [
+        {"op": "decode_qk", "dtype": "torch.float16", "batch": 384, "past": 128, "d": 64, "kernel_us": 9},
+        {"op": "decode_qk", "dtype": "torch.float16", "batch": 384, "past": 1000, "d": 64, "kernel_us": 60},
+        {"op": "bmm_qk", "dtype": "torch.float16", "batch": 384, "m": 1, "n": 1001, "k": 64, "kernel_us": 60},
+        {"op": "decode_pv", "dtype": "torch.float16", "batch": 384, "past": 1000, "d": 64, "kernel_us": 60},
+        {"op": "cat_kv", "dtype": "torch.float16", "batch": 32, "heads": 12, "past": 1000, "d": 64, "kernel_us": 40},
+        {"op": "cat_kv_strided", "dtype": "torch.float16", "batch": 32, "heads": 12, "past": 1000, "d": 64,
+         "kernel_us": 90}]})";
+    const auto mb = load_microbench(p.string());
+    REQUIRE(mb.rows.size() == 6);
+    const auto h200 = load_hw("h200-sxm");
+    std::vector<double> t;
+    for (const auto& r : mb.rows) t.push_back(predict_microbench_row(r, h200));
+    for (double x : t) CHECK((x > 0 && std::isfinite(x)));
+    CHECK(t[1] > t[0]);                    // a longer cache costs more
+    CHECK(t[1] == doctest::Approx(t[2]));  // the transposed cache is a view: no copy kernel
+    CHECK(t[3] > 0);
+    CHECK(t[4] == doctest::Approx(t[5]));  // one graph; PyTorch's kernel choice is what the rows measure
+    // The cat reads and writes the cache once: no faster than moving 2 × 49 MB at the DRAM ceiling.
+    const double cache_bytes = 32.0 * 12 * 1000 * 64 * 2;
+    CHECK(t[4] >= 2 * cache_bytes / (h200.measured->dram_bandwidth_gbps * 1e9) * 0.95);
+}
+
 TEST_CASE("microbenchmark files: malformed rows are named") {
     auto error_of = [](const std::string& text) {
         const auto p = scratch("bad_microbench.json");
@@ -294,4 +320,29 @@ TEST_CASE("the H200 curves in hwspecs/ fit the shared microbenchmark rows") {
     const double median = errors[errors.size() / 2];
     MESSAGE("median |ln(predicted/measured)| over " << errors.size() << " rows: " << median);
     CHECK(median < 0.15);
+}
+
+TEST_CASE("load_hw_ceilings reads a spec whose efficiency section is broken; load_hw names the key") {
+    ridgeline::test::temp_dir d("ridgeline_efficiency");
+    std::ifstream in(std::string(RIDGELINE_HWSPECS) + "/h200-sxm.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("    l2_resident_fraction:");
+    REQUIRE(at != std::string::npos);
+    text.insert(at, "    bogus_figure: 1\n");  // an unknown key inside measured.efficiency
+    const auto path = d.write("h200-sxm.yaml", text);
+    CHECK_THROWS_WITH_AS((void)load_hw(path), doctest::Contains("measured.efficiency.bogus_figure"), spec_error);
+    // A calibration replaces the section, so reading the ceilings ignores it, broken or not.
+    const auto h = load_hw_ceilings(path);
+    CHECK(h.id == "h200-sxm");
+    REQUIRE(h.measured.has_value());
+    CHECK_FALSE(h.measured->efficiency.has_value());
+    CHECK(h.measured->dram_bandwidth_gbps == doctest::Approx(4224).epsilon(0.01));
+    CHECK(h.measured->matmul_tflops.at("fp16_tensor") == doctest::Approx(735.0));
+    // Anything else broken still stops it, with the key named.
+    auto bad = text;
+    const auto bw = bad.find("dram_bandwidth_gbps: 4224.1");
+    REQUIRE(bw != std::string::npos);
+    bad.insert(bw + std::string("dram_bandwidth_gbps: ").size(), "-");
+    const auto bad_path = d.write("bad.yaml", bad);
+    CHECK_THROWS_WITH_AS((void)load_hw_ceilings(bad_path), doctest::Contains("dram_bandwidth_gbps"), spec_error);
 }

@@ -403,6 +403,40 @@ TEST_CASE("an Expand is a copy only where a Reshape cannot view it (PyTorch's vi
     CHECK(expand_then({1, 5}, {7, 5}, {35}) == 1);
 }
 
+TEST_CASE("a query split from a fused QKV projection is copied by matmul at batch > 1, as eager does") {
+    // GPT-2: q, k, v = c_attn(x).split(hidden, dim=2); q.view(b, s, heads, d).transpose(1, 2). The
+    // query's batch stride is 3 × hidden, so torch.matmul cannot merge batch and heads into one
+    // cuBLAS batch and copies it (the H100 decode sample: 342 kernels at batch 1, 354 at 8 and 32,
+    // 12 layers). At batch 1, or with a projection of its own (OPT, Llama), it is read in place.
+    auto transposes_copied = [](std::int64_t batch, bool fused) {
+        const std::int64_t heads = 4, d = 8, hidden = heads * d, tokens = 16;
+        model_builder b;
+        b.input("x", dtype::f32, {batch, std::int64_t{1}, fused ? 3 * hidden : hidden});
+        b.input("kt", dtype::f32, {batch, heads, d, tokens});
+        b.ints("split", {hidden, hidden, hidden});
+        b.ints("heads", {0, 0, heads, d});
+        if (fused) {
+            test::attr_i(b.node("Split", {"x", "split"}, {"q", "k", "v"}), "axis", 2);
+        } else {
+            b.node("Identity", {"x"}, {"q"});
+        }
+        b.node("Reshape", {"q", "heads"}, {"q4"});
+        test::attr_ints(b.node("Transpose", {"q4"}, {"qt"}), "perm", {0, 2, 1, 3});
+        b.node("MatMul", {"qt", "kt"}, {"scores"});
+        b.output("scores");
+        model_request q;
+        q.path = "qkv.onnx";
+        q.devices = {load_hw("h100-sxm")};
+        std::int64_t copies = 0;
+        for (const auto& k : predict_model(b.load("qkv.onnx"), q).device().latency.kernels)
+            copies += k.label == "Transpose" ? 1 : 0;
+        return copies;
+    };
+    CHECK(transposes_copied(1, true) == 0);
+    CHECK(transposes_copied(8, true) == 1);
+    CHECK(transposes_copied(8, false) == 0);
+}
+
 TEST_CASE("decode time grows with the context; the batch raises tokens/s") {
     auto r = request_for({1, 16}, {64, 4096}, 16, 0);
     const auto e = estimate_llm(build_decoder({}), r);

@@ -3,6 +3,7 @@
 // overwrites its input, --training shows the backward pass, and what a new user reads is worded
 // consistently (kernels, device kind, sweeps, shapes, hw list, compare --format, spec paths).
 #include "model_builder.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -32,20 +33,7 @@ void usage(const std::string& args, const std::vector<std::string>& words) {
     for (const auto& w : words) CHECK(r.out.find(w) != std::string::npos);
 }
 
-/** A private temporary folder, removed on scope exit. */
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        path = fs::temp_directory_path() / ("ridgeline_tool_usage_" + std::to_string(::getpid()));
-        fs::create_directories(path);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using ridgeline::test::temp_dir;
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -119,6 +107,18 @@ TEST_CASE("8. report never overwrites its input; -o - writes to stdout") {
     REQUIRE(out.status == 0);
     CHECK(out.out.rfind("<!DOCTYPE html>", 0) == 0);
     CHECK(out.out.find("wrote") == std::string::npos);
+}
+
+TEST_CASE("8b. calibrate never overwrites its microbenchmark file") {
+    temp_dir d;
+    const auto bench = d.write("bench.json", R"({"rows": [
+        {"op": "add", "dtype": "torch.float32", "elements": 4096, "kernel_us": 1.0},
+        {"op": "add", "dtype": "torch.float32", "elements": 16777216, "kernel_us": 40.0}]})");
+    const auto before = read_file(bench);
+    usage("calibrate --from " + bench + " --hw h200-sxm -o " + bench, {"-o", "refusing to overwrite"});
+    usage("calibrate --from " + bench + " --hw h200-sxm -o " + (d.path / "." / "bench.json").string(),
+          {"refusing to overwrite"});
+    CHECK(read_file(bench) == before);
 }
 
 TEST_CASE("9. analyze --training shows backward FLOPs, bytes and time, and the ratios") {

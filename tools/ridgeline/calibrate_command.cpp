@@ -7,7 +7,6 @@
 #include "ridgeline/report.hpp"
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -30,6 +29,8 @@ std::string today() {
 }
 
 int run_calibrate(const calibrate_args& a) {
+    // The spec named by --hw stays writable: -o hwspecs/ID.yaml is how a refit is stored.
+    if (!a.out.empty()) refuse_overwrite("-o", a.out, {a.from});
     const auto mb = load_microbench(a.from);
     const auto hw = load_hw_ceilings(a.hw);  // its old curves may be stale or malformed: not read
     const auto fit = calibrate_curves(mb, hw, {.date = a.date.empty() ? today() : a.date});
@@ -40,9 +41,6 @@ int run_calibrate(const calibrate_args& a) {
         std::cout << text;
         return 0;
     }
-    std::error_code ec;
-    if (std::filesystem::equivalent(a.out, a.from, ec))
-        throw usage_error("-o " + a.out + " is the microbenchmark file itself; refusing to overwrite it");
     std::ofstream f(a.out);
     if (!f) throw usage_error("-o " + a.out + ": cannot write");
     f << text;
