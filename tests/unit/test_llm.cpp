@@ -377,6 +377,17 @@ TEST_CASE("grouped-query attention: eager repeat_kv copies the repeated cache ea
     for (const auto& k : decode_kernels(build_decoder(mha), batch, context)) CHECK(k.label != "Expand");
 }
 
+/** How many of the kernels the latency model forms for `b`'s graph on an H100 come from nodes of `op_type`. */
+std::int64_t kernels_of(const model_builder& b, const std::string& op_type) {
+    model_request q;
+    q.path = "built.onnx";
+    q.devices = {load_hw("h100-sxm")};
+    std::int64_t n = 0;
+    for (const auto& k : predict_model(b.load("built.onnx"), q).device().latency.kernels)
+        n += k.label == op_type ? 1 : 0;
+    return n;
+}
+
 TEST_CASE("an Expand is a copy only where a Reshape cannot view it (PyTorch's view rule)") {
     auto expand_then = [](const std::vector<test::dim_spec>& in, std::vector<std::int64_t> to,
                           std::vector<std::int64_t> reshaped) {
@@ -388,13 +399,7 @@ TEST_CASE("an Expand is a copy only where a Reshape cannot view it (PyTorch's vi
         b.node("Reshape", {"e", "shape"}, {"y"});
         b.node("Relu", {"y"}, {"z"});
         b.output("z");
-        model_request q;
-        q.path = "expand.onnx";
-        q.devices = {load_hw("h100-sxm")};
-        std::int64_t copies = 0;
-        for (const auto& k : predict_model(b.load("expand.onnx"), q).device().latency.kernels)
-            copies += k.label == "Expand" ? 1 : 0;
-        return copies;
+        return kernels_of(b, "Expand");
     };
     CHECK(expand_then({2, 3, 1, 5}, {2, 3, 4, 5}, {2, 12, 5}) == 1);       // broadcast axis merged with a real one
     CHECK(expand_then({2, 3, 1, 5}, {2, 3, 4, 5}, {2, 3, 4, 5, 1}) == 0);  // only a unit axis added
@@ -424,13 +429,7 @@ TEST_CASE("a query split from a fused QKV projection is copied by matmul at batc
         test::attr_ints(b.node("Transpose", {"q4"}, {"qt"}), "perm", {0, 2, 1, 3});
         b.node("MatMul", {"qt", "kt"}, {"scores"});
         b.output("scores");
-        model_request q;
-        q.path = "qkv.onnx";
-        q.devices = {load_hw("h100-sxm")};
-        std::int64_t copies = 0;
-        for (const auto& k : predict_model(b.load("qkv.onnx"), q).device().latency.kernels)
-            copies += k.label == "Transpose" ? 1 : 0;
-        return copies;
+        return kernels_of(b, "Transpose");
     };
     CHECK(transposes_copied(1, true) == 0);
     CHECK(transposes_copied(8, true) == 1);
